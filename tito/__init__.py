@@ -1,0 +1,1 @@
+"""tito: the TinyTorch course tool (build, export, lint, validate, release, test, grade, feedback, grades)."""

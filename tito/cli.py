@@ -1,0 +1,142 @@
+"""The `tito` command: one entry point, one subcommand per course task."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import TitoError
+from .workspace import find_workspace
+
+
+def _modules_arg(p):
+    p.add_argument("modules", nargs="*", metavar="MODULE", help="module number or name (default: all)")
+
+
+def _timeout_arg(p, default):
+    p.add_argument("--timeout", type=int, default=default, metavar="SECONDS", help=f"per-cell limit (default {default})")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="tito", description="TinyTorch course tool.")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="module sources to notebooks in course/source/")
+    _modules_arg(p)
+    p = sub.add_parser("export", help="notebooks to the tinytorch package (nbdev)")
+    _modules_arg(p)
+    p.add_argument("--check", action="store_true", help="only compare tinytorch/ with a fresh export")
+    p = sub.add_parser("lint", help="check module sources against the source contract")
+    _modules_arg(p)
+    p = sub.add_parser("validate", help="integrity gate: solutions pass, stubs fail every graded test")
+    _modules_arg(p)
+    _timeout_arg(p, 60)
+    p = sub.add_parser("release", help="student notebooks (nbgrader) and the student bundle in dist/student/")
+    _modules_arg(p)
+    p = sub.add_parser("test", help="run a module's notebook headless and list its graded tests")
+    _modules_arg(p)
+    _timeout_arg(p, 60)
+    p = sub.add_parser("samples", help="write the demo submissions for a module into course/submitted/")
+    p.add_argument("module", metavar="MODULE")
+    p = sub.add_parser("grade", help="autograde course/submitted/*/MODULE with nbgrader")
+    p.add_argument("module", metavar="MODULE")
+    p.add_argument("--student", nargs="+", metavar="ID", help="only these students")
+    p.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
+                   help="per-cell limit (default: nbgrader_config.py)")
+    p = sub.add_parser("feedback", help="HTML feedback per student, hidden tests removed")
+    p.add_argument("module", metavar="MODULE")
+    p = sub.add_parser("grades", help="the gradebook as a table, and as CSV")
+    p.add_argument("--csv", type=Path, metavar="FILE", help="also write the gradebook to FILE")
+    return top
+
+
+def run(args) -> int:
+    ws = find_workspace()
+    cmd = args.command
+    if cmd == "build":
+        from .build import build
+        for path in build(ws, ws.select(args.modules)):
+            print(f"built {path.relative_to(ws.root)}")
+    elif cmd == "export":
+        from .export import check, export
+        modules = ws.select(args.modules)
+        if args.check:
+            problems = check(ws, modules, everything=not args.modules)
+            if problems:
+                print("\n".join(problems))
+                raise TitoError(f"{len(problems)} file(s) in tinytorch/ differ from the export: run `tito export`")
+            print(f"tinytorch/ matches the export of {len(modules)} module(s)")
+        else:
+            export(ws, modules)
+            print(f"exported {', '.join(m.assignment for m in modules)} into {ws.lib_dir.relative_to(ws.root)}/")
+    elif cmd == "lint":
+        from .lint import lint
+        ws.require_instructor("lint")
+        modules = ws.select(args.modules)
+        problems = lint(ws, modules)
+        for p in problems:
+            print(p)
+        if problems:
+            raise TitoError(f"lint: {len(problems)} problem(s)")
+        print(f"lint: {len(modules)} module(s) clean")
+    elif cmd == "validate":
+        from .validate import validate_module
+        ws.require_instructor("validate")
+        failed = []
+        for module in ws.select(args.modules):
+            text, ok = validate_module(ws, module, args.timeout)
+            print(text + "\n")
+            if not ok:
+                failed.append(module.assignment)
+        if failed:
+            raise TitoError(f"integrity gate failed for {', '.join(failed)}")
+    elif cmd == "release":
+        from .release import release
+        released = release(ws, ws.select(args.modules))
+        print(f"released {', '.join(released)} into course/release/; student bundle in "
+              f"{ws.bundle_dir.relative_to(ws.root)}/ (leak check passed)")
+    elif cmd == "test":
+        from .notebook_tests import test_module
+        failed = []
+        for module in ws.select(args.modules):
+            text, ok = test_module(ws, module, args.timeout)
+            print(text + "\n")
+            if not ok:
+                failed.append(module.assignment)
+        if failed:
+            raise TitoError(f"tests failed in {', '.join(failed)}")
+    elif cmd == "samples":
+        from .samples import make_samples
+        module = ws.select([args.module])[0]
+        print(f"wrote samples for {module.assignment}: {', '.join(make_samples(ws, module))}")
+    elif cmd == "grade":
+        from .grade import grade, report
+        module = ws.select([args.module])[0]
+        print(report(module, grade(ws, module, args.student, args.timeout)))
+    elif cmd == "feedback":
+        from .feedback import feedback
+        pages = feedback(ws, ws.select([args.module])[0])
+        print(f"wrote {len(pages)} feedback page(s) under course/feedback/")
+    elif cmd == "grades":
+        from .grades import table, write_csv
+        ws.require_instructor("grades")
+        print(table(ws))
+        if args.csv:
+            print(f"wrote {write_csv(ws, args.csv)} rows to {args.csv}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except TitoError as e:
+        print(f"tito: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("tito: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

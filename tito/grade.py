@@ -1,0 +1,121 @@
+"""`tito grade`: autograde every submission of a module with nbgrader, one student at a time.
+
+A bad submission (unreadable, missing, crashing, looping) is reported with its reason and never stops the
+batch. Before each student is graded, their old submission is removed from the gradebook: a failed re-grade
+then leaves no score rather than an old one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import TitoError
+from .execute import first_error
+from .nbgrader_app import gradebook, nbgrader_api
+from .notebooks import graded_cells, nbgrader_meta, read_notebook
+from .table import points, render
+from .workspace import Module, Workspace
+
+
+@dataclass
+class StudentResult:
+    student: str
+    score: float = 0.0
+    max_score: float = 0.0
+    problem: str = ""  # why the submission could not be graded; empty when it was
+    failures: list[str] = field(default_factory=list)  # "grade_id: reason" for each test that lost points
+
+
+def submissions(ws: Workspace, module: Module, students: list[str] | None) -> list[str]:
+    root = ws.course_dir / "submitted"
+    found = sorted(p.parent.name for p in root.glob(f"*/{module.assignment}") if p.is_dir()) if root.is_dir() else []
+    if students:
+        missing = [s for s in students if s not in found]
+        if missing:
+            raise TitoError(f"no submission of {module.assignment} for {', '.join(missing)} in {root}")
+        return students
+    if not found:
+        raise TitoError(f"no submissions in {root}/*/{module.assignment}")
+    return found
+
+
+def _precheck(ws: Workspace, module: Module, student: str) -> str:
+    """Reason the submission cannot be graded, or empty: catch what nbgrader would report obscurely."""
+    folder = ws.course_dir / "submitted" / student / module.assignment
+    notebook = folder / module.notebook_name
+    if not notebook.is_file():
+        others = sorted(p.name for p in folder.glob("*.ipynb"))
+        return f"missing notebook {module.notebook_name}" + (f" (found: {', '.join(others)})" if others else "")
+    try:
+        read_notebook(notebook)
+    except TitoError as e:
+        return str(e).replace(str(ws.root) + "/", "")
+    return ""
+
+
+def _forget(ws: Workspace, module: Module, student: str) -> None:
+    from nbgrader.api import MissingEntry
+
+    with gradebook(ws) as gb:
+        try:
+            gb.remove_submission(module.assignment, student)
+        except MissingEntry:
+            pass
+
+
+def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
+    with gradebook(ws) as gb:
+        submission = gb.find_submission(module.assignment, result.student)
+        result.score, result.max_score = submission.score, submission.max_score
+        lost = {g.name for nb in submission.notebooks for g in nb.grades
+                if g.cell_type == "code" and (g.score or 0) < g.max_score}
+    graded = ws.course_dir / "autograded" / result.student / module.assignment / module.notebook_name
+    reasons = {}
+    if graded.is_file():
+        reasons = {nbgrader_meta(c).get("grade_id"): first_error(c) for c in graded_cells(read_notebook(graded))}
+    result.failures = [f"{gid}: {reasons.get(gid) or 'no points'}" for gid in sorted(lost)]
+
+
+def max_points(ws: Workspace, module: Module) -> float:
+    with gradebook(ws) as gb:
+        try:
+            return gb.find_assignment(module.assignment).max_score
+        except Exception:
+            return 0.0
+
+
+def grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResult:
+    result = StudentResult(student, max_score=max_points(ws, module))
+    _forget(ws, module, student)
+    result.problem = _precheck(ws, module, student)
+    if result.problem:
+        return result
+    outcome = api.autograde(module.assignment, student, force=True, create=True)
+    if not outcome.get("success"):
+        detail = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
+        result.problem = "nbgrader could not grade it: " + (detail[-1] if detail else "no detail")
+        _forget(ws, module, student)
+        return result
+    _read_scores(ws, module, result)
+    return result
+
+
+def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: int | None) -> list[StudentResult]:
+    ws.require_instructor("grade")
+    if not ws.release_notebook(module).is_file():
+        raise TitoError(f"{module.assignment} is not released yet: run `tito release {module.number}` first")
+    api = nbgrader_api(ws, timeout)
+    results = []
+    for student in submissions(ws, module, students):
+        try:
+            results.append(grade_one(ws, module, student, api))
+        except Exception as e:  # one student's trouble must not stop the batch
+            results.append(StudentResult(student, problem=f"grading crashed: {type(e).__name__}: {e}"))
+    return results
+
+
+def report(module: Module, results: list[StudentResult]) -> str:
+    rows = [[r.student, f"{points(r.score)}/{points(r.max_score)}", "not graded" if r.problem else "graded",
+             r.problem or "; ".join(r.failures) or "-"] for r in results]
+    return f"{module.assignment}: {len(results)} submissions\n" + render(
+        ["student", "score", "status", "reason / lost points"], rows, max_width=110)

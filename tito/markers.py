@@ -1,0 +1,68 @@
+"""The nbgrader markers and the two things done with them: strip them (package export) or stub the regions."""
+from __future__ import annotations
+
+import re
+
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
+ALL = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
+
+# Only the marker line itself: `\s*` would also eat the blank lines around it and change the code's layout.
+MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.M)
+
+# What nbgrader's ClearSolutions writes in place of a solution region (its default for Python).
+STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+
+
+def strip_markers(source: str) -> str:
+    """Remove marker lines, keep the code between them (the reference package has full solutions)."""
+    return MARKER_LINE.sub("", source)
+
+
+def regions(source: str, begin: str, end: str) -> list[tuple[int, int]]:
+    """(begin_line, end_line) index pairs of each marked region, 0-based."""
+    found, start = [], None
+    for i, line in enumerate(source.splitlines()):
+        if line.strip() == begin:
+            start = i
+        elif line.strip() == end and start is not None:
+            found.append((start, i))
+            start = None
+    return found
+
+
+def stub_solutions(source: str) -> str:
+    """Replace every solution region with the stub, indented like the begin marker (as nbgrader does)."""
+    lines = source.splitlines()
+    out, inside = [], False
+    for line in lines:
+        if line.strip() == BEGIN_SOLUTION:
+            indent = line[: len(line) - len(line.lstrip())]
+            out.extend(indent + s for s in STUB)
+            inside = True
+        elif line.strip() == END_SOLUTION:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def region_lines(source: str, begin: str, end: str) -> list[str]:
+    """The lines strictly inside the marked regions."""
+    lines = source.splitlines()
+    return [line for b, e in regions(source, begin, end) for line in lines[b + 1:e]]
+
+
+def remove_hidden_tests(source: str) -> str:
+    """Drop hidden-test regions with their markers, as nbgrader does for the release."""
+    out, inside = [], False
+    for line in source.splitlines():
+        if line.strip() == BEGIN_HIDDEN:
+            inside = True
+        elif line.strip() == END_HIDDEN:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)

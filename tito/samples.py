@@ -1,0 +1,94 @@
+"""`tito samples`: demo submissions made from the sources, one per behaviour the autograder must handle.
+
+All start from the nbgrader release notebook, as a student's would. The "complete" one fills every solution
+cell with the reference code; the others break it in one known way. The "victim" is the last solution cell.
+"""
+from __future__ import annotations
+
+import shutil
+
+import nbformat
+
+from .errors import TitoError
+from .markers import BEGIN_SOLUTION, END_SOLUTION, strip_markers
+from .notebooks import graded_cells, nbgrader_meta, read_notebook, read_source, solution_cells
+from .workspace import Module, Workspace
+
+SAMPLES = ("complete", "untouched", "edited-tests", "deleted-test", "infinite-loop", "invalid-json")
+
+
+def student_id(kind: str) -> str:
+    return f"sample-{kind}"
+
+
+def _filled(release, source):
+    """The release notebook with every solution cell holding the reference code (markers removed)."""
+    reference = {nbgrader_meta(c).get("grade_id"): c.source for c in solution_cells(source)}
+    nb = nbformat.from_dict(release)
+    for cell in solution_cells(nb):
+        cell.source = strip_markers(reference[nbgrader_meta(cell).get("grade_id")])
+    return nb
+
+
+def victim_id(source) -> str:
+    cells = solution_cells(source)
+    if not cells:
+        raise TitoError("samples need at least one solution cell")
+    return nbgrader_meta(cells[-1]).get("grade_id")
+
+
+def _replace_regions(source_text: str, body: list[str]) -> str:
+    """Replace the code inside each solution region of `source_text` with `body`, then drop the markers."""
+    out, inside = [], False
+    for line in source_text.splitlines():
+        if line.strip() == BEGIN_SOLUTION:
+            indent = line[: len(line) - len(line.lstrip())]
+            out.extend(indent + b for b in body)
+            inside = True
+        elif line.strip() == END_SOLUTION:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+def make_samples(ws: Workspace, module: Module) -> list[str]:
+    ws.require_instructor("samples")
+    release_path = ws.release_notebook(module)
+    if not release_path.is_file():
+        raise TitoError(f"no release notebook {release_path}: run `tito release {module.number}` first")
+    release, source = read_notebook(release_path), read_source(module)
+    victim = victim_id(source)
+    victim_source = {nbgrader_meta(c).get("grade_id"): c.source for c in solution_cells(source)}[victim]
+
+    def with_victim(nb, body):
+        for cell in solution_cells(nb):
+            if nbgrader_meta(cell).get("grade_id") == victim:
+                cell.source = _replace_regions(victim_source, body)
+        return nb
+
+    complete = _filled(release, source)
+    edited = with_victim(_filled(release, source), ["# YOUR CODE HERE", "raise NotImplementedError()"])
+    for cell in graded_cells(edited):
+        cell.source = "pass"
+    deleted = _filled(release, source)
+    first_test = graded_cells(deleted)[0]
+    deleted.cells = [c for c in deleted.cells if c is not first_test]
+    looping = with_victim(_filled(release, source), ["while True:", "    pass"])
+    made = {"complete": complete, "untouched": nbformat.from_dict(release), "edited-tests": edited,
+            "deleted-test": deleted, "infinite-loop": looping}
+
+    written = []
+    for kind in SAMPLES:
+        folder = ws.course_dir / "submitted" / student_id(kind) / module.assignment
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        target = folder / module.notebook_name
+        if kind == "invalid-json":
+            text = nbformat.writes(complete)
+            target.write_text(text[: len(text) // 2], encoding="utf-8")  # cut mid-file, as a crashed upload
+        else:
+            nbformat.write(made[kind], target)
+        written.append(student_id(kind))
+    return written
