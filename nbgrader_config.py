@@ -12,6 +12,7 @@ c.CourseDirectory.course_id = "tinytorch"
 # scores 0, and the rest of the notebook still runs.
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
+c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
 
 # A student who deletes a locked test cell gets it back at grading time.
 c.OverwriteCells.add_missing_cells = True

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from .errors import TitoError
@@ -126,8 +127,16 @@ def run(args) -> int:
     return 0
 
 
+def _quiet_known_warnings() -> None:
+    """Warnings nbgrader triggers on every run that say nothing to the user (see pipeline notes)."""
+    warnings.filterwarnings("ignore", message=".*not in session.*")  # SQLAlchemy 2.1 inside nbgrader
+    warnings.filterwarnings("ignore", message="Cell is missing an id field")  # cells nbgrader restores
+    warnings.filterwarnings("ignore", message=".*Kernel is running over TCP.*")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    _quiet_known_warnings()
     try:
         return run(args)
     except TitoError as e:

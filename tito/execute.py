@@ -12,6 +12,10 @@ from nbclient.exceptions import DeadKernelError
 from .notebooks import graded_cells, nbgrader_meta
 
 
+# Kernel flags: no history file, and no start-up warnings (about TCP transport) cluttering the terminal.
+QUIET_KERNEL = ("--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR")
+
+
 @dataclass
 class TestResult:
     grade_id: str
@@ -33,6 +37,7 @@ def run_notebook(nb: nbformat.NotebookNode, workdir: Path, package_root: Path, t
     nb = nbformat.from_dict(nb)
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
+        extra_arguments=list(QUIET_KERNEL),
         error_on_timeout={"ename": "CellTimeoutError", "evalue": f"cell ran longer than {timeout} s",
                           "traceback": []},
         resources={"metadata": {"path": str(workdir)}},
@@ -49,10 +54,13 @@ def run_notebook(nb: nbformat.NotebookNode, workdir: Path, package_root: Path, t
 
 
 def first_error(cell) -> str:
+    """`Name: first line of the message` of the cell's error; a timed-out cell says so."""
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
-            text = f"{out.get('ename', 'Error')}: {out.get('evalue', '')}".strip()
-            return text.splitlines()[0] if text else "Error"
+            name, value = out.get("ename") or "Error", (out.get("evalue") or "").strip()
+            if name in ("KeyboardInterrupt", "CellTimeoutError"):
+                return "timeout: the cell ran over the per-cell time limit and was interrupted"
+            return f"{name}: {value.splitlines()[0]}" if value else name
     return ""
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import TitoError
 from .execute import first_error
-from .nbgrader_app import gradebook, nbgrader_api
+from .nbgrader_app import failure_reason, gradebook, nbgrader_api
 from .notebooks import graded_cells, nbgrader_meta, read_notebook
 from .table import points, render
 from .workspace import Module, Workspace
@@ -92,8 +92,7 @@ def grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResult
         return result
     outcome = api.autograde(module.assignment, student, force=True, create=True)
     if not outcome.get("success"):
-        detail = (outcome.get("error") or outcome.get("log") or "").strip().splitlines()
-        result.problem = "nbgrader could not grade it: " + (detail[-1] if detail else "no detail")
+        result.problem = "nbgrader could not grade it: " + failure_reason(outcome)
         _forget(ws, module, student)
         return result
     _read_scores(ws, module, result)

@@ -1,7 +1,9 @@
 """nbgrader from Python: the config from `nbgrader_config.py` (NbGraderAPI ignores it unless loaded) and the API."""
 from __future__ import annotations
 
-import logging
+import os
+import re
+import sys
 
 from .errors import TitoError
 from .workspace import Workspace
@@ -22,9 +24,12 @@ def load_config(ws: Workspace, timeout: int | None = None):
 def nbgrader_api(ws: Workspace, timeout: int | None = None):
     from nbgrader.apps import NbGraderAPI
 
-    api = NbGraderAPI(config=load_config(ws, timeout))
-    api.log.setLevel(logging.ERROR)
-    return api
+    # nbgrader runs the `alembic` command when it creates a gradebook: it must be found beside this Python.
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+    return NbGraderAPI(config=load_config(ws, timeout))
 
 
 def gradebook(ws: Workspace):
@@ -33,8 +38,18 @@ def gradebook(ws: Workspace):
     return Gradebook(str(load_config(ws).CourseDirectory.db_url))
 
 
+ERROR_LINE = re.compile(r"^\s*([\w.]+(Error|Exception|Interrupt)|CellTimeoutError)\b.*")
+
+
+def failure_reason(result: dict) -> str:
+    """The most telling line of a failed nbgrader call: the last exception line that is not nbgrader's wrapper."""
+    lines = (result.get("log", "") + "\n" + result.get("error", "")).splitlines()
+    found = [l.strip() for l in lines if ERROR_LINE.match(l) and "NbGraderException" not in l]
+    rest = [l.strip() for l in lines if l.strip()]
+    return (found or rest or ["no detail"])[-1]
+
+
 def check_result(result: dict, what: str) -> None:
     """nbgrader's API reports failure in the result, not by raising: turn it into a one-line TitoError."""
     if not result.get("success"):
-        detail = (result.get("error") or result.get("log") or "no detail").strip().splitlines()
-        raise TitoError(f"{what} failed: {detail[-1] if detail else 'no detail'}")
+        raise TitoError(f"{what} failed: {failure_reason(result)}")

@@ -40,8 +40,8 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         return nbformat.read(path, as_version=4)
     except FileNotFoundError as e:
         raise TitoError(f"{path}: no such notebook") from e
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise TitoError(f"{path}: not valid notebook JSON: {e}") from e
+    except (json.JSONDecodeError, UnicodeDecodeError, nbformat.reader.NotJSONError) as e:
+        raise TitoError(f"{path}: not valid notebook JSON") from e
     except Exception as e:
         raise TitoError(f"{path}: not a valid notebook: {e}") from e
 
