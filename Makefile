@@ -1,0 +1,33 @@
+# Two entry points: `make course` (the whole instructor pipeline on the shipped modules) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TITO := $(BIN)/tito
+MODULES := $(notdir $(wildcard modules/[0-9][0-9]_*))
+
+.PHONY: course test setup clean
+
+setup: $(VENV)/.installed
+
+# Re-install when pyproject.toml changes; a missing .venv is created first.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+course: setup
+	$(TITO) export
+	$(TITO) lint
+	$(TITO) validate
+	$(TITO) release
+	for m in $(MODULES); do \
+	  $(TITO) samples $$m && $(TITO) grade $$m && $(TITO) feedback $$m || exit 1; \
+	done
+	$(TITO) grades --csv course/grades.csv
+
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf course dist

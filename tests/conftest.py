@@ -1,0 +1,42 @@
+"""Shared fixtures: a copy of the course in a scratch folder, released, with its samples graded once per run."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from workspace_factory import REPO, tito
+
+GRADE_TIMEOUT = "10"  # per-cell seconds while grading the samples: the infinite loop costs this much
+
+
+def copy_course(target: Path) -> Path:
+    """The instructor repo's modules, config and reference package, without its generated course tree."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", "nbgrader_config.py"):
+        shutil.copy(REPO / name, target / name)
+    for name in ("modules", "tinytorch"):
+        shutil.copytree(REPO / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def ok(result):
+    assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory) -> Path:
+    """A course copy after `tito release` (every module)."""
+    root = copy_course(tmp_path_factory.mktemp("course"))
+    ok(tito(root, "release"))
+    return root
+
+
+@pytest.fixture(scope="session")
+def graded(released) -> tuple[Path, str]:
+    """The released copy after `tito samples 01` and `tito grade 01`; also returns grade's printed report."""
+    ok(tito(released, "samples", "01"))
+    result = ok(tito(released, "grade", "01", "--timeout", GRADE_TIMEOUT))
+    return released, result.stdout

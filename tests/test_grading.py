@@ -1,0 +1,116 @@
+"""`tito grade` on the sample submissions, `tito feedback` and `tito grades`."""
+from __future__ import annotations
+
+import csv
+import html
+import re
+
+from tito.grades import collect
+from tito.leaks import secret_lines
+from tito.workspace import find_workspace
+from workspace_factory import tito
+from conftest import ok
+
+
+def scores(root):
+    _, rows = collect(find_workspace(root))
+    return {student: score for student, assignment, score, _ in rows if assignment == "01_tensor"}
+
+
+def row(report, student):
+    return next(line for line in report.splitlines() if line.startswith(student + " "))
+
+
+def test_complete_scores_full(graded):
+    root, report = graded
+    assert scores(root)["sample-complete"] == 100
+    assert "100/100" in row(report, "sample-complete")
+
+
+def test_untouched_scores_zero(graded):
+    root, _ = graded
+    assert scores(root)["sample-untouched"] == 0
+
+
+def test_edited_tests_are_restored_and_graded_for_real(graded):
+    """Test cells edited to `pass` are replaced by the real ones: the stubbed exp-log loses its 10 points."""
+    root, report = graded
+    assert scores(root)["sample-edited-tests"] == 90
+    assert "test-exp-log: NotImplementedError" in row(report, "sample-edited-tests")
+
+
+def test_deleted_test_is_restored(graded):
+    root, _ = graded
+    assert scores(root)["sample-deleted-test"] == 100
+    ws = find_workspace(root)
+    graded_nb = (root / "course/autograded/sample-deleted-test/01_tensor/tensor.ipynb").read_text()
+    assert "def test_tensor_creation" in graded_nb
+
+
+def test_infinite_loop_loses_only_that_test(graded):
+    root, report = graded
+    assert scores(root)["sample-infinite-loop"] == 90
+    assert "test-exp-log: timeout" in row(report, "sample-infinite-loop")
+
+
+def test_invalid_json_is_reported_and_the_batch_goes_on(graded):
+    root, report = graded
+    assert "sample-invalid-json" not in scores(root)
+    line = row(report, "sample-invalid-json")
+    assert "not graded" in line and "not valid notebook JSON" in line
+    assert len(scores(root)) == 5  # every other submission was graded
+
+
+def test_regrade_is_idempotent_and_a_failed_regrade_leaves_no_old_score(graded):
+    root, _ = graded
+    before = scores(root)
+    ok(tito(root, "grade", "01", "--student", "sample-complete", "sample-untouched"))
+    assert scores(root) == before
+    # the complete submission turns into garbage: its old 100 must not survive the failed re-grade
+    target = root / "course/submitted/sample-complete/01_tensor/tensor.ipynb"
+    saved = target.read_text()
+    try:
+        target.write_text("{not json")
+        result = ok(tito(root, "grade", "01", "--student", "sample-complete"))
+        assert "not valid notebook JSON" in result.stdout
+        assert "sample-complete" not in scores(root)
+    finally:
+        target.write_text(saved)
+        ok(tito(root, "grade", "01", "--student", "sample-complete"))
+    assert scores(root) == before
+
+
+def page_text(path):
+    """What a reader of the HTML sees: tags dropped, entities decoded (syntax highlighting splits code in spans)."""
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"<style.*?</style>|<script.*?</script>", "", text, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def test_feedback_has_no_hidden_test_and_no_traceback(graded):
+    root, _ = graded
+    ok(tito(root, "feedback", "01"))
+    pages = sorted((root / "course/feedback").glob("*/01_tensor/tensor.html"))
+    assert len(pages) == 5
+    ws = find_workspace(root)
+    hidden = [line for line, origin in secret_lines(ws.modules(), ws.root).items()
+              if "np.broadcast_shapes" in line or "rng.integers" in line]
+    assert hidden  # hidden-test lines we can look for
+    for page in pages:
+        text = page_text(page)
+        assert "def test_broadcast_shape" in text  # the visible tests are shown
+        for line in hidden:
+            assert line not in text, f"{page}: hidden test line shown: {line}"
+        assert "Traceback" not in text and "ipython-input" not in text
+    untouched = page_text(root / "course/feedback/sample-untouched/01_tensor/tensor.html")
+    assert "NotImplementedError" in untouched
+
+
+def test_grades_table_and_csv(graded, tmp_path):
+    root, _ = graded
+    result = ok(tito(root, "grades", "--csv", str(tmp_path / "grades.csv")))
+    assert re.search(r"sample-complete\s+100/100", result.stdout)
+    with open(tmp_path / "grades.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["student"]: r["score"] for r in rows}["sample-edited-tests"] == "90"
+    assert all(r["max_score"] == "100" and r["assignment"] == "01_tensor" for r in rows)

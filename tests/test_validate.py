@@ -1,0 +1,31 @@
+"""`tito validate`: a graded test that passes on the stub, or checks no code of its own, fails the gate."""
+from __future__ import annotations
+
+from workspace_factory import TOY_SOURCE, make_workspace, tito
+
+
+def test_sound_module_passes(tmp_path):
+    make_workspace(tmp_path)
+    result = tito(tmp_path, "validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "01_toy: 2 graded tests, 10 points: ok" in result.stdout
+
+
+def test_a_test_that_passes_on_the_stub_is_flagged(tmp_path):
+    weak = TOY_SOURCE.replace('    assert double(3) == 6, "double(3) should be 6"',
+                              '    assert callable(double), "double must exist"')
+    make_workspace(tmp_path, {"01_toy": weak})
+    result = tito(tmp_path, "validate")
+    assert result.returncode == 1
+    row = next(line for line in result.stdout.splitlines() if line.startswith("test-double"))
+    assert "PASSES" in row and "passes on the student version" in row
+    assert "integrity gate failed for 01_toy" in result.stderr
+
+
+def test_a_test_that_fails_on_the_full_source_is_flagged(tmp_path):
+    wrong = TOY_SOURCE.replace("double(3) == 6", "double(3) == 7")
+    make_workspace(tmp_path, {"01_toy": wrong})
+    result = tito(tmp_path, "validate")
+    assert result.returncode == 1
+    row = next(line for line in result.stdout.splitlines() if line.startswith("test-double"))
+    assert "fails on the full source" in row
