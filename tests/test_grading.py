@@ -42,7 +42,6 @@ def test_edited_tests_are_restored_and_graded_for_real(graded):
 def test_deleted_test_is_restored(graded):
     root, _ = graded
     assert scores(root)["sample-deleted-test"] == 100
-    ws = find_workspace(root)
     graded_nb = (root / "course/autograded/sample-deleted-test/01_tensor/tensor.ipynb").read_text()
     assert "def test_tensor_creation" in graded_nb
 

@@ -58,3 +58,15 @@ def test_release_fails_on_a_leak(released, tmp_path):
     result = tito(root, "release")
     assert result.returncode == 1
     assert "leak check failed" in result.stderr and "modules/01_tensor/tensor.py:" in result.stderr
+
+
+def test_validate_sees_exactly_what_nbgrader_releases(released):
+    """`tito validate` stubs the source itself; its student version must equal nbgrader's release cell by cell."""
+    from tito.notebooks import read_notebook, read_source
+    from tito.validate import student_version
+
+    ws = find_workspace(released)
+    for module in ws.modules():
+        ours = student_version(read_source(module))
+        theirs = read_notebook(ws.release_notebook(module))
+        assert [c.source for c in ours.cells] == [c.source for c in theirs.cells]

@@ -51,6 +51,18 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _each_module(ws, args, check, failure: str) -> None:
+    """Run `check(ws, module, timeout) -> (report, ok)` on every selected module; fail naming the bad ones."""
+    failed = []
+    for module in ws.select(args.modules):
+        text, ok = check(ws, module, args.timeout)
+        print(text + "\n")
+        if not ok:
+            failed.append(module.assignment)
+    if failed:
+        raise TitoError(f"{failure} {', '.join(failed)}")
+
+
 def run(args) -> int:
     ws = find_workspace()
     cmd = args.command
@@ -83,14 +95,7 @@ def run(args) -> int:
     elif cmd == "validate":
         from .validate import validate_module
         ws.require_instructor("validate")
-        failed = []
-        for module in ws.select(args.modules):
-            text, ok = validate_module(ws, module, args.timeout)
-            print(text + "\n")
-            if not ok:
-                failed.append(module.assignment)
-        if failed:
-            raise TitoError(f"integrity gate failed for {', '.join(failed)}")
+        _each_module(ws, args, validate_module, "integrity gate failed for")
     elif cmd == "release":
         from .release import release
         released = release(ws, ws.select(args.modules))
@@ -98,14 +103,7 @@ def run(args) -> int:
               f"{ws.bundle_dir.relative_to(ws.root)}/ (leak check passed)")
     elif cmd == "test":
         from .notebook_tests import test_module
-        failed = []
-        for module in ws.select(args.modules):
-            text, ok = test_module(ws, module, args.timeout)
-            print(text + "\n")
-            if not ok:
-                failed.append(module.assignment)
-        if failed:
-            raise TitoError(f"tests failed in {', '.join(failed)}")
+        _each_module(ws, args, test_module, "tests failed in")
     elif cmd == "samples":
         from .samples import make_samples
         module = ws.select([args.module])[0]

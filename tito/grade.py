@@ -77,10 +77,12 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
 
 
 def max_points(ws: Workspace, module: Module) -> float:
+    from nbgrader.api import MissingEntry
+
     with gradebook(ws) as gb:
         try:
             return gb.find_assignment(module.assignment).max_score
-        except Exception:
+        except MissingEntry:
             return 0.0
 
 

@@ -33,36 +33,27 @@ def regions(source: str, begin: str, end: str) -> list[tuple[int, int]]:
     return found
 
 
-def stub_solutions(source: str) -> str:
-    """Replace every solution region with the stub, indented like the begin marker (as nbgrader does)."""
-    lines = source.splitlines()
+def replace_regions(source: str, begin: str, end: str, body: list[str] | tuple = ()) -> str:
+    """Replace each marked region, markers included, with `body` indented like its begin marker."""
     out, inside = [], False
-    for line in lines:
-        if line.strip() == BEGIN_SOLUTION:
+    for line in source.splitlines():
+        if line.strip() == begin:
             indent = line[: len(line) - len(line.lstrip())]
-            out.extend(indent + s for s in STUB)
+            out.extend(indent + b for b in body)
             inside = True
-        elif line.strip() == END_SOLUTION:
+        elif line.strip() == end:
             inside = False
         elif not inside:
             out.append(line)
     return "\n".join(out)
 
 
-def region_lines(source: str, begin: str, end: str) -> list[str]:
-    """The lines strictly inside the marked regions."""
-    lines = source.splitlines()
-    return [line for b, e in regions(source, begin, end) for line in lines[b + 1:e]]
+def stub_solutions(source: str) -> str:
+    """Replace every solution region with the stub, as nbgrader does for the release."""
+    return replace_regions(source, BEGIN_SOLUTION, END_SOLUTION, STUB)
 
 
 def remove_hidden_tests(source: str) -> str:
     """Drop hidden-test regions with their markers, as nbgrader does for the release."""
-    out, inside = [], False
-    for line in source.splitlines():
-        if line.strip() == BEGIN_HIDDEN:
-            inside = True
-        elif line.strip() == END_HIDDEN:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out)
+    return replace_regions(source, BEGIN_HIDDEN, END_HIDDEN)
+

@@ -10,7 +10,7 @@ import shutil
 import nbformat
 
 from .errors import TitoError
-from .markers import BEGIN_SOLUTION, END_SOLUTION, strip_markers
+from .markers import BEGIN_SOLUTION, END_SOLUTION, replace_regions, strip_markers
 from .notebooks import graded_cells, nbgrader_meta, read_notebook, read_source, solution_cells
 from .workspace import Module, Workspace
 
@@ -37,21 +37,6 @@ def victim_id(source) -> str:
     return nbgrader_meta(cells[-1]).get("grade_id")
 
 
-def _replace_regions(source_text: str, body: list[str]) -> str:
-    """Replace the code inside each solution region of `source_text` with `body`, then drop the markers."""
-    out, inside = [], False
-    for line in source_text.splitlines():
-        if line.strip() == BEGIN_SOLUTION:
-            indent = line[: len(line) - len(line.lstrip())]
-            out.extend(indent + b for b in body)
-            inside = True
-        elif line.strip() == END_SOLUTION:
-            inside = False
-        elif not inside:
-            out.append(line)
-    return "\n".join(out)
-
-
 def make_samples(ws: Workspace, module: Module) -> list[str]:
     ws.require_instructor("samples")
     release_path = ws.release_notebook(module)
@@ -64,7 +49,7 @@ def make_samples(ws: Workspace, module: Module) -> list[str]:
     def with_victim(nb, body):
         for cell in solution_cells(nb):
             if nbgrader_meta(cell).get("grade_id") == victim:
-                cell.source = _replace_regions(victim_source, body)
+                cell.source = replace_regions(victim_source, BEGIN_SOLUTION, END_SOLUTION, body)
         return nb
 
     complete = _filled(release, source)
