@@ -46,6 +46,10 @@ def parser() -> argparse.ArgumentParser:
                    help="per-cell limit (default: nbgrader_config.py)")
     p = sub.add_parser("feedback", help="HTML feedback per student, hidden tests removed")
     p.add_argument("module", metavar="MODULE")
+    p = sub.add_parser("milestone", help="list or run the milestone programs under milestones/")
+    p.add_argument("action", choices=["list", "run"])
+    p.add_argument("milestone", nargs="?", metavar="MILESTONE", help="year or name, e.g. 1957 or perceptron")
+    p.add_argument("--fast", action="store_true", help="the small variant the test suite runs")
     p = sub.add_parser("grades", help="the gradebook as a table, and as CSV")
     p.add_argument("--csv", type=Path, metavar="FILE", help="also write the gradebook to FILE")
     return top
@@ -116,6 +120,18 @@ def run(args) -> int:
         from .feedback import feedback
         pages = feedback(ws, ws.select([args.module])[0])
         print(f"wrote {len(pages)} feedback page(s) under course/feedback/")
+    elif cmd == "milestone":
+        from . import milestones
+        from .table import render
+        if args.action == "list":
+            print(render(["year", "name", "what"], [[m.year, m.name, m.summary] for m in milestones.milestones(ws)]))
+        else:
+            if not args.milestone:
+                raise TitoError("`tito milestone run` needs a MILESTONE (year or name); see `tito milestone list`")
+            milestone = milestones.find(ws, args.milestone)
+            code = milestones.run(ws, milestone, args.fast)
+            if code != 0:
+                raise TitoError(f"milestone {milestone.year}_{milestone.name} missed its target (exit {code})")
     elif cmd == "grades":
         from .grades import table, write_csv
         ws.require_instructor("grades")

@@ -1,7 +1,8 @@
 """`tito release`: nbgrader student notebooks in `course/release/`, and the student bundle in `dist/student/`.
 
 The bundle is a workspace a student uses as it is: the release notebooks under `modules/`, a `tinytorch`
-package exported from those notebooks (stubs only), `tito` itself, `pyproject.toml` and a README. The leak
+package exported from those notebooks (stubs only), `tito` itself, the milestones and shipped data sets,
+`pyproject.toml` and a README. The leak
 check fails the release if any solution or hidden-test line of the sources appears anywhere in it.
 """
 from __future__ import annotations
@@ -79,6 +80,9 @@ def make_bundle(ws: Workspace, released: list[Module]) -> None:
     here = Path(__file__).parent
     shutil.copy(here / "student_readme.md", bundle / "README.md")
     shutil.copytree(here, bundle / "tito", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for shared in ("milestones", "datasets"):  # programs and data that run on the student's own package
+        if (ws.root / shared).is_dir():
+            shutil.copytree(ws.root / shared, bundle / shared, ignore=shutil.ignore_patterns("__pycache__", "cache"))
     for module in released:
         target = bundle / "modules" / module.assignment / module.notebook_name
         target.parent.mkdir(parents=True)
