@@ -16,11 +16,12 @@ def student_copy(released, tmp_path):
     return target
 
 
-def fill_in(bundle, released):
+def fill_in(bundle, released, assignment="01_tensor"):
     """The student's work: the complete sample is exactly the release notebook with every stub filled in."""
-    ok(tito(released, "samples", "01"))
-    shutil.copy(released / "course/submitted/sample-complete/01_tensor/tensor.ipynb",
-                bundle / "modules/01_tensor/tensor.ipynb")
+    ok(tito(released, "samples", assignment))
+    name = assignment.split("_", 1)[1]
+    shutil.copy(released / f"course/submitted/sample-complete/{assignment}/{name}.ipynb",
+                bundle / f"modules/{assignment}/{name}.ipynb")
 
 
 def test_untouched_bundle_fails_every_test(released, tmp_path):
@@ -53,3 +54,20 @@ def test_student_tito_refuses_instructor_commands(released, tmp_path):
     bundle = student_copy(released, tmp_path)
     result = tito(bundle, "release")
     assert result.returncode == 1 and "only in the instructor repository" in result.stderr
+
+
+def test_student_completes_every_module_in_order_on_their_own_package(released, tmp_path):
+    bundle = student_copy(released, tmp_path)
+    assignments = sorted(p.name for p in (bundle / "modules").iterdir())
+    for assignment in assignments:
+        fill_in(bundle, released, assignment)
+    if len(assignments) > 1:
+        # module 02 imports the student's own module 01: still the stub until they export it
+        early = tito(bundle, "test", assignments[1])
+        assert early.returncode == 1 and "NotImplementedError" in early.stdout
+    for assignment in assignments:
+        result = tito(bundle, "test", assignment)
+        assert result.returncode == 0 and "FAIL" not in result.stdout, result.stdout + result.stderr
+        ok(tito(bundle, "export", assignment))
+    leftovers = [p for p in (bundle / "tinytorch").rglob("*.py") if "raise NotImplementedError()" in p.read_text()]
+    assert leftovers == []
