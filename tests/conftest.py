@@ -16,8 +16,8 @@ def copy_course(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for name in ("pyproject.toml", "nbgrader_config.py"):
         shutil.copy(REPO / name, target / name)
-    for name in ("modules", "tinytorch"):
-        shutil.copytree(REPO / name, target / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("modules", "tinytorch", "milestones", "datasets"):
+        shutil.copytree(REPO / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "cache"))
     return target
 
 

@@ -1,0 +1,1225 @@
+# %% [markdown]
+# # Module 06: Optimizers
+#
+# An optimizer turns gradients into parameter updates. After `loss.backward()` every parameter holds a
+# gradient in `.grad`; `optimizer.step()` moves each parameter against it, and `optimizer.zero_grad()` clears
+# the gradients before the next backward pass, which would otherwise add to them.
+#
+# You will write the machinery all optimizers share (parameter groups, per-parameter state, checkpoints),
+# four update rules (SGD with momentum and Nesterov, RMSprop, Adam, AdamW), three learning-rate schedules
+# and gradient clipping. Update rules, argument names and defaults are PyTorch's, so `torch.optim` code reads
+# the same. Each task is a cell containing `# YOUR CODE HERE`; the locked cell after it tests it.
+#
+# Convention: updates work on NumPy arrays, in place. `p.data` is a parameter's array and `p.grad.data` its
+# gradient. Writing into `p.data` records no graph, and the array keeps its dtype (float32 stays float32).
+
+# %%
+#| default_exp core.optim
+
+# %%
+#| export
+import math
+from collections import defaultdict
+from typing import Iterable
+
+import numpy as np
+
+from tinytorch.core.autograd import Tensor
+
+# %% [markdown]
+# ### Given: two helpers
+#
+# `_require(ok, name, value, rule)` raises `ValueError` naming the hyper-parameter, such as
+# `lr must be >= 0, got -0.1`. `_buffer(state, name, like)` returns `state[name]`, created as zeros shaped
+# like `like` on first use: moment estimates and velocities start at 0.
+
+# %%
+#| export
+def _require(ok: bool, name: str, value, rule: str) -> None:
+    """Raise ValueError('<name> must be <rule>, got <value>') unless ok."""
+    if not ok:
+        raise ValueError(f"{name} must be {rule}, got {value!r}")
+
+
+def _buffer(state: dict, name: str, like: np.ndarray) -> np.ndarray:
+    """state[name], created as zeros with the shape and dtype of `like` the first time."""
+    if name not in state:
+        state[name] = np.zeros_like(like)
+    return state[name]
+
+# %% [markdown]
+# ## 1. The optimizer base class
+#
+# `Optimizer(params, defaults)` keeps two things:
+# - `param_groups`: a list of dicts, each with `"params"` (a list of Tensors) and that group's
+#   hyper-parameters. `params` is either Tensors (one group) or dicts, e.g.
+#   `SGD([{"params": body}, {"params": head, "lr": 0.01}], lr=0.1)`; a group's missing hyper-parameters come
+#   from `defaults`. Schedules (section 6) change `group["lr"]` here, so every update must read it from the group.
+# - `state`: a dict from parameter to a dict of its buffers (velocity, moment estimates, step count). It is a
+#   `defaultdict(dict)`, as in PyTorch: `self.state[p]` is `{}` until `p` is first updated.
+#
+# The constructor and `add_param_group` are given. Each optimizer implements
+# `_update(param, grad, state, group)`, which changes the ndarray `param` in place.
+#
+# **Task: `zero_grad`, `step`, `state_dict`, `load_state_dict`.**
+# - `zero_grad(set_to_none=True)`: set every parameter's `.grad` to None; with `set_to_none=False`, fill the
+#   existing gradient arrays with 0 instead.
+# - `step()`: for every group and every parameter `p` in it whose `.grad` is not None, call
+#   `self._update(p.data, p.grad.data, self.state[p], group)`. A parameter without a gradient took no part in
+#   the loss: skip it, so its buffers do not move either.
+# - `state_dict()`: `{"state": {i: buffers}, "param_groups": [...]}`. `i` is the parameter's position counted
+#   across all groups; each saved group holds its hyper-parameters and `"params"`, the list of its positions.
+#   Copy every ndarray (a checkpoint must not change when training goes on) and leave out parameters
+#   with empty state.
+# - `load_state_dict(state_dict)`: the reverse, into an optimizer built on other parameters of the same
+#   shapes. Pair the saved positions with this optimizer's parameters group by group, copy each buffer cast
+#   to its parameter's dtype, and take each saved group's hyper-parameters. Raise `ValueError` when the
+#   number of groups, the number of parameters in a group or a buffer's shape differs.
+
+# %% nbgrader={"grade": false, "grade_id": "optimizer-base", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class Optimizer:
+    """Base class: parameter groups with their hyper-parameters, per-parameter state, and the update loop."""
+
+    def __init__(self, params: Iterable, defaults: dict) -> None:
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict] = []
+        self.state: defaultdict = defaultdict(dict)  # parameter -> its buffers, filled on its first update
+        if isinstance(params, Tensor):
+            raise TypeError("params must be an iterable of Tensors or of dicts, not a single Tensor")
+        params = list(params)
+        if not params:
+            raise ValueError("optimizer got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict) -> None:
+        """Append a group: its "params" plus hyper-parameters, the missing ones taken from the defaults."""
+        group = dict(group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        for p in group["params"]:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"an optimizer can only update Tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("cannot optimize a non-leaf Tensor: update the leaves it was computed from")
+        ids = [id(p) for g in self.param_groups for p in g["params"]] + [id(p) for p in group["params"]]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a parameter appears more than once in the parameter groups")
+        for name, value in self.defaults.items():
+            group.setdefault(name, value)
+        self.param_groups.append(group)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        """The update rule for one parameter, in place on `param`; each optimizer defines it."""
+        raise NotImplementedError(f"{type(self).__name__} does not define _update")
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}("]
+        for i, group in enumerate(self.param_groups):
+            settings = ", ".join(f"{k}={v}" for k, v in sorted(group.items()) if k != "params")
+            lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
+        return "\n".join(lines + [")"])
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient: .grad = None, or zeros in place when set_to_none is False."""
+        ### BEGIN SOLUTION
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad.data.fill(0)
+        ### END SOLUTION
+
+    def step(self) -> None:
+        """Apply self._update(p.data, p.grad.data, self.state[p], group) to every p whose grad is not None."""
+        ### BEGIN SOLUTION
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue  # no gradient this time: leave the parameter and its buffers alone
+                self._update(p.data, p.grad.data, self.state[p], group)
+        ### END SOLUTION
+
+    def state_dict(self) -> dict:
+        """{"state": {position: buffers}, "param_groups": [hyper-parameters + "params": positions]}, copied."""
+        ### BEGIN SOLUTION
+        state, groups, position = {}, [], 0
+        for group in self.param_groups:
+            saved = {k: v for k, v in group.items() if k != "params"}
+            saved["params"] = list(range(position, position + len(group["params"])))
+            groups.append(saved)
+            for i, p in zip(saved["params"], group["params"]):
+                buffers = self.state.get(p)
+                if buffers:
+                    state[i] = {k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in buffers.items()}
+            position += len(group["params"])
+        return {"state": state, "param_groups": groups}
+        ### END SOLUTION
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore buffers and hyper-parameters saved by state_dict() onto this optimizer's parameters."""
+        ### BEGIN SOLUTION
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"the state_dict has {len(saved_groups)} parameter groups, "
+                             f"this optimizer has {len(self.param_groups)}")
+        for n, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError(f"parameter group {n} has {len(group['params'])} parameters, "
+                                 f"the state_dict's has {len(saved['params'])}")
+        state = defaultdict(dict)
+        for group, saved in zip(self.param_groups, saved_groups):
+            for i, p in zip(saved["params"], group["params"]):
+                buffers = state_dict["state"].get(i)
+                if buffers is None:
+                    continue
+                for k, v in buffers.items():
+                    if isinstance(v, np.ndarray):
+                        if v.shape != p.shape:
+                            raise ValueError(f"buffer {k!r} of parameter {i} has shape {v.shape}, "
+                                             f"the parameter has shape {p.shape}")
+                        v = np.array(v, dtype=p.data.dtype)  # a copy, in the parameter's dtype
+                    state[p][k] = v
+        self.state = state
+        for group, saved in zip(self.param_groups, saved_groups):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+        ### END SOLUTION
+
+# %% [markdown]
+# The next cell tests the base class with a small optimizer defined inside the test: plain gradient descent
+# that also counts its steps in `state["step"]` and keeps the last gradient in `state["last_grad"]`.
+
+# %% nbgrader={"grade": true, "grade_id": "test-optimizer-base", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_optimizer_base():
+    """Groups take defaults; step skips missing gradients and updates in place; state_dict round-trips."""
+
+    class Descent(Optimizer):
+        """p -= lr * grad, counting steps and keeping the last gradient as a buffer."""
+
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr, "tag": "descent"})
+
+        def _update(self, param, grad, state, group):
+            state["step"] = state.get("step", 0) + 1
+            state["last_grad"] = grad.copy()
+            param -= group["lr"] * grad
+
+    def make(values):
+        return Tensor(np.array(values, dtype=np.float64), dtype=np.float64, requires_grad=True)
+
+    def grad(values):
+        return Tensor(np.array(values, dtype=np.float64), dtype=np.float64)
+
+    a, b, c = make([1.0, 2.0, 3.0]), make([[0.5], [-1.0]]), make([4.0])
+    opt = Descent([{"params": [a, b]}, {"params": [c], "lr": 0.5}], lr=0.1)
+    assert len(opt.param_groups) == 2, f"two groups were given, got {len(opt.param_groups)}"
+    g0, g1 = opt.param_groups
+    assert g0["params"][0] is a and g0["params"][1] is b and g1["params"][0] is c, "groups must hold the given Tensors"
+    assert g0["lr"] == 0.1 and g1["lr"] == 0.5, "a group's own lr wins; a missing one comes from the defaults"
+    assert g0["tag"] == "descent" and g1["tag"] == "descent", "every default must be filled into every group"
+
+    # step: b has no gradient and must not move or get state; updates are in place
+    a.grad, c.grad = grad([1.0, -1.0, 2.0]), grad([2.0])
+    a_array, b_before = a.data, b.data.copy()
+    opt.step()
+    assert a.data is a_array, "step must write into p.data in place, not replace the array"
+    assert np.allclose(a.data, [0.9, 2.1, 2.8]), f"a should be [0.9, 2.1, 2.8] after one step, got {a.data}"
+    assert np.allclose(c.data, [3.0]), f"c has lr 0.5 in its group: 4 - 0.5 * 2 = 3, got {c.data}"
+    assert np.array_equal(b.data, b_before), "a parameter whose grad is None must not change"
+    assert not opt.state.get(b), "a parameter whose grad is None must get no state"
+    assert opt.state[a]["step"] == 1 and opt.state[c]["step"] == 1, "step must pass each parameter its own state dict"
+    assert np.array_equal(a.grad.data, [1.0, -1.0, 2.0]), "step must not change the gradients"
+
+    # zero_grad
+    opt.zero_grad()
+    assert a.grad is None and b.grad is None and c.grad is None, "zero_grad() must set every .grad to None"
+    a.grad = grad([5.0, 5.0, 5.0])
+    kept = a.grad
+    opt.zero_grad(set_to_none=False)
+    assert a.grad is kept and np.array_equal(a.grad.data, np.zeros(3)), "zero_grad(set_to_none=False) must fill with 0"
+    assert b.grad is None, "zero_grad(set_to_none=False) must leave a missing gradient missing"
+
+    # state_dict
+    a.grad, c.grad = grad([0.5, 0.5, 0.5]), grad([-1.0])
+    opt.step()
+    sd = opt.state_dict()
+    assert set(sd["state"]) == {0, 2}, f"state is saved by position (a=0, b=1, c=2), only non-empty: got {set(sd['state'])}"
+    assert sd["state"][0]["step"] == 2 and sd["state"][2]["step"] == 2, "the step counts must be saved"
+    assert np.array_equal(sd["state"][0]["last_grad"], [0.5, 0.5, 0.5]), "buffers must be saved"
+    assert [g["params"] for g in sd["param_groups"]] == [[0, 1], [2]], "each saved group lists its positions"
+    assert [g["lr"] for g in sd["param_groups"]] == [0.1, 0.5], "each saved group keeps its hyper-parameters"
+    assert sd["state"][0]["last_grad"] is not opt.state[a]["last_grad"], "state_dict must copy the buffers"
+    opt.state[a]["last_grad"][0] = 99.0
+    assert sd["state"][0]["last_grad"][0] == 0.5, "a saved state_dict changed when the optimizer's buffer changed"
+
+    # load_state_dict into an optimizer on new parameters
+    a2, b2, c2 = make([0.0, 0.0, 0.0]), make([[0.0], [0.0]]), make([0.0])
+    opt2 = Descent([{"params": [a2, b2]}, {"params": [c2]}], lr=0.3)
+    opt2.load_state_dict(sd)
+    assert [g["lr"] for g in opt2.param_groups] == [0.1, 0.5], "load_state_dict must restore each group's lr"
+    assert opt2.param_groups[0]["params"][0] is a2, "load_state_dict must keep this optimizer's own parameters"
+    assert opt2.state[a2]["step"] == 2 and opt2.state[c2]["step"] == 2, "load_state_dict must restore the buffers"
+    assert not opt2.state.get(b2), "b had no state, so b2 must have none"
+    assert np.array_equal(opt2.state[a2]["last_grad"], [0.5, 0.5, 0.5]), "buffers must be restored"
+    sd["state"][0]["last_grad"][1] = -7.0
+    assert opt2.state[a2]["last_grad"][1] == 0.5, "load_state_dict must copy the buffers, not share them"
+    for wrong in (Descent([a2, b2, c2]), Descent([{"params": [a2]}, {"params": [b2, c2]}])):
+        try:
+            wrong.load_state_dict(opt.state_dict())
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("load_state_dict must raise ValueError when the groups do not match")
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(601)
+    for _ in range(4):
+        shapes = [tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(1, 3)))) for _ in range(4)]
+        starts = [rng.standard_normal(s) for s in shapes]
+        ps = [make(x) for x in starts]
+        lrs = [float(rng.uniform(0.01, 1.0)) for _ in range(2)]
+        opt = Descent((p for p in [{"params": ps[:1]}, {"params": ps[1:], "lr": lrs[1]}]), lr=lrs[0])
+        totals = [np.zeros(s) for s in shapes]
+        used = [False] * 4
+        for _ in range(3):
+            opt.zero_grad()
+            for k, p in enumerate(ps):
+                if rng.random() < 0.6:
+                    g = rng.standard_normal(shapes[k])
+                    p.grad = grad(g)
+                    totals[k] += (lrs[0] if k == 0 else lrs[1]) * g
+                    used[k] = True
+            opt.step()
+        for k, p in enumerate(ps):
+            assert np.allclose(p.data, starts[k] - totals[k]), "random run: parameters differ from x0 - sum(lr * g)"
+        sd = opt.state_dict()
+        assert set(sd["state"]) == {k for k in range(4) if used[k]}, "state_dict must hold exactly the updated parameters"
+        fresh = [make(np.zeros(s)) for s in shapes]
+        opt2 = Descent([{"params": fresh[:1]}, {"params": fresh[1:]}], lr=5.0)
+        opt2.load_state_dict(sd)
+        for k in range(4):
+            if used[k]:
+                assert opt2.state[fresh[k]]["step"] == opt.state[ps[k]]["step"], "random run: step counts not restored"
+                assert np.array_equal(opt2.state[fresh[k]]["last_grad"], opt.state[ps[k]]["last_grad"]), "buffers not restored"
+        assert [g["lr"] for g in opt2.param_groups] == lrs, "random run: learning rates not restored"
+    x32 = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    opt = Descent([x32])
+    sd = {"state": {0: {"step": 1, "last_grad": np.ones(3, dtype=np.float64)}}, "param_groups": [{"lr": 0.2, "tag": "t", "params": [0]}]}
+    opt.load_state_dict(sd)
+    assert opt.state[x32]["last_grad"].dtype == np.float32, "loaded buffers must take the parameter's dtype"
+    try:
+        Descent([make([1.0, 2.0])]).load_state_dict(sd)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("load_state_dict must raise ValueError when a buffer's shape differs from the parameter's")
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_optimizer_base()
+
+# %% [markdown]
+# ## 2. SGD, momentum and Nesterov
+#
+# Gradient descent steps against the gradient: p <- p - lr * g. Momentum keeps a running direction b, the
+# velocity: steps grow along directions where successive gradients agree and cancel where they oscillate,
+# which speeds up narrow valleys. PyTorch's rule, with g the gradient:
+#
+#     g <- g + weight_decay * p                    (L2 penalty 0.5 * weight_decay * |p|^2, when weight_decay != 0)
+#     b <- g                                       (first step: no history yet, no dampening)
+#     b <- momentum * b + (1 - dampening) * g      (later steps)
+#     d <- g + momentum * b   if nesterov,  else  d <- b
+#     p <- p - lr * d
+#
+# Nesterov momentum looks ahead: the step uses the gradient plus the velocity it is about to have, which
+# reduces overshoot. PyTorch allows it only with momentum > 0 and dampening = 0; the given constructor checks
+# that and the ranges of the other arguments.
+#
+# **Task: `SGD._update`.** Keep the velocity in `state["momentum_buffer"]` (PyTorch's name), created on the
+# first step as a copy of g. With momentum 0, keep no state.
+#
+# Pitfalls: inside `_update`, `param = param - lr * d` only rebinds the local name and the parameter never
+# changes: write into the array (`param -= lr * d`). And `grad += weight_decay * param` would change `p.grad`
+# itself: build a new array.
+
+# %% nbgrader={"grade": false, "grade_id": "sgd", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay."""
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False) -> None:
+        _require(lr >= 0.0, "lr", lr, ">= 0")
+        _require(momentum >= 0.0, "momentum", momentum, ">= 0")
+        _require(weight_decay >= 0.0, "weight_decay", weight_decay, ">= 0")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError(f"nesterov=True requires momentum > 0 and dampening = 0, "
+                             f"got momentum={momentum!r}, dampening={dampening!r}")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
+        super().__init__(params, defaults)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        """b <- momentum * b + (1 - dampening) * g (b = g at first); p <- p - lr * (g + momentum * b if nesterov else b)."""
+        ### BEGIN SOLUTION
+        momentum = group["momentum"]
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param  # a new array: p.grad stays untouched
+        if momentum != 0:
+            if "momentum_buffer" not in state:
+                buf = state["momentum_buffer"] = grad.copy()
+            else:
+                buf = state["momentum_buffer"]
+                buf *= momentum
+                buf += (1 - group["dampening"]) * grad
+            grad = grad + momentum * buf if group["nesterov"] else buf
+        param -= group["lr"] * grad
+        ### END SOLUTION
+
+# %% [markdown]
+# The next cell checks two steps by hand. With p = 0, gradients g1 = [1, 2] then g2 = [0.5, -1], lr = 0.1 and
+# momentum 0.9: the velocity is [1, 2], then 0.9 * [1, 2] + [0.5, -1] = [1.4, 0.8], so p is [-0.1, -0.2], then
+# [-0.24, -0.28]. With Nesterov the steps are 0.1 * (g1 + 0.9 * g1) and 0.1 * (g2 + 0.9 * [1.4, 0.8]), giving
+# [-0.19, -0.38], then [-0.366, -0.352]. It then minimizes a quadratic through autograd.
+
+# %% nbgrader={"grade": true, "grade_id": "test-sgd", "locked": true, "points": 20, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_sgd():
+    """SGD steps match the formulas by hand for plain, weight-decay, momentum, dampening and Nesterov updates."""
+
+    def make(values, dtype=np.float64):
+        return Tensor(np.array(values, dtype=dtype), dtype=dtype, requires_grad=True)
+
+    def run(grads, start, **kwargs):
+        p = make(start)
+        opt = SGD([p], **kwargs)
+        path = []
+        for g in grads:
+            p.grad = Tensor(np.array(g, dtype=np.float64), dtype=np.float64)
+            opt.step()
+            path.append(p.data.copy())
+        return p, opt, path
+
+    # plain and weight decay
+    p, _, path = run([[0.5, 1.0]], [1.0, -2.0], lr=0.1)
+    assert np.allclose(path[0], [0.95, -2.1]), f"p - lr * g = [0.95, -2.1], got {path[0]}"
+    p, _, path = run([[0.5, 1.0]], [1.0, -2.0], lr=0.1, weight_decay=0.1)
+    assert np.allclose(path[0], [0.94, -2.08]), f"with weight_decay 0.1 the step uses g + 0.1 * p: expected [0.94, -2.08], got {path[0]}"
+    assert np.array_equal(p.grad.data, [0.5, 1.0]), "weight decay must not change p.grad itself"
+
+    # momentum, dampening, Nesterov: two steps by hand
+    g1, g2 = [1.0, 2.0], [0.5, -1.0]
+    p, opt, path = run([g1, g2], [0.0, 0.0], lr=0.1, momentum=0.9)
+    assert np.allclose(path[0], [-0.1, -0.2]), f"momentum, first step: the velocity is g1, p = [-0.1, -0.2], got {path[0]}"
+    assert np.allclose(path[1], [-0.24, -0.28]), f"momentum, second step: p = [-0.24, -0.28], got {path[1]}"
+    assert np.allclose(opt.state[p]["momentum_buffer"], [1.4, 0.8]), "the velocity must be kept in state['momentum_buffer']"
+    _, _, path = run([g1, g2], [0.0, 0.0], lr=0.1, momentum=0.9, dampening=0.5)
+    assert np.allclose(path[0], [-0.1, -0.2]), f"dampening does not apply on the first step: expected [-0.1, -0.2], got {path[0]}"
+    assert np.allclose(path[1], [-0.215, -0.33]), f"with dampening 0.5: b = 0.9 * g1 + 0.5 * g2, p = [-0.215, -0.33], got {path[1]}"
+    _, _, nesterov = run([g1, g2], [0.0, 0.0], lr=0.1, momentum=0.9, nesterov=True)
+    assert np.allclose(nesterov[0], [-0.19, -0.38]), f"Nesterov, first step: d = g1 + 0.9 * g1, p = [-0.19, -0.38], got {nesterov[0]}"
+    assert np.allclose(nesterov[1], [-0.366, -0.352]), f"Nesterov, second step: p = [-0.366, -0.352], got {nesterov[1]}"
+
+    # float32 stays float32, in place
+    p32 = make([[1.0], [2.0], [3.0]], dtype=np.float32)
+    opt = SGD([p32], lr=np.float64(0.1), momentum=0.9)
+    array = p32.data
+    for _ in range(2):
+        p32.grad = Tensor(np.ones((3, 1), dtype=np.float32))
+        opt.step()
+    assert p32.data is array and p32.dtype == np.float32, "the update must stay in place and keep float32"
+    assert np.allclose(p32.data.ravel(), [0.71, 1.71, 2.71]), f"two momentum steps on ones: p - 0.1 - 0.19, got {p32.data.ravel()}"
+
+    # invalid hyper-parameters
+    x = make([1.0])
+    for kwargs, name in [({"lr": -0.1}, "lr"), ({"momentum": -0.5}, "momentum"), ({"weight_decay": -1.0}, "weight_decay"),
+                         ({"nesterov": True}, "momentum"), ({"momentum": 0.9, "dampening": 0.1, "nesterov": True}, "dampening")]:
+        try:
+            SGD([x], **kwargs)
+        except ValueError as e:
+            assert name in str(e), f"SGD(**{kwargs}): the error must name {name!r}, got: {e}"
+        else:
+            raise AssertionError(f"SGD(**{kwargs}) must raise ValueError")
+
+    # convergence on f(x) = 0.5 * sum(a * (x - c)^2), gradients from autograd
+    a, c = Tensor([1.0, 10.0], dtype=np.float64), Tensor([3.0, -1.0], dtype=np.float64)
+    x = make([0.0, 0.0])
+    opt = SGD([x], lr=0.05, momentum=0.9)
+    for _ in range(300):
+        opt.zero_grad()
+        loss = (a * (x - c) ** 2).sum() * 0.5
+        loss.backward()
+        opt.step()
+    assert np.allclose(x.data, [3.0, -1.0], atol=1e-4), f"SGD with momentum must reach the minimum [3, -1], got {x.data}"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(602)
+
+    def reference(x, grads, lr, momentum, dampening, weight_decay, nesterov):
+        buf, out = None, []
+        for g in grads:
+            g = g + weight_decay * x
+            if momentum:
+                buf = g.copy() if buf is None else momentum * buf + (1 - dampening) * g
+                g = g + momentum * buf if nesterov else buf
+            x = x - lr * g
+            out.append(x)
+        return out
+
+    for shape in [(3, 1), (5,), (2, 3), (1,)]:
+        for _ in range(3):
+            nesterov = bool(rng.random() < 0.4)
+            hp = dict(lr=float(rng.uniform(0.01, 0.5)), momentum=float(rng.choice([0.0, rng.uniform(0.1, 0.99)])),
+                      dampening=0.0 if nesterov else float(rng.choice([0.0, rng.uniform(0, 0.9)])),
+                      weight_decay=float(rng.choice([0.0, rng.uniform(0, 0.1)])), nesterov=nesterov)
+            if nesterov and hp["momentum"] == 0.0:
+                hp["momentum"] = 0.5
+            x0 = rng.standard_normal(shape)
+            grads = [rng.standard_normal(shape) for _ in range(5)]
+            _, _, path = run(grads, x0, **hp)
+            want = reference(x0, grads, **hp)
+            for k in range(5):
+                assert np.allclose(path[k], want[k], rtol=1e-10, atol=1e-12), f"SGD({hp}) on {shape}: step {k + 1} is wrong"
+    p = make([1.0, 2.0])
+    opt = SGD([p], lr=0.1)
+    opt.param_groups[0]["lr"] = 0.5
+    p.grad = Tensor(np.array([1.0, 1.0]), dtype=np.float64)
+    opt.step()
+    assert np.allclose(p.data, [0.5, 1.5]), "the update must read lr from the group at every step"
+    assert SGD([p]).param_groups[0]["lr"] == 1e-3, "SGD's default lr is 1e-3, as in PyTorch"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_sgd()
+
+# %% [markdown]
+# ## 3. RMSprop
+#
+# One learning rate for all coordinates is too large for steep directions and too small for flat ones.
+# RMSprop divides each coordinate's step by the root mean square of its recent gradients, an exponential
+# moving average v with decay `alpha`:
+#
+#     g <- g + weight_decay * p
+#     v <- alpha * v + (1 - alpha) * g^2                  (v starts at 0)
+#     centered:  m <- alpha * m + (1 - alpha) * g;  s = sqrt(v - m^2) + eps      (m starts at 0)
+#     otherwise: s = sqrt(v) + eps
+#     momentum > 0:  b <- momentum * b + g / s;  p <- p - lr * b          (b starts at 0)
+#     otherwise:     p <- p - lr * g / s
+#
+# `centered` divides by an estimate of the gradient's standard deviation instead of its root mean square.
+#
+# **Task: `RMSprop._update`.** Buffers, as PyTorch names them: `state["square_avg"]` (v), `state["grad_avg"]`
+# (m), `state["momentum_buffer"]` (b); use `_buffer` to create them, and count `state["step"]`.
+#
+# Pitfalls: there is no bias correction, so the first step is g / sqrt((1 - alpha) g^2) = 10 * sign(g) times
+# lr for alpha = 0.99: much larger than later steps. And `eps` is added after the square root, as in PyTorch
+# (some libraries add it inside).
+
+# %% nbgrader={"grade": false, "grade_id": "rmsprop", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class RMSprop(Optimizer):
+    """Divides each coordinate's step by the root mean square of its recent gradients."""
+
+    def __init__(self, params: Iterable, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
+        _require(lr >= 0.0, "lr", lr, ">= 0")
+        _require(0.0 <= alpha <= 1.0, "alpha", alpha, "in [0, 1]")
+        _require(eps >= 0.0, "eps", eps, ">= 0")
+        _require(weight_decay >= 0.0, "weight_decay", weight_decay, ">= 0")
+        _require(momentum >= 0.0, "momentum", momentum, ">= 0")
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
+        super().__init__(params, defaults)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        """v <- alpha * v + (1 - alpha) * g^2; p <- p - lr * g / (sqrt(v) + eps) (centered: sqrt(v - m^2))."""
+        ### BEGIN SOLUTION
+        alpha, momentum = group["alpha"], group["momentum"]
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param
+        state["step"] = state.get("step", 0) + 1
+        square_avg = _buffer(state, "square_avg", param)
+        square_avg *= alpha
+        square_avg += (1 - alpha) * grad * grad
+        if group["centered"]:
+            grad_avg = _buffer(state, "grad_avg", param)
+            grad_avg *= alpha
+            grad_avg += (1 - alpha) * grad
+            scale = np.sqrt(square_avg - grad_avg * grad_avg) + group["eps"]
+        else:
+            scale = np.sqrt(square_avg) + group["eps"]
+        if momentum > 0:
+            buf = _buffer(state, "momentum_buffer", param)
+            buf *= momentum
+            buf += grad / scale
+            param -= group["lr"] * buf
+        else:
+            param -= group["lr"] * grad / scale
+        ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-rmsprop", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_rmsprop():
+    """RMSprop's steps match the formulas by hand, plain, centered, with momentum and with weight decay."""
+
+    def run(grads, start, **kwargs):
+        p = Tensor(np.array(start, dtype=np.float64), dtype=np.float64, requires_grad=True)
+        opt = RMSprop([p], **kwargs)
+        path = []
+        for g in grads:
+            p.grad = Tensor(np.array(g, dtype=np.float64), dtype=np.float64)
+            opt.step()
+            path.append(p.data.copy())
+        return path
+
+    x0, g1, g2 = np.array([1.0, -1.0]), np.array([0.2, -0.4]), np.array([-0.1, 0.3])
+    path = run([g1], x0, lr=0.01)
+    assert np.allclose(path[0], [0.9, -0.9], atol=1e-6), f"first step is lr * g / sqrt(0.01 g^2) = 0.1 * sign(g): expected [0.9, -0.9], got {path[0]}"
+
+    v1 = 0.01 * g1**2
+    v2 = 0.99 * v1 + 0.01 * g2**2
+    x1 = x0 - 0.01 * g1 / (np.sqrt(v1) + 1e-8)
+    x2 = x1 - 0.01 * g2 / (np.sqrt(v2) + 1e-8)
+    path = run([g1, g2], x0, lr=0.01)
+    assert np.allclose(path[1], x2, rtol=1e-10), f"second step: expected {x2}, got {path[1]}"
+
+    m1, m2 = 0.01 * g1, 0.99 * 0.01 * g1 + 0.01 * g2
+    c1 = x0 - 0.01 * g1 / (np.sqrt(v1 - m1**2) + 1e-8)
+    c2 = c1 - 0.01 * g2 / (np.sqrt(v2 - m2**2) + 1e-8)
+    path = run([g1, g2], x0, lr=0.01, centered=True)
+    assert np.allclose(path[0], c1, rtol=1e-10) and np.allclose(path[1], c2, rtol=1e-10), f"centered: expected {c1}, {c2}, got {path}"
+
+    b1 = g1 / (np.sqrt(v1) + 1e-8)
+    b2 = 0.9 * b1 + g2 / (np.sqrt(v2) + 1e-8)
+    path = run([g1, g2], x0, lr=0.01, momentum=0.9)
+    assert np.allclose(path[1], x0 - 0.01 * b1 - 0.01 * b2, rtol=1e-10), f"momentum: expected {x0 - 0.01 * (b1 + b2)}, got {path[1]}"
+
+    gw = g1 + 0.1 * x0
+    path = run([g1], x0, lr=0.01, weight_decay=0.1)
+    assert np.allclose(path[0], x0 - 0.01 * gw / (np.sqrt(0.01 * gw**2) + 1e-8), rtol=1e-10), "weight decay: use g + weight_decay * p"
+
+    p = Tensor(np.ones((3, 1), dtype=np.float32), requires_grad=True)
+    opt = RMSprop([p], lr=0.01, momentum=0.5, centered=True)
+    array = p.data
+    p.grad = Tensor(np.full((3, 1), 0.3, dtype=np.float32))
+    opt.step()
+    assert p.data is array and p.dtype == np.float32, "the update must stay in place and keep float32"
+
+    x = Tensor([1.0], requires_grad=True)
+    for kwargs, name in [({"lr": -1.0}, "lr"), ({"alpha": -0.1}, "alpha"), ({"eps": -1e-8}, "eps"),
+                         ({"weight_decay": -0.1}, "weight_decay"), ({"momentum": -0.9}, "momentum")]:
+        try:
+            RMSprop([x], **kwargs)
+        except ValueError as e:
+            assert name in str(e), f"RMSprop(**{kwargs}): the error must name {name!r}, got: {e}"
+        else:
+            raise AssertionError(f"RMSprop(**{kwargs}) must raise ValueError")
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(603)
+
+    def reference(x, grads, lr, alpha, eps, weight_decay, momentum, centered):
+        v, m, b, out = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x), []
+        for g in grads:
+            g = g + weight_decay * x
+            v = alpha * v + (1 - alpha) * g * g
+            m = alpha * m + (1 - alpha) * g
+            s = (np.sqrt(v - m * m) if centered else np.sqrt(v)) + eps
+            if momentum > 0:
+                b = momentum * b + g / s
+                x = x - lr * b
+            else:
+                x = x - lr * g / s
+            out.append(x)
+        return out
+
+    for shape in [(3, 1), (5,), (2, 2)]:
+        for centered in (False, True):
+            for momentum in (0.0, float(rng.uniform(0.1, 0.95))):
+                hp = dict(lr=float(rng.uniform(1e-3, 0.1)), alpha=float(rng.uniform(0.8, 0.999)), eps=float(rng.choice([1e-8, 1e-3])),
+                          weight_decay=float(rng.choice([0.0, rng.uniform(0, 0.1)])), momentum=momentum, centered=centered)
+                x0 = rng.standard_normal(shape)
+                grads = [rng.standard_normal(shape) for _ in range(5)]
+                path = run(grads, x0, **hp)
+                want = reference(x0, grads, **hp)
+                for k in range(5):
+                    assert np.allclose(path[k], want[k], rtol=1e-9, atol=1e-12), f"RMSprop({hp}) on {shape}: step {k + 1} is wrong"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_rmsprop()
+
+# %% [markdown]
+# ## 4. Adam
+#
+# Adam keeps two moving averages per coordinate: m of the gradient (momentum) and v of its square
+# (RMSprop's scale), and steps by their ratio:
+#
+#     g <- g + weight_decay * p                     (L2 penalty added to the gradient)
+#     t <- t + 1
+#     m <- beta1 * m + (1 - beta1) * g              (m, v start at 0)
+#     v <- beta2 * v + (1 - beta2) * g^2
+#     p <- p - lr * m_hat / (sqrt(v_hat) + eps),   m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)
+#
+# Bias correction: m and v start at 0, so after t steps their weights sum to 1 - beta^t, not 1; dividing by it
+# undoes the pull toward 0. On the first step m_hat = g and v_hat = g^2, so every coordinate moves by about lr,
+# whatever the gradient's scale.
+#
+# **Task: `Adam._update`.** Buffers as PyTorch names them: `state["step"]` (t), `state["exp_avg"]` (m),
+# `state["exp_avg_sq"]` (v).
+#
+# Pitfall: t counts the updates of this parameter, not calls to `step()`: a parameter that had no gradient for
+# a while starts its bias correction when it first gets one. Keeping t in the parameter's state does this.
+
+# %% nbgrader={"grade": false, "grade_id": "adam", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class Adam(Optimizer):
+    """Momentum on the gradient divided by the root of a moving average of its square, both bias-corrected."""
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        _require(lr >= 0.0, "lr", lr, ">= 0")
+        _require(0.0 <= betas[0] < 1.0, "betas[0]", betas[0], "in [0, 1)")
+        _require(0.0 <= betas[1] < 1.0, "betas[1]", betas[1], "in [0, 1)")
+        _require(eps >= 0.0, "eps", eps, ">= 0")
+        _require(weight_decay >= 0.0, "weight_decay", weight_decay, ">= 0")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        """m, v <- moving averages of g, g^2; p <- p - lr * m_hat / (sqrt(v_hat) + eps), hats = bias-corrected."""
+        ### BEGIN SOLUTION
+        beta1, beta2 = group["betas"]
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * param
+        state["step"] = t = state.get("step", 0) + 1
+        exp_avg = _buffer(state, "exp_avg", param)
+        exp_avg_sq = _buffer(state, "exp_avg_sq", param)
+        exp_avg *= beta1
+        exp_avg += (1 - beta1) * grad
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+        m_hat = exp_avg / (1 - beta1**t)
+        v_hat = exp_avg_sq / (1 - beta2**t)
+        param -= group["lr"] * m_hat / (np.sqrt(v_hat) + group["eps"])
+        ### END SOLUTION
+
+# %% [markdown]
+# The next cell checks the first step (about lr * sign(g); a zero gradient does not move), a second step by
+# hand, weight decay, per-parameter step counts, and convergence on a quadratic through autograd.
+
+# %% nbgrader={"grade": true, "grade_id": "test-adam", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_adam():
+    """Adam's steps match the bias-corrected formulas by hand; t is counted per parameter."""
+
+    def make(values, dtype=np.float64):
+        return Tensor(np.array(values, dtype=dtype), dtype=dtype, requires_grad=True)
+
+    def run(grads, start, **kwargs):
+        p = make(start)
+        opt = Adam([p], **kwargs)
+        path = []
+        for g in grads:
+            p.grad = Tensor(np.array(g, dtype=np.float64), dtype=np.float64)
+            opt.step()
+            path.append(p.data.copy())
+        return path
+
+    x0, g1, g2 = np.array([1.0, -2.0, 0.5]), np.array([0.1, -3.0, 0.0]), np.array([0.3, 1.0, -2.0])
+    path = run([g1, g2], x0, lr=0.001)
+    want1 = x0 - 0.001 * g1 / (np.abs(g1) + 1e-8)
+    assert np.allclose(path[0], want1, rtol=1e-12), f"first step moves by lr * g / (|g| + eps): expected {want1}, got {path[0]}"
+    assert np.allclose(path[0], [0.999, -1.999, 0.5]), f"first step is about lr * sign(g): expected [0.999, -1.999, 0.5], got {path[0]}"
+    m = 0.9 * 0.1 * g1 + 0.1 * g2
+    v = 0.999 * 0.001 * g1**2 + 0.001 * g2**2
+    want2 = want1 - 0.001 * (m / (1 - 0.9**2)) / (np.sqrt(v / (1 - 0.999**2)) + 1e-8)
+    assert np.allclose(path[1], want2, rtol=1e-12), f"second step: expected {want2}, got {path[1]}"
+
+    path = run([g1], x0, lr=0.01, betas=(0.5, 0.9), eps=0.1, weight_decay=0.2)
+    gw = g1 + 0.2 * x0
+    want = x0 - 0.01 * gw / (np.abs(gw) + 0.1)
+    assert np.allclose(path[0], want, rtol=1e-12), f"weight decay, betas and eps: expected {want}, got {path[0]}"
+
+    # per-parameter t: b gets its first gradient on the second call to step()
+    a, b = make([1.0]), make([1.0])
+    opt = Adam([a, b], lr=0.1)
+    a.grad = Tensor(np.array([1.0]), dtype=np.float64)
+    opt.step()
+    b.grad = Tensor(np.array([-4.0]), dtype=np.float64)
+    opt.step()
+    assert np.allclose(b.data, [1.1]), f"b's first update must be bias-corrected with t = 1: 1 + 0.1 = 1.1, got {b.data}"
+    assert np.allclose(a.data, [0.8]), f"a got the same gradient twice, so two steps of about lr: 0.8, got {a.data}"
+
+    p = make(np.ones((3, 1)), dtype=np.float32)
+    opt = Adam([p], lr=0.01)
+    array = p.data
+    p.grad = Tensor(np.full((3, 1), 0.3, dtype=np.float32))
+    opt.step()
+    assert p.data is array and p.dtype == np.float32, "the update must stay in place and keep float32"
+
+    x = make([1.0])
+    for kwargs, name in [({"lr": -1.0}, "lr"), ({"betas": (1.0, 0.999)}, "betas"), ({"betas": (0.9, -0.1)}, "betas"),
+                         ({"eps": -1.0}, "eps"), ({"weight_decay": -0.1}, "weight_decay")]:
+        try:
+            Adam([x], **kwargs)
+        except ValueError as e:
+            assert name in str(e), f"Adam(**{kwargs}): the error must name {name!r}, got: {e}"
+        else:
+            raise AssertionError(f"Adam(**{kwargs}) must raise ValueError")
+
+    a, c = Tensor([1.0, 10.0], dtype=np.float64), Tensor([3.0, -1.0], dtype=np.float64)
+    x = make([0.0, 0.0])
+    opt = Adam([x], lr=0.05)
+    for _ in range(500):
+        opt.zero_grad()
+        loss = (a * (x - c) ** 2).sum() * 0.5
+        loss.backward()
+        opt.step()
+    assert np.allclose(x.data, [3.0, -1.0], atol=1e-2), f"Adam must reach the minimum [3, -1], got {x.data}"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(604)
+
+    def reference(x, grads, lr, betas, eps, weight_decay):
+        m, v, out = np.zeros_like(x), np.zeros_like(x), []
+        for t, g in enumerate(grads, start=1):
+            g = g + weight_decay * x
+            m = betas[0] * m + (1 - betas[0]) * g
+            v = betas[1] * v + (1 - betas[1]) * g * g
+            x = x - lr * (m / (1 - betas[0] ** t)) / (np.sqrt(v / (1 - betas[1] ** t)) + eps)
+            out.append(x)
+        return out
+
+    for shape in [(3, 1), (5,), (2, 3), (1,)]:
+        for _ in range(3):
+            hp = dict(lr=float(rng.uniform(1e-3, 0.1)), betas=(float(rng.uniform(0.5, 0.95)), float(rng.uniform(0.9, 0.9999))),
+                      eps=float(rng.choice([1e-8, 1e-4])), weight_decay=float(rng.choice([0.0, rng.uniform(0, 0.1)])))
+            x0 = rng.standard_normal(shape)
+            grads = [rng.standard_normal(shape) * 10 ** rng.uniform(-2, 2) for _ in range(6)]
+            path = run(grads, x0, **hp)
+            want = reference(x0, grads, **hp)
+            for k in range(6):
+                assert np.allclose(path[k], want[k], rtol=1e-9, atol=1e-12), f"Adam({hp}) on {shape}: step {k + 1} is wrong"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_adam()
+
+# %% [markdown]
+# ## 5. AdamW: decoupled weight decay
+#
+# L2 regularisation adds 0.5 * wd * |p|^2 to the loss, so wd * p to the gradient. With SGD this is the same as
+# shrinking the weights by lr * wd * p every step ("weight decay"). With Adam it is not: the extra wd * p
+# goes through m_hat / (sqrt(v_hat) + eps) and is divided by the gradient's scale, so weights with large
+# gradients are hardly decayed at all, and the decay of a weight depends on its gradient history.
+# AdamW (Loshchilov and Hutter, 2019) decouples the two: shrink the weights, then take an Adam step on the
+# gradient alone:
+#
+#     p <- p - lr * wd * p
+#     p <- Adam step with weight_decay = 0
+#
+# Example, first step, lr = 0.001, wd = 0.01, p = 1. With a zero gradient, Adam with L2 sees g = 0.01, and its
+# normalized step moves p by lr * 0.01 / 0.01 = 0.001, a hundred times more than AdamW's lr * wd * p = 0.00001.
+# With a gradient of 100, Adam with L2 moves p by lr * 100.01 / 100.01 = 0.001, exactly as without any decay,
+# while AdamW moves it by 0.001 + 0.00001: the decay is the same whatever the gradient.
+#
+# **Task: `AdamW._update`.** Shrink `param` in place, then call Adam's update (`super()._update(...)`) with a
+# copy of the group whose `"weight_decay"` is 0. AdamW's default `weight_decay` is 0.01, Adam's is 0.
+
+# %% nbgrader={"grade": false, "grade_id": "adamw", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class AdamW(Adam):
+    """Adam with decoupled weight decay: p <- p - lr * wd * p, then an Adam step on the gradient alone."""
+
+    def __init__(self, params: Iterable, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
+        """p <- p * (1 - lr * wd); then Adam's update with weight_decay = 0."""
+        ### BEGIN SOLUTION
+        param *= 1 - group["lr"] * group["weight_decay"]  # decay the weights, not the gradient
+        super()._update(param, grad, state, {**group, "weight_decay": 0.0})
+        ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-adamw", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_adamw():
+    """AdamW shrinks by lr * wd * p before a plain Adam step; Adam with L2 does not, as the example shows."""
+
+    def first_step(cls, p0, g, **kwargs):
+        p = Tensor(np.array(p0, dtype=np.float64), dtype=np.float64, requires_grad=True)
+        opt = cls([p], **kwargs)
+        p.grad = Tensor(np.array(g, dtype=np.float64), dtype=np.float64)
+        opt.step()
+        return p.data.copy(), opt
+
+    # the example from the text
+    l2, _ = first_step(Adam, [1.0], [0.0], lr=0.001, weight_decay=0.01)
+    decoupled, _ = first_step(AdamW, [1.0], [0.0], lr=0.001, weight_decay=0.01)
+    assert np.allclose(1.0 - l2, 0.001, rtol=1e-5), f"Adam with L2 and zero gradient moves p by about lr = 0.001, got {1.0 - l2}"
+    assert np.allclose(1.0 - decoupled, 1e-5, rtol=1e-9), f"AdamW with zero gradient moves p by lr * wd * p = 1e-5, got {1.0 - decoupled}"
+    l2, _ = first_step(Adam, [1.0], [100.0], lr=0.001, weight_decay=0.01)
+    plain, _ = first_step(Adam, [1.0], [100.0], lr=0.001)
+    decoupled, _ = first_step(AdamW, [1.0], [100.0], lr=0.001, weight_decay=0.01)
+    assert np.allclose(l2, plain, rtol=1e-12), "with a large gradient, Adam with L2 equals Adam without decay"
+    assert np.allclose(plain - decoupled, 1e-5, rtol=1e-6), f"AdamW decays by lr * wd * p = 1e-5 on top of the Adam step, got {plain - decoupled}"
+
+    # a step by hand with other numbers
+    p0, g = np.array([2.0, -1.0, 0.5]), np.array([0.5, 0.2, -1.0])
+    got, opt = first_step(AdamW, p0, g, lr=0.1, weight_decay=0.5)
+    want = p0 * (1 - 0.1 * 0.5) - 0.1 * g / (np.abs(g) + 1e-8)
+    assert np.allclose(got, want, rtol=1e-12), f"AdamW first step: expected {want}, got {got}"
+    assert opt.param_groups[0]["weight_decay"] == 0.5, "AdamW must keep its weight_decay in the group"
+    _, opt = first_step(AdamW, [1.0], [1.0])
+    assert opt.param_groups[0]["weight_decay"] == 0.01, "AdamW's default weight_decay is 0.01"
+    assert opt.param_groups[0]["lr"] == 1e-3 and opt.param_groups[0]["betas"] == (0.9, 0.999), "AdamW's defaults are Adam's"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(605)
+    for shape in [(3, 1), (5,), (2, 2)]:
+        lr, wd = float(rng.uniform(1e-3, 0.1)), float(rng.uniform(0.01, 0.5))
+        betas = (float(rng.uniform(0.5, 0.95)), float(rng.uniform(0.9, 0.999)))
+        x0 = rng.standard_normal(shape)
+        grads = [rng.standard_normal(shape) for _ in range(5)]
+        p = Tensor(x0, dtype=np.float64, requires_grad=True)
+        opt = AdamW([p], lr=lr, betas=betas, weight_decay=wd)
+        x, m, v = x0.copy(), np.zeros(shape), np.zeros(shape)
+        for t, g in enumerate(grads, start=1):
+            p.grad = Tensor(g, dtype=np.float64)
+            opt.step()
+            x = x * (1 - lr * wd)
+            m = betas[0] * m + (1 - betas[0]) * g
+            v = betas[1] * v + (1 - betas[1]) * g * g
+            x = x - lr * (m / (1 - betas[0] ** t)) / (np.sqrt(v / (1 - betas[1] ** t)) + 1e-8)
+            assert np.allclose(p.data, x, rtol=1e-9, atol=1e-12), f"AdamW(lr={lr}, wd={wd}, betas={betas}) on {shape}: step {t} is wrong"
+        assert opt.param_groups[0]["weight_decay"] == wd, "AdamW must not change the group's weight_decay"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_adamw()
+
+# %% [markdown]
+# ## 6. Learning-rate schedules
+#
+# A large learning rate moves fast early; a small one lets training settle late. A scheduler sets
+# `group["lr"]` of every group of an optimizer from a counter, `last_epoch`. Call `scheduler.step()` once per
+# epoch (or once per iteration for warm-up), after `optimizer.step()`.
+#
+# The base class `LRScheduler` is given and follows PyTorch: the constructor stores each group's starting
+# rate as `group["initial_lr"]` (read back as `self.base_lrs`) and already takes step 0, so right after
+# construction `last_epoch` is 0 and the groups run at `get_lr()` for epoch 0. Each `step()` adds 1 to
+# `last_epoch` and writes `get_lr()` into the groups; `get_last_lr()` returns the rates in use.
+#
+# **Task: `get_lr` of three schedules**, each a closed form in e = `self.last_epoch`, returning one rate per
+# base rate in `self.base_lrs`:
+# - `StepLR(optimizer, step_size, gamma=0.1)`: base * gamma^(e // step_size).
+# - `CosineAnnealingLR(optimizer, T_max, eta_min=0.0)`: eta_min + (base - eta_min) * (1 + cos(pi * e / T_max)) / 2.
+#   It reaches eta_min at e = T_max and, as in PyTorch, rises again after.
+# - `LinearLR(optimizer, start_factor=1/3, end_factor=1.0, total_iters=5)`:
+#   base * (start_factor + (end_factor - start_factor) * min(e, total_iters) / total_iters). Used for warm-up:
+#   Adam's first moment estimates are noisy, and a few small steps at the start keep them from throwing the
+#   weights far away.
+#
+# PyTorch computes these values recursively from the current rate (so that schedules can be chained); the
+# closed forms give the same values up to rounding.
+#
+# Pitfall: the order. `scheduler.step()` before the first `optimizer.step()` skips the schedule's first rate.
+
+# %% nbgrader={"grade": false, "grade_id": "lr-schedulers", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class LRScheduler:
+    """Sets every group's "lr" to get_lr() for the current last_epoch; step() advances last_epoch by one."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self.optimizer = optimizer
+        for group in optimizer.param_groups:
+            group.setdefault("initial_lr", group["lr"])  # the base rate of the closed forms
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.last_epoch = -1
+        self.step()  # as in PyTorch: construction takes step 0
+
+    def get_lr(self) -> list[float]:
+        """One learning rate per group for epoch self.last_epoch."""
+        raise NotImplementedError(f"{type(self).__name__} does not define get_lr")
+
+    def step(self) -> None:
+        """Advance one epoch and write the new rates into the optimizer's groups."""
+        self.last_epoch += 1
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def get_last_lr(self) -> list[float]:
+        """The rates set by the last step()."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict:
+        """Everything but the optimizer (which has its own state_dict)."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.__dict__.update(state_dict)
+
+
+class StepLR(LRScheduler):
+    """lr = base * gamma ** (epoch // step_size)."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        _require(step_size >= 1, "step_size", step_size, ">= 1")
+        self.step_size, self.gamma = step_size, gamma  # set before super().__init__, which calls get_lr
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        """base * gamma ** (last_epoch // step_size) for every base rate."""
+        ### BEGIN SOLUTION
+        return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
+        ### END SOLUTION
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (base - eta_min) * (1 + cos(pi * epoch / T_max)) / 2."""
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
+        _require(T_max > 0, "T_max", T_max, "> 0")
+        self.T_max, self.eta_min = T_max, eta_min
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        """eta_min + (base - eta_min) * (1 + cos(pi * last_epoch / T_max)) / 2 for every base rate."""
+        ### BEGIN SOLUTION
+        cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
+        ### END SOLUTION
+
+
+class LinearLR(LRScheduler):
+    """lr = base * factor, the factor going linearly from start_factor to end_factor in total_iters steps."""
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5) -> None:
+        _require(0.0 < start_factor <= 1.0, "start_factor", start_factor, "in (0, 1]")
+        _require(0.0 <= end_factor <= 1.0, "end_factor", end_factor, "in [0, 1]")
+        _require(total_iters >= 1, "total_iters", total_iters, ">= 1")
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer)
+
+    def get_lr(self) -> list[float]:
+        """base * (start + (end - start) * min(last_epoch, total_iters) / total_iters) for every base rate."""
+        ### BEGIN SOLUTION
+        progress = min(self.last_epoch, self.total_iters) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * progress
+        return [base * factor for base in self.base_lrs]
+        ### END SOLUTION
+
+# %% [markdown]
+# The next cell checks the rates epoch by epoch. For example `StepLR(opt, step_size=3, gamma=0.5)` at lr 0.1
+# gives 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, ...; `CosineAnnealingLR(opt, T_max=4)` at lr 1 gives 1,
+# 0.854, 0.5, 0.146, 0; `LinearLR(opt)` multiplies by 1/3, 7/15, 9/15, 11/15, 13/15, 1, 1, ...
+
+# %% nbgrader={"grade": true, "grade_id": "test-lr-schedulers", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import math
+
+import numpy as np
+
+
+def test_lr_schedulers():
+    """Each schedule's rates follow its closed form, per group, and are written into the optimizer."""
+
+    def optimizer(*lrs):
+        groups = [{"params": [Tensor([1.0], requires_grad=True)], "lr": lr} for lr in lrs]
+        return SGD(groups, lr=lrs[0])
+
+    def rates(scheduler, epochs):
+        out = [scheduler.get_last_lr()]
+        for _ in range(epochs):
+            scheduler.step()
+            out.append(scheduler.get_last_lr())
+        return out
+
+    opt = optimizer(0.1)
+    got = rates(StepLR(opt, step_size=3, gamma=0.5), 9)
+    want = [[0.1 * 0.5 ** (e // 3)] for e in range(10)]
+    assert np.allclose(got, want, rtol=1e-12), f"StepLR(step_size=3, gamma=0.5) from 0.1: expected {want}, got {got}"
+    assert isinstance(got[0], list), "get_last_lr() must return a list"
+    assert math.isclose(opt.param_groups[0]["lr"], 0.0125), "the scheduler must write the rate into the optimizer's group"
+    assert opt.param_groups[0]["initial_lr"] == 0.1, "the starting rate is kept as group['initial_lr']"
+
+    opt = optimizer(1.0, 0.5)
+    got = rates(CosineAnnealingLR(opt, T_max=4), 4)
+    want = [[c, 0.5 * c] for c in [1.0, 0.5 + 0.5 * math.cos(math.pi / 4), 0.5, 0.5 - 0.5 * math.cos(math.pi / 4), 0.0]]
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-15), f"CosineAnnealingLR(T_max=4), two groups at 1 and 0.5: expected {want}, got {got}"
+    got = rates(CosineAnnealingLR(optimizer(0.2), T_max=10, eta_min=0.01), 20)
+    want = [[0.01 + 0.19 * (1 + math.cos(math.pi * e / 10)) / 2] for e in range(21)]
+    assert np.allclose(got, want, rtol=1e-12), f"CosineAnnealingLR(T_max=10, eta_min=0.01) over 20 epochs: expected {want}, got {got}"
+
+    got = rates(LinearLR(optimizer(0.3)), 7)
+    want = [[0.3 * f] for f in [1 / 3, 7 / 15, 9 / 15, 11 / 15, 13 / 15, 1.0, 1.0, 1.0]]
+    assert np.allclose(got, want, rtol=1e-12), f"LinearLR() from 0.3: expected {want}, got {got}"
+    got = rates(LinearLR(optimizer(1.0), start_factor=1.0, end_factor=0.5, total_iters=2), 3)
+    assert np.allclose(got, [[1.0], [0.75], [0.5], [0.5]], rtol=1e-12), f"LinearLR decaying from 1 to 0.5 in 2 steps: got {got}"
+
+    for build, name in [(lambda o: StepLR(o, step_size=0), "step_size"), (lambda o: CosineAnnealingLR(o, T_max=0), "T_max"),
+                        (lambda o: LinearLR(o, start_factor=0.0), "start_factor"), (lambda o: LinearLR(o, end_factor=1.5), "end_factor"),
+                        (lambda o: LinearLR(o, total_iters=0), "total_iters")]:
+        try:
+            build(optimizer(0.1))
+        except ValueError as e:
+            assert name in str(e), f"the error must name {name!r}, got: {e}"
+        else:
+            raise AssertionError(f"an invalid {name} must raise ValueError")
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(606)
+    for _ in range(5):
+        lrs = [float(x) for x in rng.uniform(0.01, 1.0, size=int(rng.integers(1, 4)))]
+        size, gamma = int(rng.integers(1, 5)), float(rng.uniform(0.1, 0.9))
+        got = rates(StepLR(optimizer(*lrs), step_size=size, gamma=gamma), 12)
+        assert np.allclose(got, [[b * gamma ** (e // size) for b in lrs] for e in range(13)], rtol=1e-12), "StepLR, random settings"
+        t_max, eta = int(rng.integers(1, 8)), float(rng.uniform(0, 0.01))
+        got = rates(CosineAnnealingLR(optimizer(*lrs), T_max=t_max, eta_min=eta), 2 * t_max + 3)
+        want = [[eta + (b - eta) * (1 + math.cos(math.pi * e / t_max)) / 2 for b in lrs] for e in range(2 * t_max + 4)]
+        assert np.allclose(got, want, rtol=1e-12, atol=1e-15), "CosineAnnealingLR, random settings"
+        start, end, total = float(rng.uniform(0.01, 1)), float(rng.uniform(0, 1)), int(rng.integers(1, 7))
+        got = rates(LinearLR(optimizer(*lrs), start_factor=start, end_factor=end, total_iters=total), total + 3)
+        want = [[b * (start + (end - start) * min(e, total) / total) for b in lrs] for e in range(total + 4)]
+        assert np.allclose(got, want, rtol=1e-12), "LinearLR, random settings"
+    opt = optimizer(0.4)
+    sched = StepLR(opt, step_size=1, gamma=0.5)
+    sched.step()
+    again = StepLR(opt, step_size=1, gamma=0.5)
+    assert again.base_lrs == [0.4], "a second scheduler must start from group['initial_lr'], not the current rate"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_lr_schedulers()
+
+# %% [markdown]
+# ## 7. Gradient clipping
+#
+# One bad batch can produce a huge gradient and throw the parameters far away (exploding gradients in deep
+# and recurrent networks). Clipping by the global norm rescales all gradients together when their combined
+# norm exceeds `max_norm`: the direction of the update is kept and only its length shrinks.
+#
+#     total = || (||g_1||_p, ..., ||g_k||_p) ||_p     (the p-norm of all gradients as one vector;
+#                                                       for p = inf, the largest |g|)
+#     if total > max_norm:  every g_i <- g_i * max_norm / (total + 1e-6)
+#
+# **Task: `clip_grad_norm_`.** The trailing underscore is PyTorch's mark for "changes its input in place": scale
+# the gradient arrays themselves. Return the total norm before clipping as a float; it is worth logging, since
+# a jump signals trouble. `np.linalg.norm(x.ravel(), ord=norm_type)` computes the p-norm of a vector, inf included.
+#
+# The order in a training step: `zero_grad()`, forward, `backward()`, `clip_grad_norm_`, `step()`; then
+# `scheduler.step()` once per epoch.
+#
+# Pitfall: clipping each gradient on its own changes the direction of the update. Clip the total.
+
+# %% nbgrader={"grade": false, "grade_id": "clip-grad-norm", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> float:
+    """total = ||(||g_1||, ..., ||g_k||)||_p; when total > max_norm, scale every g by max_norm / (total + 1e-6)."""
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    grads = [p.grad.data for p in parameters if p.grad is not None]
+    if not grads:
+        return 0.0
+    norm_type = float(norm_type)
+    ### BEGIN SOLUTION
+    norms = np.array([np.linalg.norm(g.ravel(), ord=norm_type) for g in grads])
+    total = float(np.linalg.norm(norms, ord=norm_type))
+    scale = max_norm / (total + 1e-6)
+    if scale < 1.0:
+        for g in grads:
+            g *= scale  # in place: the parameters' gradients change
+    return total
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-clip-grad-norm", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import math
+
+import numpy as np
+
+
+def test_clip_grad_norm():
+    """The total norm is the norm of all gradients together; above max_norm they shrink in place to max_norm."""
+
+    def with_grads(*grads):
+        params = []
+        for g in grads:
+            p = Tensor(np.zeros(np.shape(g)), dtype=np.float64, requires_grad=True)
+            p.grad = None if g is None else Tensor(np.array(g, dtype=np.float64), dtype=np.float64)
+            params.append(p)
+        return params
+
+    # [3, 4] has norm 5, [[12]] norm 12: the total is 13
+    a, b = with_grads([3.0, 4.0], [[12.0]])
+    arrays = (a.grad.data, b.grad.data)
+    total = clip_grad_norm_([a, b], max_norm=6.5)
+    assert isinstance(total, float), f"clip_grad_norm_ must return a Python float, got {type(total).__name__}"
+    assert math.isclose(total, 13.0, rel_tol=1e-12), f"total norm of [3, 4] and [[12]] is 13, got {total}"
+    scale = 6.5 / (13.0 + 1e-6)
+    assert np.allclose(a.grad.data, [3 * scale, 4 * scale], rtol=1e-12), f"gradients must be scaled by 6.5 / (13 + 1e-6), got {a.grad.data}"
+    assert np.allclose(b.grad.data, [[12 * scale]], rtol=1e-12), f"every gradient must be scaled by the same factor, got {b.grad.data}"
+    assert a.grad.data is arrays[0] and b.grad.data is arrays[1], "clipping must scale the gradient arrays in place"
+
+    a, b = with_grads([3.0, 4.0], [[12.0]])
+    total = clip_grad_norm_([a, b], max_norm=20.0)
+    assert math.isclose(total, 13.0, rel_tol=1e-12), f"the total norm is returned even without clipping, got {total}"
+    assert np.array_equal(a.grad.data, [3.0, 4.0]) and np.array_equal(b.grad.data, [[12.0]]), "below max_norm nothing changes"
+
+    a, b, c = with_grads([3.0, -4.0], [[12.0]], None)
+    total = clip_grad_norm_([a, b, c], max_norm=6.0, norm_type=math.inf)
+    assert math.isclose(total, 12.0), f"the inf-norm is the largest |g|, 12, got {total}"
+    assert np.allclose(b.grad.data, [[12 * 6 / (12 + 1e-6)]], rtol=1e-12), "inf-norm: scale by max_norm / (total + 1e-6)"
+    assert c.grad is None, "a parameter without gradient must be skipped"
+    a, b = with_grads([3.0, -4.0], [[12.0]])
+    assert math.isclose(clip_grad_norm_([a, b], max_norm=100.0, norm_type=1), 19.0), "the 1-norm of [3, -4] and [[12]] is 19"
+
+    single = with_grads([0.0, 6.0, 8.0])[0]
+    assert math.isclose(clip_grad_norm_(single, 1.0), 10.0), "a single Tensor is accepted, as in PyTorch"
+    assert np.allclose(np.linalg.norm(single.grad.data), 1.0, rtol=1e-6), "after clipping the norm is max_norm"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(607)
+    for norm_type in (1.0, 2.0, 3.0, math.inf):
+        for _ in range(3):
+            shapes = [(3, 1), (5,), tuple(int(s) for s in rng.integers(1, 4, size=2))]
+            grads = [rng.standard_normal(s) * 10 ** rng.uniform(-1, 1) for s in shapes]
+            flat = np.concatenate([g.ravel() for g in grads])
+            want = float(np.max(np.abs(flat))) if norm_type == math.inf else float(np.sum(np.abs(flat) ** norm_type) ** (1 / norm_type))
+            max_norm = float(want * rng.uniform(0.2, 1.8))
+            params = with_grads(*grads)
+            total = clip_grad_norm_(params, max_norm, norm_type=norm_type)
+            assert math.isclose(total, want, rel_tol=1e-10), f"norm_type={norm_type}: total {total}, expected {want}"
+            factor = min(1.0, max_norm / (want + 1e-6))
+            for p, g in zip(params, grads):
+                assert np.allclose(p.grad.data, g * factor, rtol=1e-10), f"norm_type={norm_type}, max_norm={max_norm}: wrong scaling"
+    assert clip_grad_norm_(with_grads(None, None), 1.0) == 0.0, "no gradients at all: the total norm is 0.0"
+    p32 = Tensor(np.zeros(4, dtype=np.float32), requires_grad=True)
+    p32.grad = Tensor(np.full(4, 10.0, dtype=np.float32))
+    total = clip_grad_norm_([p32], 2.0)
+    assert math.isclose(total, 20.0, rel_tol=1e-6) and p32.grad.dtype == np.float32, "float32 gradients stay float32"
+    assert np.allclose(p32.grad.data, 1.0, rtol=1e-5), "float32 gradients of norm 20 clipped to norm 2"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_clip_grad_norm()

@@ -1,0 +1,1242 @@
+# %% [markdown]
+# # Module 07: Data
+#
+# Training reads its data in mini-batches. A *dataset* answers two questions, how many samples and what is
+# sample `i`; a *data loader* groups indices into batches, stacks the samples of each batch and reshuffles
+# every epoch; *transforms* change images on the way (normalization, random crops and flips).
+#
+# You will write `TensorDataset`, the batch stacking, the batching of indices, the `DataLoader`, three
+# transforms, the loader of the shipped 8x8 digits, a stratified train/test split and a parser for MNIST's
+# IDX file format. Each task is a cell containing `# YOUR CODE HERE`; the locked cell after it tests it.
+#
+# Conventions, as in `torch.utils.data`: a sample is a tuple of fields such as `(x, y)`; a batch is a tuple
+# of Tensors whose first axis is the batch axis. Images are (C, H, W), batches of images (N, C, H, W).
+
+# %%
+#| default_exp core.data
+
+# %%
+#| export
+import gzip
+import hashlib
+import http.client
+import os
+import shutil
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+import tinytorch
+from tinytorch.core.autograd import Tensor
+
+# %% [markdown]
+# ## 1. Datasets
+#
+# `Dataset` is the interface: `len(ds)` and `ds[i]`. `TensorDataset(x, y)` is the common case, where the
+# samples are the rows of tensors that share their first axis: sample `i` is `(x[i], y[i])`.
+#
+# **Task: `TensorDataset`.**
+# - `__init__(*tensors)`: keep them in `self.tensors` as a tuple of Tensors (wrap a non-Tensor with
+#   `Tensor(...)`). Raise `ValueError` naming all the shapes when their first-axis sizes differ, e.g.
+#   `TensorDataset: first-axis sizes differ, shapes [(5, 2), (4,)]`, or when no tensor or a 0-d one is given.
+# - `__len__`: the common first-axis size.
+# - `__getitem__(index)`: a tuple with `t[index]` for every tensor, as new Tensors that keep each tensor's
+#   dtype (int64 labels stay int64).
+# - `get_batch(indices)`: the same for a whole integer array of indices at once: one NumPy fancy-indexing
+#   call per tensor, no loop over samples. The `DataLoader` uses it when a dataset has it.
+#
+# Pitfall: `Tensor(array)` turns float64 into float32. Pass `dtype=t.dtype` to keep the stored dtype.
+
+# %%
+#| export
+class Dataset:
+    """A map-style dataset: `len(ds)` samples, and `ds[i]` is sample i, a tuple of fields such as (x, y)."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+
+    def __getitem__(self, index: int) -> tuple:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+# %% nbgrader={"grade": false, "grade_id": "tensor-dataset", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class TensorDataset(Dataset):
+    """Sample i is (t[i] for t in tensors); the tensors share their first axis, the sample axis."""
+
+    tensors: tuple
+
+    def __init__(self, *tensors) -> None:
+        """Keep the tensors (non-Tensors are wrapped); their first-axis sizes must be equal."""
+        ### BEGIN SOLUTION
+        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+        shapes = [t.shape for t in self.tensors]
+        if not shapes or any(len(s) == 0 for s in shapes) or len({s[0] for s in shapes}) != 1:
+            raise ValueError(f"TensorDataset: first-axis sizes differ, shapes {shapes}")
+        ### END SOLUTION
+
+    def __len__(self) -> int:
+        """Size of the shared first axis."""
+        ### BEGIN SOLUTION
+        return self.tensors[0].shape[0]
+        ### END SOLUTION
+
+    def __getitem__(self, index: int) -> tuple:
+        """(t[index] for each tensor), each keeping its dtype."""
+        ### BEGIN SOLUTION
+        return tuple(Tensor(t.data[index], dtype=t.dtype) for t in self.tensors)
+        ### END SOLUTION
+
+    def get_batch(self, indices: np.ndarray) -> tuple:
+        """(t[indices] for each tensor): one fancy-indexing call per tensor, no loop over samples."""
+        ### BEGIN SOLUTION
+        indices = np.asarray(indices, dtype=np.int64)
+        return tuple(Tensor(t.data[indices], dtype=t.dtype) for t in self.tensors)
+        ### END SOLUTION
+
+    def __repr__(self) -> str:
+        return f"TensorDataset(shapes={[t.shape for t in self.tensors]})"
+
+# %% nbgrader={"grade": true, "grade_id": "test-tensor-dataset", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_tensor_dataset():
+    """Sample i is (x[i], y[i]); get_batch indexes all tensors at once; sizes are checked."""
+    x_np = np.arange(24, dtype=np.float32).reshape(6, 4) / 4.0 - 2.0
+    y_np = np.array([3, 1, 4, 1, 5, 9], dtype=np.int64)
+    ds = TensorDataset(Tensor(x_np), Tensor(y_np))
+    assert len(ds) == 6, f"len of a dataset with 6 rows should be 6, got {len(ds)}"
+    assert all(isinstance(t, Tensor) for t in ds.tensors), "self.tensors must hold Tensors"
+    for i in (0, 2, 5, -1):
+        item = ds[i]
+        assert isinstance(item, tuple) and len(item) == 2, f"ds[{i}] must be a tuple (x, y), got {type(item).__name__}"
+        x, y = item
+        assert isinstance(x, Tensor) and isinstance(y, Tensor), f"ds[{i}] must hold Tensors"
+        assert x.shape == (4,) and y.shape == (), f"ds[{i}] should have shapes (4,) and (), got {x.shape}, {y.shape}"
+        assert np.array_equal(x.data, x_np[i]) and y.item() == y_np[i], f"ds[{i}] holds the wrong row"
+        assert x.dtype == np.float32 and y.dtype == np.int64, f"ds[{i}] must keep float32 and int64, got {x.dtype}, {y.dtype}"
+
+    idx = np.array([4, 1, 1, 0])
+    xb, yb = ds.get_batch(idx)
+    assert xb.shape == (4, 4) and yb.shape == (4,), f"get_batch of 4 indices should give (4, 4), (4,), got {xb.shape}, {yb.shape}"
+    assert np.array_equal(xb.data, x_np[idx]) and np.array_equal(yb.data, y_np[idx]), "get_batch returned the wrong rows"
+    assert yb.dtype == np.int64, f"get_batch must keep int64 labels, got {yb.dtype}"
+
+    d64 = TensorDataset(Tensor(np.linspace(0, 1, 5), dtype=np.float64))
+    assert d64[1][0].dtype == np.float64, "a float64 tensor's samples must stay float64 (pass dtype=t.dtype)"
+    assert d64.get_batch([0, 3])[0].dtype == np.float64, "a float64 tensor's batches must stay float64"
+    arr = TensorDataset(np.ones((3, 2)), np.array([0, 1, 2]))
+    assert len(arr) == 3 and isinstance(arr.tensors[0], Tensor), "ndarrays passed in must be wrapped as Tensors"
+
+    try:
+        TensorDataset(Tensor(np.zeros((5, 2))), Tensor(np.zeros(4)))
+    except ValueError as e:
+        assert "(5, 2)" in str(e) and "(4,)" in str(e), f"the error must name the shapes (5, 2) and (4,), got: {e}"
+    else:
+        raise AssertionError("TensorDataset with first-axis sizes 5 and 4 must raise ValueError")
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(707)
+    for _ in range(5):
+        n = int(rng.integers(1, 20))
+        shapes = [(n,) + tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(0, 3)))) for _ in range(3)]
+        arrays = [rng.standard_normal(shapes[0]).astype(np.float32), rng.integers(0, 10, size=shapes[1]),
+                  rng.standard_normal(shapes[2])]
+        ds = TensorDataset(Tensor(arrays[0]), Tensor(arrays[1]), Tensor(arrays[2], dtype=np.float64))
+        assert len(ds) == n, f"len should be {n}, got {len(ds)}"
+        i = int(rng.integers(0, n))
+        for got, want in zip(ds[i], arrays):
+            assert got.shape == want.shape[1:] and np.allclose(got.data, want[i]), f"ds[{i}] is wrong for shapes {shapes}"
+        idx = rng.integers(0, n, size=int(rng.integers(1, 10)))
+        batch = ds.get_batch(idx)
+        assert len(batch) == 3, "get_batch must return one Tensor per stored tensor"
+        for got, want, dt in zip(batch, arrays, (np.float32, np.int64, np.float64)):
+            assert got.dtype == dt and np.allclose(got.data, want[idx]), f"get_batch({idx}) is wrong for shapes {shapes}"
+    for bad in [(np.zeros((3, 1)), np.zeros((2, 1))), (np.zeros(4), np.zeros(4), np.zeros(5))]:
+        try:
+            TensorDataset(*[Tensor(b) for b in bad])
+        except ValueError as e:
+            assert all(str(b.shape) in str(e) for b in bad), f"the error must name every shape, got: {e}"
+        else:
+            raise AssertionError(f"shapes {[b.shape for b in bad]} must raise ValueError")
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_tensor_dataset()
+
+# %% [markdown]
+# ## 2. Stacking samples into a batch
+#
+# A general dataset returns one sample at a time, so a batch of B samples is B calls of `ds[i]` followed by
+# one stack per field: B samples whose field k has shape S give a Tensor of shape (B, *S).
+#
+# **Task: `collate(items)`.** `items` is a list of samples; each sample is a tuple (or list) of fields, or a
+# single value, which counts as a 1-tuple. Return a tuple with one Tensor per field, stacked on a new axis 0
+# with `np.stack`. dtypes: a Tensor field keeps its dtype; other values (ndarrays, Python numbers) follow the
+# Tensor rule (floats become float32, ints int64). Raise `ValueError` if `items` is empty or the samples
+# have different numbers of fields.
+#
+# Pitfall: `zip(*items)` silently drops the extra fields of longer samples; check the counts first.
+
+# %% nbgrader={"grade": false, "grade_id": "collate", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def collate(items: Sequence) -> tuple:
+    """Stack field k of the B samples on a new axis 0: B fields of shape S give one Tensor of shape (B, *S)."""
+    ### BEGIN SOLUTION
+    rows = [item if isinstance(item, (tuple, list)) else (item,) for item in items]
+    if not rows:
+        raise ValueError("collate: no samples to stack")
+    counts = {len(row) for row in rows}
+    if len(counts) != 1:
+        raise ValueError(f"collate: samples have different numbers of fields {sorted(counts)}")
+    batch = []
+    for column in zip(*rows):  # one pass per field (x, y), not per sample
+        arrays = [v.data if isinstance(v, Tensor) else Tensor(v).data for v in column]
+        stacked = np.stack(arrays)
+        batch.append(Tensor(stacked, dtype=stacked.dtype))
+    return tuple(batch)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-collate", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_collate():
+    """collate stacks each field on a new axis 0 and keeps (or applies) the dtype rule."""
+    base = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    items = [(Tensor(base * k), Tensor(k)) for k in range(3)]
+    batch = collate(items)
+    assert isinstance(batch, tuple) and len(batch) == 2, f"collate must return a tuple (x, y), got {type(batch).__name__}"
+    x, y = batch
+    assert isinstance(x, Tensor) and isinstance(y, Tensor), "collate must return Tensors"
+    assert x.shape == (3, 2, 2) and y.shape == (3,), f"3 samples of shapes (2, 2), () give (3, 2, 2), (3,); got {x.shape}, {y.shape}"
+    assert np.array_equal(x.data, np.stack([base * k for k in range(3)])), "x samples stacked in the wrong order"
+    assert np.array_equal(y.data, [0, 1, 2]) and y.dtype == np.int64, f"labels should be int64 [0, 1, 2], got {y}"
+    assert x.dtype == np.float32, f"float32 samples must give a float32 batch, got {x.dtype}"
+
+    xs, ys = collate([(np.array([1.5, 2.5]), 7), (np.array([0.5, -1.0]), 2)])
+    assert xs.dtype == np.float32 and np.allclose(xs.data, [[1.5, 2.5], [0.5, -1.0]]), f"ndarray fields must stack to float32, got {xs}"
+    assert ys.dtype == np.int64 and np.array_equal(ys.data, [7, 2]), f"Python ints must stack to int64, got {ys}"
+    (d,) = collate([(Tensor([1.0, 2.0], dtype=np.float64),), (Tensor([3.0, 4.0], dtype=np.float64),)])
+    assert d.dtype == np.float64, f"float64 Tensor fields must stay float64, got {d.dtype}"
+    single = collate([Tensor([1.0, 2.0]), Tensor([3.0, 4.0]), Tensor([5.0, 6.0])])
+    assert isinstance(single, tuple) and len(single) == 1, "samples that are single values give a 1-tuple"
+    assert np.array_equal(single[0].data, [[1, 2], [3, 4], [5, 6]]), f"single values stacked wrongly: {single[0]}"
+
+    for bad in ([], [(1, 2), (3,)]):
+        try:
+            collate(bad)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError(f"collate({bad}) must raise ValueError")
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(808)
+    for _ in range(5):
+        b = int(rng.integers(1, 8))
+        shape = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(0, 3))))
+        xs_np = rng.standard_normal((b,) + shape).astype(np.float32)
+        ys_np = rng.integers(0, 10, size=b)
+        out = collate([(Tensor(xs_np[i]), Tensor(ys_np[i]), float(i)) for i in range(b)])
+        assert len(out) == 3, "three fields give three Tensors"
+        assert out[0].shape == (b,) + shape and np.array_equal(out[0].data, xs_np), f"x batch wrong for shape {shape}"
+        assert out[1].dtype == np.int64 and np.array_equal(out[1].data, ys_np), "label batch wrong"
+        assert out[2].dtype == np.float32 and np.array_equal(out[2].data, np.arange(b)), "Python floats must give float32"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_collate()
+
+# %% [markdown]
+# ## 3. Batches of indices
+#
+# One epoch visits every sample once. Shuffling the order each epoch matters: stochastic gradient descent
+# assumes each batch is a random draw, and data stored sorted by class would otherwise give one-class
+# batches and a zig-zagging loss.
+#
+# **Task: `batch_indices(n, batch_size, drop_last, generator)`.** The order is `generator.permutation(n)`
+# when a generator is given, else `np.arange(n)`. Cut it into consecutive slices of `batch_size`; the last
+# one holds the remainder, and `drop_last=True` drops it when it is shorter than `batch_size`. Return the list
+# of index arrays. Batch count: `ceil(n / batch_size)`, or `n // batch_size` with `drop_last`.
+#
+# Pitfall: draw from the generator you are given, never from a new `np.random.default_rng(seed)`: a fresh
+# generator per epoch repeats the same order every epoch.
+
+# %% nbgrader={"grade": false, "grade_id": "batch-indices", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def batch_indices(n: int, batch_size: int, drop_last: bool = False,
+                  generator: np.random.Generator | None = None) -> list:
+    """0..n-1 (or generator.permutation(n)) cut into consecutive slices of batch_size indices."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    ### BEGIN SOLUTION
+    order = generator.permutation(n) if generator is not None else np.arange(n)
+    stop = n - n % batch_size if drop_last else n
+    return [order[start:start + batch_size] for start in range(0, stop, batch_size)]
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-batch-indices", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_batch_indices():
+    """Consecutive slices of the order; drop_last drops a short last slice; the generator sets the order."""
+    def as_lists(batches):
+        return [[int(i) for i in b] for b in batches]
+
+    assert as_lists(batch_indices(10, 4)) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]], \
+        f"10 samples in batches of 4 are [0..3], [4..7], [8, 9]; got {as_lists(batch_indices(10, 4))}"
+    assert as_lists(batch_indices(10, 4, drop_last=True)) == [[0, 1, 2, 3], [4, 5, 6, 7]], "drop_last must drop [8, 9]"
+    assert as_lists(batch_indices(8, 4, drop_last=True)) == [[0, 1, 2, 3], [4, 5, 6, 7]], "8 in batches of 4 is 2 full batches"
+    assert as_lists(batch_indices(3, 5)) == [[0, 1, 2]], "3 samples in batches of 5 give one batch of 3"
+    assert as_lists(batch_indices(3, 5, drop_last=True)) == [], "with drop_last, 3 samples in batches of 5 give none"
+
+    gen = np.random.default_rng(5)
+    first = batch_indices(50, 8, generator=gen)
+    second = batch_indices(50, 8, generator=gen)
+    ref = np.random.default_rng(5)
+    want_first, want_second = ref.permutation(50), ref.permutation(50)
+    assert [len(b) for b in first] == [8] * 6 + [2], f"batch sizes for 50 by 8 are six 8s and a 2, got {[len(b) for b in first]}"
+    assert np.array_equal(np.concatenate(first), want_first), "the order must be generator.permutation(n)"
+    assert np.array_equal(np.concatenate(second), want_second), "a second call must draw the next permutation"
+    assert not np.array_equal(want_first, want_second), "sanity: two epochs differ"
+    again = batch_indices(50, 8, generator=np.random.default_rng(5))
+    assert np.array_equal(np.concatenate(again), want_first), "the same seed must give the same order"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(909)
+    for _ in range(20):
+        n, bs, drop = int(rng.integers(1, 60)), int(rng.integers(1, 12)), bool(rng.random() < 0.5)
+        got = batch_indices(n, bs, drop_last=drop, generator=np.random.default_rng(n))
+        want_count = n // bs if drop else -(-n // bs)
+        assert len(got) == want_count, f"n={n}, batch_size={bs}, drop_last={drop}: {want_count} batches, got {len(got)}"
+        sizes = [len(b) for b in got]
+        assert all(s == bs for s in sizes[:-1]) and (not sizes or 0 < sizes[-1] <= bs), f"bad batch sizes {sizes}"
+        order = np.random.default_rng(n).permutation(n)
+        flat = np.concatenate(got) if got else np.array([], dtype=np.int64)
+        assert np.array_equal(flat, order[:len(flat)]), f"n={n}, batch_size={bs}: wrong order"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_batch_indices()
+
+# %% [markdown]
+# ## 4. DataLoader
+#
+# `DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False, seed=None)` yields, for each batch of
+# indices, a tuple of Tensors. It makes one generator, `np.random.default_rng(seed)`, when created; each
+# epoch (each `for` loop over the loader) draws the next permutation from it, so the same seed reproduces
+# the whole sequence of epochs, and each epoch has a new order.
+#
+# **Task: `__len__` and `__iter__`.**
+# - `__len__`: the number of batches per epoch (see section 3).
+# - `__iter__`: for each index array from `batch_indices` (with `self.generator` only when `self.shuffle`),
+#   yield `tuple(self.dataset.get_batch(idx))` when the dataset has a `get_batch` method (the fast path:
+#   `hasattr`), else `collate([self.dataset[int(i)] for i in idx])`.
+#
+# Why `drop_last`: a short last batch gives a noisier gradient step, and batch statistics (BatchNorm,
+# module 09) are undefined for a batch of one sample.
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class DataLoader:
+    """Iterate over a dataset in batches; each batch is a tuple of Tensors with the samples on axis 0."""
+
+    def __init__(self, dataset: Dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
+                 seed: int | None = None) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        # One generator for the loader's lifetime: every epoch draws the next permutation from it.
+        self.generator = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        """Batches per epoch: n // batch_size with drop_last, else ceil(n / batch_size)."""
+        ### BEGIN SOLUTION
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        ### END SOLUTION
+
+    def __iter__(self) -> Iterator[tuple]:
+        """One tuple of Tensors per batch: dataset.get_batch(idx) if the dataset has it, else collate."""
+        ### BEGIN SOLUTION
+        generator = self.generator if self.shuffle else None
+        for idx in batch_indices(len(self.dataset), self.batch_size, self.drop_last, generator):
+            if hasattr(self.dataset, "get_batch"):
+                yield tuple(self.dataset.get_batch(idx))
+            else:
+                yield collate([self.dataset[int(i)] for i in idx])
+        ### END SOLUTION
+
+    def __repr__(self) -> str:
+        return (f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
+                f"drop_last={self.drop_last})")
+
+# %% nbgrader={"grade": true, "grade_id": "test-dataloader", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_dataloader():
+    """Batches in order, len = batch count, fast path without per-sample calls, seeded reshuffling per epoch."""
+    n = 10
+    x_np = np.arange(3 * n, dtype=np.float32).reshape(n, 3)
+    y_np = np.arange(n, dtype=np.int64) * 10
+
+    class Counting(TensorDataset):
+        """A TensorDataset that counts calls of __getitem__."""
+        calls = 0
+
+        def __getitem__(self, index):
+            Counting.calls += 1
+            return super().__getitem__(index)
+
+    ds = Counting(Tensor(x_np), Tensor(y_np))
+    loader = DataLoader(ds, batch_size=4)
+    assert len(loader) == 3, f"10 samples in batches of 4 is 3 batches, len gave {len(loader)}"
+    batches = list(loader)
+    assert len(batches) == 3, f"iterating should give 3 batches, got {len(batches)}"
+    assert all(isinstance(b, tuple) and len(b) == 2 for b in batches), "each batch must be a tuple (x, y)"
+    assert [b[0].shape for b in batches] == [(4, 3), (4, 3), (2, 3)], f"x batch shapes wrong: {[b[0].shape for b in batches]}"
+    assert np.array_equal(np.concatenate([b[0].data for b in batches]), x_np), "without shuffle the order must be 0..n-1"
+    assert np.array_equal(np.concatenate([b[1].data for b in batches]), y_np), "labels must follow the samples"
+    assert batches[0][1].dtype == np.int64 and isinstance(batches[0][0], Tensor), "batches must be Tensors, labels int64"
+    assert Counting.calls == 0, f"a dataset with get_batch must not be read sample by sample ({Counting.calls} calls)"
+    dropped = DataLoader(ds, batch_size=4, drop_last=True)
+    assert len(dropped) == 2 and [b[0].shape[0] for b in dropped] == [4, 4], "drop_last must drop the batch of 2"
+    assert len(DataLoader(ds)) == 10, "the default batch_size is 1"
+
+    class Squares(Dataset):
+        def __len__(self):
+            return 7
+
+        def __getitem__(self, i):
+            return Tensor([i, i * i], dtype=np.float32), i
+
+    generic = list(DataLoader(Squares(), batch_size=3))
+    assert [b[0].shape for b in generic] == [(3, 2), (3, 2), (1, 2)], "a plain Dataset must be batched through collate"
+    assert np.array_equal(generic[1][0].data, [[3, 9], [4, 16], [5, 25]]), f"second batch of squares wrong: {generic[1][0]}"
+    assert generic[2][1].dtype == np.int64 and generic[2][1].data.tolist() == [6], "int labels must batch to int64"
+
+    shuffled = DataLoader(TensorDataset(Tensor(x_np), Tensor(y_np)), batch_size=3, shuffle=True, seed=7)
+    epoch1 = [b for b in shuffled]
+    epoch2 = [b for b in shuffled]
+    ref = np.random.default_rng(7)
+    for epoch, want in ((epoch1, ref.permutation(n)), (epoch2, ref.permutation(n))):
+        ys = np.concatenate([b[1].data for b in epoch])
+        xs = np.concatenate([b[0].data for b in epoch])
+        assert np.array_equal(ys, y_np[want]), "epoch k must use the k-th permutation of np.random.default_rng(seed)"
+        assert np.array_equal(xs, x_np[want]), "x and y must be shuffled together"
+    twin = DataLoader(TensorDataset(Tensor(x_np), Tensor(y_np)), batch_size=3, shuffle=True, seed=7)
+    assert np.array_equal(np.concatenate([b[1].data for b in twin]), np.concatenate([b[1].data for b in epoch1])), \
+        "the same seed must give the same first epoch"
+    other = DataLoader(TensorDataset(Tensor(x_np), Tensor(y_np)), batch_size=3, shuffle=True, seed=8)
+    assert not np.array_equal(np.concatenate([b[1].data for b in other]), np.concatenate([b[1].data for b in epoch1])), \
+        "different seeds must give different orders"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1010)
+    for _ in range(8):
+        n, bs, drop, shuffle = int(rng.integers(1, 40)), int(rng.integers(1, 9)), bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+        data = rng.standard_normal((n, 2)).astype(np.float32)
+        loader = DataLoader(TensorDataset(Tensor(data), Tensor(np.arange(n))), batch_size=bs, shuffle=shuffle,
+                            drop_last=drop, seed=n)
+        got = list(loader)
+        want_count = n // bs if drop else -(-n // bs)
+        assert len(loader) == want_count == len(got), f"n={n}, batch_size={bs}, drop_last={drop}: {want_count} batches"
+        order = np.random.default_rng(n).permutation(n) if shuffle else np.arange(n)
+        labels = np.concatenate([b[1].data for b in got]) if got else np.array([], dtype=np.int64)
+        assert np.array_equal(labels, order[:len(labels)]), f"n={n}, batch_size={bs}, shuffle={shuffle}: wrong order"
+        for xb, yb in got:
+            assert np.array_equal(xb.data, data[yb.data]), "x and y must stay aligned"
+    plain = DataLoader(TensorDataset(Tensor(np.arange(6))), batch_size=4, shuffle=False, seed=1)
+    for _ in range(2):
+        assert [b[0].data.tolist() for b in plain] == [[0, 1, 2, 3], [4, 5]], "shuffle=False keeps the order every epoch"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_dataloader()
+
+# %% [markdown]
+# The fast path matters: an epoch over 1,797 samples of shape (1, 8, 8) in batches of 64 costs either 1,797
+# `__getitem__` calls and 29 stacks, or 29 fancy-indexing calls. Run this cell to compare (times vary).
+
+# %%
+import time
+
+
+class _PerSample(Dataset):
+    """The same data without get_batch: the loader must call __getitem__ once per sample."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __len__(self):
+        return len(self.inner)
+
+    def __getitem__(self, i):
+        return self.inner[i]
+
+
+_demo = TensorDataset(Tensor(np.random.default_rng(0).random((1797, 1, 8, 8))), Tensor(np.arange(1797) % 10))
+for _name, _ds in (("get_batch", _demo), ("per sample", _PerSample(_demo))):
+    _start = time.perf_counter()
+    for _xb, _yb in DataLoader(_ds, batch_size=64, shuffle=True, seed=0):
+        pass
+    print(f"{_name:>10}: {1000 * (time.perf_counter() - _start):6.1f} ms per epoch")
+
+# %% [markdown]
+# ## 5. Transforms
+#
+# A transform is a callable that takes an image ndarray (C, H, W) or a batch (N, C, H, W) and returns a new
+# ndarray; `Compose([f, g])` applies f then g. `TransformDataset(dataset, transform)` applies a transform to
+# the first field of every sample, and to a whole batch at once in `get_batch`.
+#
+# Normalization centres the inputs so that the first layer's pre-activations start in a useful range.
+# Augmentation (random crops and flips) shows the model a slightly different image every epoch: more data for
+# free, for the training set only. Each image in a batch must get its own random draw; one draw per batch is
+# weaker augmentation and correlates the samples of a step.
+#
+# `rng` is a seed, an `np.random.Generator` or None, as accepted by `np.random.default_rng`.
+
+# %%
+#| export
+def _check_images(name: str, x: np.ndarray) -> None:
+    """Transforms take one image (C, H, W) or a batch (N, C, H, W)."""
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{name} expects an image (C, H, W) or a batch (N, C, H, W), got shape {x.shape}")
+
+
+class Compose:
+    """Apply transforms in order: Compose([f, g])(x) = g(f(x))."""
+
+    def __init__(self, transforms: Sequence[Callable]) -> None:
+        self.transforms = list(transforms)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        for transform in self.transforms:
+            x = transform(x)
+        return x
+
+    def __repr__(self) -> str:
+        return f"Compose({self.transforms!r})"
+
+
+class TransformDataset(Dataset):
+    """Sample i is (transform(x), *rest) where (x, *rest) = dataset[i]; the transform sees ndarrays."""
+
+    def __init__(self, dataset: Dataset, transform: Callable) -> None:
+        self.dataset = dataset
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def _apply(self, x) -> Tensor:
+        out = np.asarray(self.transform(x.data if isinstance(x, Tensor) else np.asarray(x)))
+        return Tensor(out, dtype=out.dtype)  # the transform decides the dtype
+
+    def __getitem__(self, index: int) -> tuple:
+        x, *rest = self.dataset[index]
+        return (self._apply(x), *rest)
+
+    def get_batch(self, indices: np.ndarray) -> tuple:
+        """The inner dataset's batch with its first field transformed as one (N, C, H, W) array."""
+        if hasattr(self.dataset, "get_batch"):
+            x, *rest = self.dataset.get_batch(indices)
+        else:
+            x, *rest = collate([self.dataset[int(i)] for i in indices])
+        return (self._apply(x), *rest)
+
+# %% [markdown]
+# **Task: `Normalize(mean, std)`.** Per channel c: `out[c] = (x[c] - mean[c]) / std[c]`. The constructor
+# (given) stores `mean` and `std` as 1-D float64 arrays of length C (or 1, shared by all channels). The channel
+# axis is third from the end in both layouts, so `mean` reshaped to (C, 1, 1) broadcasts over H, W and the
+# batch axis. The result has the input's float dtype (float32 for integer input); the input is not modified.
+#
+# Pitfall: `(x - mean) / std` with `mean` of shape (C,) broadcasts against W, not C, and fails or silently
+# normalizes columns when W == C.
+
+# %% nbgrader={"grade": false, "grade_id": "normalize", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class Normalize:
+    """out[c] = (x[c] - mean[c]) / std[c] for each channel c of (C, H, W) or (N, C, H, W) input."""
+
+    def __init__(self, mean, std) -> None:
+        self.mean = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+        self.std = np.atleast_1d(np.asarray(std, dtype=np.float64))
+        if self.mean.ndim != 1 or self.std.ndim != 1 or np.any(self.std <= 0):
+            raise ValueError(f"Normalize needs 1-D mean and positive 1-D std, got {self.mean}, {self.std}")
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        _check_images("Normalize", x)
+        channels = x.shape[-3]
+        if len(self.mean) not in (1, channels) or len(self.std) not in (1, channels):
+            raise ValueError(f"Normalize: {len(self.mean)} means and {len(self.std)} stds for {channels} channels")
+        ### BEGIN SOLUTION
+        dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.dtype(np.float32)
+        mean = self.mean.astype(dtype).reshape(-1, 1, 1)  # (C, 1, 1): broadcasts over H, W and N
+        std = self.std.astype(dtype).reshape(-1, 1, 1)
+        return (x.astype(dtype) - mean) / std
+        ### END SOLUTION
+
+    def __repr__(self) -> str:
+        return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
+
+# %% nbgrader={"grade": true, "grade_id": "test-normalize", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_normalize():
+    """Normalize subtracts each channel's mean and divides by its std, for images and batches."""
+    rng = np.random.default_rng(11)
+    x = rng.random((2, 3, 4, 3)).astype(np.float32)  # W == C: a wrong broadcast would not fail
+    x_before = x.copy()
+    mean, std = [0.1, 0.5, 0.9], [0.5, 1.0, 2.0]
+    want = (x - np.array(mean, dtype=np.float32)[:, None, None]) / np.array(std, dtype=np.float32)[:, None, None]
+    got = Normalize(mean, std)(x)
+    assert isinstance(got, np.ndarray), f"a transform returns an ndarray, got {type(got).__name__}"
+    assert got.shape == x.shape and got.dtype == np.float32, f"shape and dtype must be kept, got {got.shape}, {got.dtype}"
+    assert np.allclose(got, want, atol=1e-6), "batch (N, C, H, W): each channel uses its own mean and std"
+    assert np.array_equal(x, x_before), "Normalize must not modify its input"
+    one = Normalize(mean, std)(x[1])
+    assert one.shape == (3, 4, 3) and np.allclose(one, want[1], atol=1e-6), "single image (C, H, W) normalized wrongly"
+    shared = Normalize(0.5, 0.25)(x)
+    assert np.allclose(shared, (x - 0.5) / 0.25, atol=1e-6), "a single mean and std apply to every channel"
+    m, s = x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3))
+    z = Normalize(m, s)(x)
+    assert np.allclose(z.mean(axis=(0, 2, 3)), 0, atol=1e-5) and np.allclose(z.std(axis=(0, 2, 3)), 1, atol=1e-4), \
+        "normalizing with the data's own channel statistics must give mean 0 and std 1 per channel"
+    d = Normalize([1.0], [2.0])(np.ones((1, 2, 2), dtype=np.float64))
+    assert d.dtype == np.float64 and np.allclose(d, 0.0), "float64 input must stay float64"
+    u = Normalize([8.0], [8.0])(np.full((1, 2, 2), 16, dtype=np.uint8))
+    assert u.dtype == np.float32 and np.allclose(u, 1.0), "integer input must give float32 (16 - 8) / 8 = 1"
+    chained = Compose([Normalize(mean, std), Normalize([1.0, 2.0, 3.0], [2.0, 2.0, 2.0])])(x)
+    assert np.allclose(chained, (want - np.array([1.0, 2.0, 3.0])[:, None, None]) / 2.0, atol=1e-5), "Compose chain wrong"
+
+    ### BEGIN HIDDEN TESTS
+    for _ in range(5):
+        c, h, w = (int(s) for s in rng.integers(1, 5, size=3))
+        batch = rng.standard_normal((int(rng.integers(1, 4)), c, h, w)).astype(np.float32)
+        mu, sd = rng.standard_normal(c), rng.random(c) + 0.5
+        want = (batch - mu.astype(np.float32)[:, None, None]) / sd.astype(np.float32)[:, None, None]
+        assert np.allclose(Normalize(mu, sd)(batch), want, atol=1e-5), f"Normalize on {batch.shape} is wrong"
+        assert np.allclose(Normalize(mu, sd)(batch[0]), want[0], atol=1e-5), f"Normalize on {batch[0].shape} is wrong"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_normalize()
+
+# %% [markdown]
+# **Task: `RandomCrop(size, padding=0, rng=None)`.** Zero-pad H and W by `padding` on each side, then cut an
+# `h x w` window (`size` is an int for a square, or `(h, w)`) whose top-left corner is drawn uniformly:
+# `top` in `0..H + 2 * padding - h`, `left` likewise, independently for each image of a batch, from
+# `self.rng`. Vectorize: treat one image as a batch of one, draw all offsets at once
+# (`self.rng.integers(low, high, size=N)`), and gather the windows with one indexing call, for example
+# through `np.lib.stride_tricks.sliding_window_view(padded, (h, w), axis=(2, 3))`, whose element
+# `[n, c, i, j]` is the window with corner `(i, j)`. The dtype is kept.
+#
+# Pitfall: `rng.integers(low, high)` excludes `high`; the largest corner is `H + 2 * padding - h`.
+
+# %% nbgrader={"grade": false, "grade_id": "random-crop", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class RandomCrop:
+    """Zero-pad H and W by `padding`, then cut an h x w window at a random corner, one draw per image."""
+
+    def __init__(self, size: int | tuple, padding: int = 0, rng=None) -> None:
+        self.size = (int(size), int(size)) if np.isscalar(size) else tuple(int(s) for s in size)
+        self.padding = int(padding)
+        self.rng = np.random.default_rng(rng)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        _check_images("RandomCrop", x)
+        h, w = self.size
+        if h > x.shape[-2] + 2 * self.padding or w > x.shape[-1] + 2 * self.padding:
+            raise ValueError(f"RandomCrop: a {h}x{w} crop does not fit {x.shape} padded by {self.padding}")
+        ### BEGIN SOLUTION
+        batch = x if x.ndim == 4 else x[None]  # one image is a batch of one
+        p = self.padding
+        padded = np.pad(batch, ((0, 0), (0, 0), (p, p), (p, p)))
+        n = padded.shape[0]
+        top = self.rng.integers(0, padded.shape[2] - h + 1, size=n)
+        left = self.rng.integers(0, padded.shape[3] - w + 1, size=n)
+        windows = np.lib.stride_tricks.sliding_window_view(padded, (h, w), axis=(2, 3))  # (N, C, H', W', h, w)
+        out = windows[np.arange(n), :, top, left]  # (N, C, h, w): window (top[k], left[k]) of image k
+        return out if x.ndim == 4 else out[0]
+        ### END SOLUTION
+
+    def __repr__(self) -> str:
+        return f"RandomCrop(size={self.size}, padding={self.padding})"
+
+# %% nbgrader={"grade": true, "grade_id": "test-random-crop", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_random_crop():
+    """Each output image is one window of its zero-padded input; corners are uniform and drawn per image."""
+    def corners(x, out, pad):
+        """(top, left) of the window of each padded image that equals its crop (None if there is none)."""
+        padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+        h, w = out.shape[-2:]
+        found = []
+        for k in range(x.shape[0]):
+            hits = [(i, j) for i in range(padded.shape[2] - h + 1) for j in range(padded.shape[3] - w + 1)
+                    if np.array_equal(padded[k, :, i:i + h, j:j + w], out[k])]
+            found.append(hits[0] if hits else None)
+        return found
+
+    x = np.arange(64 * 2 * 6 * 6, dtype=np.float32).reshape(64, 2, 6, 6) + 1.0  # distinct, nonzero pixels
+    out = RandomCrop(6, padding=2, rng=0)(x)
+    assert isinstance(out, np.ndarray) and out.shape == (64, 2, 6, 6), f"crop 6 of 6 padded by 2 keeps (64, 2, 6, 6), got {getattr(out, 'shape', None)}"
+    assert out.dtype == np.float32, f"dtype must be kept, got {out.dtype}"
+    found = corners(x, out, 2)
+    assert None not in found, "every output image must be a window of its own zero-padded input"
+    tops, lefts = [c[0] for c in found], [c[1] for c in found]
+    assert set(tops) == set(range(5)) and set(lefts) == set(range(5)), \
+        f"over 64 images every corner 0..4 must occur (uniform, one draw per image), got tops {sorted(set(tops))}, lefts {sorted(set(lefts))}"
+    assert (out == 0).any(), "with padding some crops must contain zero padding"
+
+    small = RandomCrop((3, 4), rng=1)(x[:16])
+    assert small.shape == (16, 2, 3, 4), f"size (3, 4) gives (16, 2, 3, 4), got {small.shape}"
+    assert None not in corners(x[:16], small, 0), "a crop without padding must be a window of the image"
+    one = RandomCrop(4, padding=1, rng=2)(x[5])
+    assert one.shape == (2, 4, 4) and None not in corners(x[5:6], one[None], 1), "a single (C, H, W) image must work"
+    assert np.array_equal(RandomCrop(4, 1, rng=3)(x), RandomCrop(4, 1, rng=3)(x)), "the same seed must give the same crops"
+    crop = RandomCrop(4, 1, rng=3)
+    assert not np.array_equal(crop(x), crop(x)), "a second call must draw new corners"
+    assert np.array_equal(RandomCrop(6, rng=4)(x), x), "a full-size crop without padding is the identity"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1111)
+    for _ in range(4):
+        n, c, hh, ww = (int(s) for s in rng.integers(1, 6, size=4))
+        pad = int(rng.integers(0, 3))
+        h, w = int(rng.integers(1, hh + 2 * pad + 1)), int(rng.integers(1, ww + 2 * pad + 1))
+        data = rng.integers(1, 100, size=(n, c, hh, ww)).astype(np.int64)
+        got = RandomCrop((h, w), padding=pad, rng=int(rng.integers(0, 100)))(data)
+        assert got.shape == (n, c, h, w) and got.dtype == np.int64, f"crop {(h, w)} of {data.shape}: shape {got.shape}"
+        assert None not in corners(data, got, pad), f"crop {(h, w)} padding {pad} of {data.shape}: not a window"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_random_crop()
+
+# %% [markdown]
+# **Task: `RandomHorizontalFlip(p=0.5, rng=None)`.** Mirror each image left-right (reverse the W axis,
+# `x[..., ::-1]`) with probability `p`, independently per image. For a batch draw `self.rng.random(N) < p`
+# and select with `np.where` (the mask reshaped to (N, 1, 1, 1)); for one image draw `self.rng.random() < p`.
+# Always return a new array.
+
+# %% nbgrader={"grade": false, "grade_id": "random-flip", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class RandomHorizontalFlip:
+    """Reverse the W axis with probability p, independently for each image."""
+
+    def __init__(self, p: float = 0.5, rng=None) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"RandomHorizontalFlip: p must be in [0, 1], got {p}")
+        self.p = p
+        self.rng = np.random.default_rng(rng)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        _check_images("RandomHorizontalFlip", x)
+        ### BEGIN SOLUTION
+        if x.ndim == 3:
+            return x[..., ::-1].copy() if self.rng.random() < self.p else x.copy()
+        flip = self.rng.random(x.shape[0]) < self.p
+        return np.where(flip[:, None, None, None], x[..., ::-1], x)
+        ### END SOLUTION
+
+    def __repr__(self) -> str:
+        return f"RandomHorizontalFlip(p={self.p})"
+
+# %% nbgrader={"grade": true, "grade_id": "test-random-flip", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_random_flip():
+    """p=1 mirrors every image, p=0 none; p=0.5 mirrors about half, each image either mirrored or intact."""
+    x = np.random.default_rng(12).random((200, 2, 3, 4)).astype(np.float32)
+    always = RandomHorizontalFlip(p=1.0, rng=0)(x)
+    assert isinstance(always, np.ndarray) and always.shape == x.shape, "the flip keeps the shape"
+    assert np.array_equal(always, x[..., ::-1]), "p=1 must reverse the last (W) axis of every image"
+    never = RandomHorizontalFlip(p=0.0, rng=0)(x)
+    assert np.array_equal(never, x) and never is not x, "p=0 must return an unchanged copy"
+    half = RandomHorizontalFlip(rng=1)(x)
+    flipped = np.array([np.array_equal(half[k], x[k, ..., ::-1]) for k in range(200)])
+    kept = np.array([np.array_equal(half[k], x[k]) for k in range(200)])
+    assert np.all(flipped | kept), "each image must be either mirrored or unchanged"
+    assert 60 < flipped.sum() < 140, f"p=0.5 should mirror about 100 of 200 images, mirrored {flipped.sum()}"
+    assert np.array_equal(RandomHorizontalFlip(rng=5)(x), RandomHorizontalFlip(rng=5)(x)), "the same seed, the same flips"
+    one = RandomHorizontalFlip(p=1.0)(x[0])
+    assert one.shape == (2, 3, 4) and np.array_equal(one, x[0, ..., ::-1]), "a single (C, H, W) image must be mirrored"
+
+    ds = TransformDataset(TensorDataset(Tensor(x[:8]), Tensor(np.arange(8))), RandomHorizontalFlip(p=1.0))
+    xb, yb = next(iter(DataLoader(ds, batch_size=8)))
+    assert np.array_equal(xb.data, x[:8, ..., ::-1]) and np.array_equal(yb.data, np.arange(8)), \
+        "TransformDataset must flip the images and leave the labels"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1212)
+    for p in (0.2, 0.8):
+        data = rng.random((300, 1, 2, 3))
+        got = RandomHorizontalFlip(p=p, rng=int(rng.integers(0, 100)))(data)
+        mirrored = np.array([np.array_equal(got[k], data[k, ..., ::-1]) for k in range(300)])
+        assert abs(mirrored.mean() - p) < 0.1, f"p={p} mirrored a fraction {mirrored.mean():.2f} of the images"
+        assert got.dtype == np.float64, "float64 input must stay float64"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_random_flip()
+
+# %% [markdown]
+# ## 6. The digits data set
+#
+# `datasets/digits/digits.npz` ships with the course: 1,797 handwritten digits (UCI, CC BY 4.0), `images`
+# (1797, 8, 8) uint8 pixel counts 0..16 and `labels` (1797,) uint8. `default_data_root()` (given) finds the
+# `datasets/` folder: `$TINYTORCH_DATA` if set, else the folder next to the `tinytorch` package (the repository,
+# or your bundle).
+#
+# **Task: `load_digits`.** The given part finds and reads the file. Return the images as float32 in [0, 1],
+# shape (1797, 1, 8, 8) (a channel axis, the (N, C, H, W) layout of convolutions), and the labels as int64
+# (the class indices cross-entropy expects).
+#
+# Pitfall: these pixels count up to 16, not 255: dividing by 255 leaves every input below 0.07.
+
+# %%
+#| export
+def default_data_root() -> Path:
+    """$TINYTORCH_DATA if set, else <root>/datasets where <root> holds the tinytorch package."""
+    env = os.environ.get("TINYTORCH_DATA")
+    if env:
+        return Path(env)
+    # In the package this is Path(__file__).resolve().parents[2] / "datasets"; a notebook has no __file__,
+    # so anchor on the tinytorch package, which the notebook imports too.
+    return Path(tinytorch.__file__).resolve().parents[1] / "datasets"
+
+# %% nbgrader={"grade": false, "grade_id": "load-digits", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def load_digits(root: str | Path | None = None) -> tuple:
+    """Images (1797, 1, 8, 8) float32 = counts / 16 in [0, 1], labels (1797,) int64."""
+    path = Path(root if root is not None else default_data_root()) / "digits" / "digits.npz"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"digits data not found at {path}. It ships with the course in datasets/digits/; regenerate it with "
+            "`python datasets/make_digits.py` (needs scikit-learn), or set TINYTORCH_DATA to the folder holding "
+            "digits/digits.npz")
+    with np.load(path) as archive:
+        images, labels = archive["images"], archive["labels"]
+    ### BEGIN SOLUTION
+    x = (images.astype(np.float32) / np.float32(16.0)).reshape(-1, 1, 8, 8)
+    return x, labels.astype(np.int64)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-load-digits", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def test_load_digits():
+    """load_digits gives (N, 1, 8, 8) float32 counts / 16 and int64 labels from root, $TINYTORCH_DATA or the repo."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "digits").mkdir()
+        fake = (np.arange(3 * 64).reshape(3, 8, 8) * 7) % 17  # counts 0..16, all different rows
+        labels_in = np.array([3, 7, 0], dtype=np.uint8)
+        np.savez(Path(tmp) / "digits" / "digits.npz", images=fake.astype(np.uint8), labels=labels_in)
+        x, y = load_digits(tmp)
+        assert isinstance(x, np.ndarray) and isinstance(y, np.ndarray), "load_digits returns two ndarrays"
+        assert x.shape == (3, 1, 8, 8) and x.dtype == np.float32, f"3 images must give (3, 1, 8, 8) float32, got {x.shape} {x.dtype}"
+        assert np.allclose(x[:, 0], fake / 16.0, atol=1e-7), "images must be the pixel counts / 16, in the stored order"
+        assert x.max() == 1.0 and x.min() == 0.0, f"counts 0..16 scale to [0, 1], got [{x.min()}, {x.max()}]"
+        assert y.tolist() == [3, 7, 0] and y.dtype == np.int64, f"labels must be int64 [3, 7, 0], got {y} ({y.dtype})"
+        old = os.environ.get("TINYTORCH_DATA")
+        os.environ["TINYTORCH_DATA"] = tmp
+        try:
+            assert load_digits()[0].shape == (3, 1, 8, 8), "without root, $TINYTORCH_DATA must be used"
+        finally:
+            if old is None:
+                del os.environ["TINYTORCH_DATA"]
+            else:
+                os.environ["TINYTORCH_DATA"] = old
+        try:
+            load_digits(Path(tmp) / "nowhere")
+        except FileNotFoundError as e:
+            assert "nowhere" in str(e) and "make_digits.py" in str(e), f"the error must name the path and the fix: {e}"
+        else:
+            raise AssertionError("a missing digits file must raise FileNotFoundError")
+
+    if (default_data_root() / "digits" / "digits.npz").is_file():  # the shipped file (absent from bare copies)
+        images, labels = load_digits()
+        assert images.shape == (1797, 1, 8, 8) and labels.shape == (1797,), f"shipped digits: got {images.shape}, {labels.shape}"
+        assert images.min() == 0.0 and images.max() == 1.0, "shipped digits must scale to [0, 1]"
+        assert np.bincount(labels).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180], "label counts differ"
+
+
+if __name__ == "__main__":
+    test_load_digits()
+
+# %% [markdown]
+# ## 7. Train/test split
+#
+# The test set estimates accuracy on unseen data only if it is chosen at random and never trained on. With few
+# samples per class, a random split can leave a class under-represented in the test set; a *stratified* split
+# keeps each class's proportion in both parts.
+#
+# **Task: `train_test_split(n, test_fraction=0.2, seed=0, stratify=None)`** returns `(train_idx, test_idx)`,
+# disjoint int64 index arrays covering 0..n-1, each sorted ascending, drawn from the given
+# `rng = np.random.default_rng(seed)`:
+# - without `stratify`: the test part is the first `round(n * test_fraction)` indices of `rng.permutation(n)`.
+# - with `stratify=labels` (length n): each class c with n_c samples puts `round(n_c * test_fraction)` of them,
+#   chosen at random, into the test part. Vectorized, without a loop over samples: permute all indices, sort
+#   them stably by label (each class becomes one run, still in random order), and take the first
+#   `round(n_c * test_fraction)` of each run (`np.unique(..., return_index=True, return_counts=True)` gives
+#   the runs).
+#
+# `round` is Python's and NumPy's rounding, half to even: 2.5 gives 2, and 178 * 0.2 = 35.6 gives 36.
+
+# %% nbgrader={"grade": false, "grade_id": "train-test-split", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def train_test_split(n: int, test_fraction: float = 0.2, seed: int = 0, stratify=None) -> tuple:
+    """Sorted disjoint (train_idx, test_idx) over 0..n-1; the test part has round(n_c * test_fraction) of each class."""
+    if not 0.0 < test_fraction < 1.0:
+        raise ValueError(f"test_fraction must be between 0 and 1, got {test_fraction}")
+    if stratify is not None and len(stratify) != n:
+        raise ValueError(f"stratify has {len(stratify)} labels for n = {n} samples")
+    rng = np.random.default_rng(seed)
+    ### BEGIN SOLUTION
+    order = rng.permutation(n)
+    if stratify is None:
+        n_test = int(round(n * test_fraction))
+        test, train = order[:n_test], order[n_test:]
+    else:
+        labels = np.asarray(stratify).reshape(-1)
+        grouped = order[np.argsort(labels[order], kind="stable")]  # classes in runs, random order inside each
+        _, starts, counts = np.unique(labels[grouped], return_index=True, return_counts=True)
+        rank = np.arange(n) - np.repeat(starts, counts)  # position of each index inside its class run
+        is_test = rank < np.repeat(np.round(counts * test_fraction).astype(np.int64), counts)
+        test, train = grouped[is_test], grouped[~is_test]
+    return np.sort(train).astype(np.int64), np.sort(test).astype(np.int64)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-train-test-split", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
+def test_train_test_split():
+    """The split partitions 0..n-1 at random, reproducibly, and keeps class proportions when stratified."""
+    train, test = train_test_split(100, test_fraction=0.2, seed=0)
+    assert isinstance(train, np.ndarray) and isinstance(test, np.ndarray), "the split returns two index arrays"
+    assert len(test) == 20 and len(train) == 80, f"100 samples at 0.2 give 80/20, got {len(train)}/{len(test)}"
+    assert np.issubdtype(train.dtype, np.integer) and np.issubdtype(test.dtype, np.integer), "indices must be integers"
+    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(100)), "train and test must partition 0..99"
+    assert np.all(np.diff(train) > 0) and np.all(np.diff(test) > 0), "both index arrays must be sorted ascending"
+    want = np.sort(np.random.default_rng(0).permutation(100)[:20])
+    assert np.array_equal(test, want), "the test part is the first 20 of np.random.default_rng(seed).permutation(100)"
+    again = train_test_split(100, test_fraction=0.2, seed=0)
+    assert np.array_equal(again[1], test), "the same seed must give the same split"
+    assert not np.array_equal(train_test_split(100, 0.2, seed=1)[1], test), "different seeds must give different splits"
+
+    labels = np.repeat([0, 1, 2], [60, 30, 10])
+    labels = labels[np.random.default_rng(3).permutation(100)]
+    tr, te = train_test_split(100, 0.2, seed=4, stratify=labels)
+    assert np.array_equal(np.sort(np.concatenate([tr, te])), np.arange(100)), "a stratified split must partition 0..99"
+    assert np.bincount(labels[te], minlength=3).tolist() == [12, 6, 2], f"test classes must be 12/6/2, got {np.bincount(labels[te], minlength=3).tolist()}"
+    assert np.bincount(labels[tr], minlength=3).tolist() == [48, 24, 8], "train classes must be 48/24/8"
+    picks = {tuple(train_test_split(100, 0.2, seed=s, stratify=labels)[1]) for s in range(5)}
+    assert len(picks) == 5, "the stratified test part must be random (it changed with the seed in none of 5 seeds)"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1313)
+    for _ in range(6):
+        n = int(rng.integers(20, 200))
+        frac = float(rng.choice([0.1, 0.25, 0.3, 0.5]))
+        classes = rng.choice([2, 5, 11, 40], size=int(rng.integers(1, 5)), replace=False)
+        y = rng.choice(classes, size=n)
+        seed = int(rng.integers(0, 1000))
+        tr, te = train_test_split(n, frac, seed=seed, stratify=y)
+        assert np.array_equal(np.sort(np.concatenate([tr, te])), np.arange(n)), f"n={n}: not a partition"
+        for c in np.unique(y):
+            n_c = int((y == c).sum())
+            assert int((y[te] == c).sum()) == int(round(n_c * frac)), f"class {c} with {n_c} samples at {frac}: wrong test count"
+        tr2, te2 = train_test_split(n, frac, seed=seed, stratify=y)
+        assert np.array_equal(te, te2) and np.array_equal(tr, tr2), "the same seed must give the same stratified split"
+        plain_tr, plain_te = train_test_split(n, frac, seed=seed)
+        assert len(plain_te) == int(round(n * frac)), f"n={n} at {frac}: test size must be round(n * fraction)"
+        assert np.array_equal(plain_te, np.sort(np.random.default_rng(seed).permutation(n)[:len(plain_te)])), "wrong plain split"
+    digits_like = np.repeat(np.arange(10), [178, 182, 177, 183, 181, 182, 181, 179, 174, 180])
+    _, te = train_test_split(1797, 0.2, seed=1986, stratify=digits_like)
+    assert np.bincount(digits_like[te]).tolist() == [int(round(c * 0.2)) for c in np.bincount(digits_like)], "digits split wrong"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_train_test_split()
+
+# %% [markdown]
+# The split in use: the digits, stratified 80/20, and a shuffled loader over the training part.
+
+# %%
+_images, _labels = load_digits()
+_train_idx, _test_idx = train_test_split(len(_labels), test_fraction=0.2, seed=0, stratify=_labels)
+_train = DataLoader(TensorDataset(Tensor(_images[_train_idx]), Tensor(_labels[_train_idx])), batch_size=32,
+                    shuffle=True, seed=0)
+_xb, _yb = next(iter(_train))
+print(f"{len(_train_idx)} train / {len(_test_idx)} test samples; {len(_train)} batches; first batch {_xb.shape}, {_yb.shape}")
+
+# %% [markdown]
+# ## 8. MNIST: download and cache
+#
+# MNIST (LeCun, Cortes and Burges: 70,000 handwritten digits, 28x28, 60,000 for training) is too large to
+# ship (11 MB). Given: `download_mnist(root)` fetches its four gzip files from a public mirror into `root`
+# (default `datasets/cache/mnist`, ignored by git) and returns their paths. Three habits worth copying:
+# - **Checksums.** Each file's SHA-256 must equal the published value; a truncated or altered download is
+#   deleted and reported with both hashes, never parsed.
+# - **Cache.** A file already present with the right hash is not fetched again.
+# - **Resume.** Bytes arrive in `<file>.part`; after an interruption, the next call asks only for the rest
+#   with an HTTP `Range: bytes=<have>-` request, and renames the file once its hash is right.
+#
+# Offline, it raises `ConnectionError` naming the URL: download the four files elsewhere and copy them into
+# the cache folder by hand. `load_mnist(root, train)` parses them with `parse_idx`, which you write next.
+# The graded tests never use the network; `tests/test_mnist_download.py` checks the download against a
+# local server.
+
+# %%
+#| export
+MNIST_MIRROR = "https://storage.googleapis.com/cvdf-datasets/mnist/"
+
+MNIST_FILES = {
+    "train_images": "train-images-idx3-ubyte.gz",
+    "train_labels": "train-labels-idx1-ubyte.gz",
+    "test_images": "t10k-images-idx3-ubyte.gz",
+    "test_labels": "t10k-labels-idx1-ubyte.gz",
+}
+
+# SHA-256 of the original MNIST files (LeCun, Cortes and Burges), which the mirror serves unchanged.
+MNIST_SHA256 = {
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _mnist_root(root: str | Path | None) -> Path:
+    return Path(root) if root is not None else default_data_root() / "cache" / "mnist"
+
+
+def _fetch(url: str, part: Path, timeout: float) -> None:
+    """Download `url` into `part`, asking only for the bytes after those already in `part` (HTTP Range)."""
+    have = part.stat().st_size if part.is_file() else 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    hint = f"if this machine is offline, download the MNIST files elsewhere and place them in {part.parent}"
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            # 206: the server sent the rest; 200: it ignored the Range header and sent everything.
+            resumed = have > 0 and response.status == 206
+            with open(part, "ab" if resumed else "wb") as out:
+                shutil.copyfileobj(response, out, 1 << 20)
+    except urllib.error.HTTPError as e:  # before URLError, its base class
+        if e.code == 416 and have:  # nothing after byte `have`: the partial file is already complete
+            return
+        raise ConnectionError(f"download of {url} failed: HTTP {e.code} {e.reason}; {hint}") from e
+    except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as e:
+        raise ConnectionError(f"cannot download {url}: {getattr(e, 'reason', e)}; {hint}") from e
+
+
+def download_mnist(root: str | Path | None = None, mirror: str = MNIST_MIRROR, timeout: float = 30,
+                   checksums: dict | None = None) -> dict:
+    """Fetch the four MNIST files into `root`, verify their SHA-256, keep valid cached files; name -> Path."""
+    root = _mnist_root(root)
+    checksums = MNIST_SHA256 if checksums is None else checksums
+    root.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for key, name in MNIST_FILES.items():
+        target, part, want = root / name, root / (name + ".part"), checksums[name]
+        if target.is_file() and sha256_file(target) == want:
+            paths[key] = target  # cached and valid: no request
+            continue
+        target.unlink(missing_ok=True)  # present but wrong: fetch it again
+        url = mirror.rstrip("/") + "/" + name
+        _fetch(url, part, timeout)
+        got = sha256_file(part)
+        if got != want:
+            part.unlink()
+            raise ValueError(f"checksum mismatch for {name} from {url}: expected sha256 {want}, got {got}; "
+                             "the file was deleted, run download_mnist again")
+        os.replace(part, target)
+        paths[key] = target
+    return paths
+
+
+def load_mnist(root: str | Path | None = None, train: bool = True) -> tuple:
+    """Images (N, 28, 28) uint8 and labels (N,) int64 from the cached files: 60,000 train or 10,000 test."""
+    root = _mnist_root(root)
+    split = "train" if train else "test"
+    arrays = []
+    for key, magic in ((f"{split}_images", "00000803"), (f"{split}_labels", "00000801")):
+        path = root / MNIST_FILES[key]
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} not found: run download_mnist({str(root)!r}) or place the file there")
+        with gzip.open(path, "rb") as f:
+            data = f.read()
+        if data[:4] != bytes.fromhex(magic):  # 0x0803: uint8 images, 3-D; 0x0801: uint8 labels, 1-D
+            raise ValueError(f"{path}: magic number 0x{data[:4].hex()}, expected 0x{magic} for MNIST "
+                             f"{key.replace('_', ' ')}")
+        try:
+            arrays.append(parse_idx(data))
+        except ValueError as e:
+            raise ValueError(f"{path}: {e}") from e
+    images, labels = arrays
+    if len(images) != len(labels):
+        raise ValueError(f"{root}: {len(images)} {split} images but {len(labels)} labels")
+    return images, labels.astype(np.int64)
+
+# %% [markdown]
+# ## 9. The IDX format
+#
+# Each MNIST file, once gunzipped, is one array in the IDX format:
+#
+# | bytes | content |
+# |---|---|
+# | 0-1 | two zero bytes |
+# | 2 | type code: 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64 |
+# | 3 | number of dimensions d |
+# | 4 .. 4 + 4d | d sizes, each a big-endian uint32 |
+# | then | the values in row-major order, big-endian |
+#
+# The first four bytes are the *magic number*: 0x00000803 for the image files (uint8, 3-D), 0x00000801 for
+# the labels (uint8, 1-D).
+#
+# **Task: `parse_idx(data: bytes) -> np.ndarray`.** Check the magic number and raise `ValueError` containing
+# the words `magic number` and the four bytes in hex (`data[:4].hex()`) when the first two bytes are not zero or
+# the type code is unknown. Read the sizes with `np.frombuffer(data, dtype=">u4", count=d, offset=4)` and the
+# values with `np.frombuffer` and the big-endian dtype from `IDX_DTYPES`. Raise `ValueError` naming the
+# expected and actual byte counts when the length does not match the header. Return an array in the
+# machine's native byte order (`.astype(dtype.newbyteorder("="))`), which is also a writable copy.
+#
+# Pitfall: x86 and ARM machines are little-endian; reading the sizes as native uint32 turns 60,000 into
+# 1,625,948,160.
+
+# %% nbgrader={"grade": false, "grade_id": "parse-idx", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+# IDX type code -> big-endian NumPy dtype.
+IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def parse_idx(data: bytes) -> np.ndarray:
+    """IDX: 0, 0, type code, ndim; ndim big-endian uint32 sizes; the values, big-endian, row-major."""
+    ### BEGIN SOLUTION
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in IDX_DTYPES:
+        raise ValueError(f"not an IDX file: magic number 0x{data[:4].hex()} should be 0x0000TTDD "
+                         f"(type code TT in {[hex(c) for c in IDX_DTYPES]}, DD dimensions)")
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"IDX header needs {header} bytes for {ndim} dimensions, got {len(data)} bytes")
+    shape = tuple(int(s) for s in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
+    dtype = np.dtype(IDX_DTYPES[data[2]])
+    count = int(np.prod(shape, dtype=np.int64))
+    expected = header + count * dtype.itemsize
+    if len(data) != expected:
+        raise ValueError(f"IDX data of shape {shape} needs {expected} bytes, got {len(data)} bytes")
+    values = np.frombuffer(data, dtype=dtype, count=count, offset=header).reshape(shape)
+    return values.astype(dtype.newbyteorder("="))  # native byte order, and a writable copy
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-parse-idx", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+import gzip
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def test_parse_idx():
+    """parse_idx reads what an IDX writer wrote, in native byte order, and rejects bad magic numbers and sizes."""
+    codes = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C, np.float32: 0x0D, np.float64: 0x0E}
+
+    def idx_bytes(array):
+        array = np.asarray(array)
+        head = bytes([0, 0, codes[array.dtype.type], array.ndim]) + np.array(array.shape, dtype=">u4").tobytes()
+        return head + array.astype(array.dtype.newbyteorder(">")).tobytes()
+
+    rng = np.random.default_rng(14)
+    images = rng.integers(0, 256, size=(3, 28, 28)).astype(np.uint8)
+    got = parse_idx(idx_bytes(images))
+    assert isinstance(got, np.ndarray) and got.shape == (3, 28, 28), f"3 images of 28x28 expected, got {getattr(got, 'shape', None)}"
+    assert got.dtype == np.uint8 and np.array_equal(got, images), "uint8 images read wrongly"
+    labels = np.array([5, 0, 4], dtype=np.uint8)
+    assert np.array_equal(parse_idx(idx_bytes(labels)), labels), "uint8 labels read wrongly"
+    for dt in (np.int16, np.int32, np.float32, np.float64):
+        arr = (rng.standard_normal((2, 3)) * 1000).astype(dt)
+        back = parse_idx(idx_bytes(arr))
+        assert back.dtype == np.dtype(dt), f"type code {codes[dt]:#x} must give native {np.dtype(dt)}, got {back.dtype}"
+        assert np.array_equal(back, arr), f"{np.dtype(dt)} values read wrongly (byte order?)"
+    big = np.zeros((300, 2), dtype=np.uint8)
+    assert parse_idx(idx_bytes(big)).shape == (300, 2), "sizes are big-endian uint32: 300 must stay 300"
+    writable = parse_idx(idx_bytes(labels))
+    writable[0] = 9  # np.frombuffer alone gives a read-only array
+
+    bad = [b"\x01\x00\x08\x01" + idx_bytes(labels)[4:], b"\x00\x00\x07\x01" + idx_bytes(labels)[4:]]
+    for data in bad:
+        try:
+            parse_idx(data)
+        except ValueError as e:
+            assert "magic number" in str(e) and data[:4].hex() in str(e), f"the error must name the magic number {data[:4].hex()}: {e}"
+        else:
+            raise AssertionError(f"magic number {data[:4].hex()} must raise ValueError")
+    for data in (idx_bytes(images)[:-1], idx_bytes(images) + b"\x00"):
+        try:
+            parse_idx(data)
+        except ValueError as e:
+            assert str(len(data)) in str(e), f"the error must name the byte count {len(data)}: {e}"
+        else:
+            raise AssertionError("a file whose length does not match its header must raise ValueError")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, array in (("train-images-idx3-ubyte.gz", images), ("train-labels-idx1-ubyte.gz", labels)):
+            with gzip.open(Path(tmp) / name, "wb") as f:
+                f.write(idx_bytes(array))
+        x, y = load_mnist(tmp, train=True)
+        assert np.array_equal(x, images) and y.tolist() == [5, 0, 4], "load_mnist must parse the cached files"
+
+    ### BEGIN HIDDEN TESTS
+    for _ in range(6):
+        dt = list(codes)[int(rng.integers(0, len(codes)))]
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
+        arr = (rng.standard_normal(shape) * 100).astype(dt)
+        back = parse_idx(idx_bytes(arr))
+        assert back.shape == shape and back.dtype == np.dtype(dt) and np.array_equal(back, arr), f"{np.dtype(dt)} {shape} wrong"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_parse_idx()
