@@ -32,6 +32,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="integrity gate: solutions pass, stubs fail every graded test")
     _modules_arg(p)
     _timeout_arg(p, 60)
+    p.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks run side by side (default 2)")
     p = sub.add_parser("release", help="student notebooks (nbgrader) and the student bundle in dist/student/")
     _modules_arg(p)
     p = sub.add_parser("test", help="run a module's notebook headless and list its graded tests")
@@ -99,7 +100,8 @@ def run(args) -> int:
     elif cmd == "validate":
         from .validate import validate_module
         ws.require_instructor("validate")
-        _each_module(ws, args, validate_module, "integrity gate failed for")
+        check = lambda ws, module, timeout: validate_module(ws, module, timeout, args.jobs)
+        _each_module(ws, args, check, "integrity gate failed for")
     elif cmd == "release":
         from .release import release
         released = release(ws, ws.select(args.modules))

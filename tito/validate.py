@@ -6,6 +6,7 @@ least one solution cell: the test checks some student code of its own, not only 
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import nbformat
@@ -53,16 +54,22 @@ def with_one_stub(nb, grade_id: str):
     return nb
 
 
-def validate_module(ws: Workspace, module: Module, timeout: int) -> tuple[str, bool]:
+def validate_module(ws: Workspace, module: Module, timeout: int, jobs: int = 2) -> tuple[str, bool]:
     source = read_source(module)
-    run = lambda nb: {r.grade_id: r for r in graded_results(run_notebook(nb, module.path.parent, ws.root, timeout))}
-    full, student = run(source), run(student_version(source))
+    stubbed = [nbgrader_meta(cell).get("grade_id", "?") for cell in solution_cells(source)]
+    variants = [source, student_version(source)] + [with_one_stub(source, sid) for sid in stubbed]
+
+    def run(nb):
+        return {r.grade_id: r for r in graded_results(run_notebook(nb, module.path.parent, ws.root, timeout))}
+
+    # Each variant runs in its own kernel process, so they can run side by side.
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        full, student, *single = pool.map(run, variants)
     verdicts = {gid: TestVerdict(gid, r.points, source_error=r.error) for gid, r in full.items()}
     for gid, r in student.items():
         verdicts[gid].student_passes = r.passed
-    for cell in solution_cells(source):
-        sid = nbgrader_meta(cell).get("grade_id", "?")
-        for gid, r in run(with_one_stub(source, sid)).items():
+    for sid, results in zip(stubbed, single):
+        for gid, r in results.items():
             if not r.passed:
                 verdicts[gid].caught_by.append(sid)
     rows = [[v.grade_id, points(v.points), "FAIL" if v.source_error else "pass",
