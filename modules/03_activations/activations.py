@@ -1,0 +1,962 @@
+# %% [markdown]
+# # Module 03: Activations
+#
+# A layer computes an affine map, and a stack of affine maps is again one affine map: without a nonlinear
+# function between the layers, depth adds nothing. That function is the activation. Its derivative also decides
+# how gradients travel back: where it is close to 0 (a saturated sigmoid, a ReLU at a negative input), the
+# gradient of everything below is close to 0 too.
+#
+# You will write the activations of `torch.nn.functional`, with its names, arguments and defaults: `relu`,
+# `leaky_relu`, `elu`, `sigmoid`, `tanh`, `gelu` (with a vectorized `erf`), `silu`, `softmax`, `log_softmax`
+# and `prelu`, whose slope is learned; then the in-place variants `relu_`, `leaky_relu_`, `sigmoid_`, `tanh_`
+# and the memory they save. Each task is a cell containing `# YOUR CODE HERE`; the locked cell after it tests
+# it. Run the cells in order.
+#
+# Conventions:
+# - Each function is one differentiable operation: the forward pass in NumPy, then one call to module 02's
+#   `record_op` with the backward rule.
+# - float32 in, float32 out; float64 stays float64 (the gradient checks run in float64).
+# - Every function survives inputs of +-1000: no overflow, no nan, no inf. Underflow to 0 (`exp(-1000)`) is the
+#   correctly rounded result and is allowed, so the tests run under
+#   `np.errstate(all="raise", under="ignore")`, which turns any overflow or invalid operation into an error.
+
+# %%
+#| default_exp core.activations
+
+# %%
+#| export
+import math
+import tracemalloc
+
+import numpy as np
+
+import tinytorch.core.tensor as base
+from tinytorch.core.autograd import Tensor, is_grad_enabled, record_op
+
+# %% [markdown]
+# ### Given: the input array
+#
+# `_float_data(x)` returns the array behind a Tensor (or `np.asarray(x)` for anything else); integer and bool
+# data become float32. Every activation starts with `a = _float_data(x)` and passes `x` itself to `record_op`
+# as the parent. The pattern, for a square function:
+#
+#     def square(x):
+#         a = _float_data(x)
+#         out = a * a
+#         return record_op("square", out, (x,), lambda grad: (grad * 2 * a,))
+#
+# `grad` is the gradient of the result, an array of `out`'s shape; the rule returns one gradient per parent.
+#
+# Pitfall (NumPy 2): a NumPy float64 scalar such as `np.sqrt(2 / np.pi)` turns a float32 array into float64.
+# Write constants as Python floats (`math.sqrt(2 / math.pi)`, `float(alpha)`): those keep the array's dtype.
+
+# %%
+#| export
+def _float_data(x) -> np.ndarray:
+    """The array behind x (a Tensor, an array or a number); integer and bool data become float32."""
+    a = x.data if isinstance(x, base.Tensor) else np.asarray(x)
+    return a if np.issubdtype(a.dtype, np.floating) else a.astype(np.float32)
+
+# %% [markdown]
+# ## 1. ReLU, leaky ReLU, ELU
+#
+# | function | forward | derivative |
+# |---|---|---|
+# | `relu(x)` | x if x > 0, else 0 | 1 if x > 0, else 0 |
+# | `leaky_relu(x, negative_slope=0.01)` | x if x > 0, else negative_slope * x | 1 if x > 0, else negative_slope |
+# | `elu(x, alpha=1.0)` | x if x > 0, else alpha * (e^x - 1) | 1 if x > 0, else alpha * e^x = out + alpha |
+#
+# At x = 0 exactly, use the "else" branch (x <= 0), as PyTorch does: relu'(0) = 0, leaky_relu'(0) = negative_slope.
+#
+# ReLU is cheap and does not saturate for x > 0, but a unit whose input is negative on every example gets
+# gradient 0 and never changes again (a dead unit). Leaky ReLU and ELU keep a small gradient there.
+#
+# **Task: `relu`, `leaky_relu`, `elu`.** Backward rules use what is cheapest to keep: relu's needs only
+# `out > 0`, and `out` is kept anyway by the result; elu's derivative for x <= 0 is `out + alpha`.
+#
+# Pitfall: `np.where(cond, A, B)` computes both A and B everywhere. For elu at x = 1000, `np.exp(x)` overflows
+# in the branch you throw away: exponentiate `np.minimum(a, 0)` instead. `np.expm1(t)` computes e^t - 1
+# without the cancellation of `np.exp(t) - 1` near t = 0.
+
+# %% nbgrader={"grade": false, "grade_id": "relu-family", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0); derivative 1 where x > 0, else 0."""
+    a = _float_data(x)
+    ### BEGIN SOLUTION
+    out = np.maximum(a, 0)
+    return record_op("relu", out, (x,), lambda grad: (grad * (out > 0),))
+    ### END SOLUTION
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x if x > 0 else negative_slope * x; derivative 1 or negative_slope."""
+    a = _float_data(x)
+    slope = float(negative_slope)
+    ### BEGIN SOLUTION
+    positive = a > 0
+    out = np.where(positive, a, a * slope)
+    return record_op("leaky_relu", out, (x,), lambda grad: (np.where(positive, grad, grad * slope),))
+    ### END SOLUTION
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x if x > 0 else alpha * (e^x - 1); derivative 1 or alpha * e^x = out + alpha."""
+    a = _float_data(x)
+    alpha = float(alpha)
+    ### BEGIN SOLUTION
+    positive = a > 0
+    out = np.where(positive, a, alpha * np.expm1(np.minimum(a, 0)))  # exp of x <= 0 only: no overflow
+    return record_op("elu", out, (x,), lambda grad: (np.where(positive, grad, grad * (out + alpha)),))
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-relu-family", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import math
+
+import numpy as np
+
+from tinytorch.core.autograd import Tensor, gradcheck
+
+
+def test_relu_family():
+    """relu, leaky_relu and elu follow their formulas and derivatives, keep the dtype and stay finite at +-1000."""
+    def check_grad(name, f, *arrays):
+        inputs = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
+        try:
+            gradcheck(f, inputs)
+        except AssertionError as e:
+            raise AssertionError(f"{name}: {e}") from None
+
+    xs = [-2.0, -0.5, 0.0, 0.5, 3.0]
+    x = Tensor(xs)
+    cases = [
+        ("relu(x)", relu(x), [0.0, 0.0, 0.0, 0.5, 3.0]),
+        ("leaky_relu(x)", leaky_relu(x), [-0.02, -0.005, 0.0, 0.5, 3.0]),
+        ("leaky_relu(x, 0.2)", leaky_relu(x, 0.2), [-0.4, -0.1, 0.0, 0.5, 3.0]),
+        ("elu(x)", elu(x), [math.expm1(-2.0), math.expm1(-0.5), 0.0, 0.5, 3.0]),
+        ("elu(x, alpha=0.5)", elu(x, alpha=0.5), [0.5 * math.expm1(-2.0), 0.5 * math.expm1(-0.5), 0.0, 0.5, 3.0]),
+    ]
+    for name, got, want in cases:
+        assert isinstance(got, Tensor), f"{name} must return a Tensor, got {type(got).__name__}"
+        assert got.shape == (5,), f"{name} must keep the shape (5,), got {got.shape}"
+        assert got.dtype == np.float32, f"{name} of a float32 tensor must be float32, got {got.dtype}"
+        assert np.allclose(got.data, want, rtol=1e-6, atol=1e-7), f"{name} for x = {xs} gives {got.data}, expected {want}"
+    for f in (relu, leaky_relu, elu):
+        assert f(Tensor(xs, dtype=np.float64)).dtype == np.float64, f"{f.__name__} must keep float64"
+
+    # derivatives at known points; at x = 0 the x <= 0 branch, as in PyTorch
+    derivatives = [
+        ("relu", relu, [0.0, 0.0, 0.0, 1.0, 1.0]),
+        ("leaky_relu(x, 0.2)", lambda t: leaky_relu(t, 0.2), [0.2, 0.2, 0.2, 1.0, 1.0]),
+        ("elu(x, alpha=0.5)", lambda t: elu(t, alpha=0.5), [0.5 * math.exp(-2.0), 0.5 * math.exp(-0.5), 0.5, 1.0, 1.0]),
+    ]
+    for name, f, want in derivatives:
+        t = Tensor(xs, dtype=np.float64, requires_grad=True)
+        out = f(t)
+        assert out.requires_grad, f"{name}: the result must require grad when x does (build it with record_op)"
+        out.backward(np.ones(5))
+        assert t.grad is not None and np.allclose(t.grad.data, want), \
+            f"{name}: the derivative at x = {xs} should be {want}, got {None if t.grad is None else t.grad.data}"
+
+    # gradcheck on broadcast shapes, kept away from the kink at 0
+    rng = np.random.default_rng(301)
+    X = rng.choice([-1.0, 1.0], size=(3, 1, 4)) * rng.uniform(0.2, 2.0, size=(3, 1, 4))
+    B = rng.uniform(-0.05, 0.05, size=(2, 1))
+    check_grad("relu(x + b)", lambda a, b: relu(a + b), X, B)
+    check_grad("leaky_relu(x + b, 0.1)", lambda a, b: leaky_relu(a + b, 0.1), X, B)
+    check_grad("elu(x + b, 1.5)", lambda a, b: elu(a + b, alpha=1.5), X, B)
+
+    # +-1000: exact values, finite gradients
+    with np.errstate(all="raise", under="ignore"):
+        for name, f, want, slope in [("relu", relu, [0.0, 1000.0], [0.0, 1.0]),
+                                     ("leaky_relu", leaky_relu, [-10.0, 1000.0], [0.01, 1.0]),
+                                     ("elu", elu, [-1.0, 1000.0], [0.0, 1.0])]:
+            t = Tensor([-1000.0, 1000.0], dtype=np.float64, requires_grad=True)
+            out = f(t)
+            assert np.allclose(out.data, want), f"{name}([-1000, 1000]) should be {want}, got {out.data}"
+            out.backward(np.ones(2))
+            assert np.allclose(t.grad.data, slope), f"{name}: the derivative at [-1000, 1000] should be {slope}, got {t.grad.data}"
+            assert np.allclose(f(Tensor([-1000.0, 1000.0])).data, want), f"{name} in float32 at +-1000 is wrong"
+
+    ### BEGIN HIDDEN TESTS
+    for _ in range(5):
+        shape = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(1, 4))))
+        arr = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.1, 3.0, size=shape)
+        s, al = float(rng.uniform(0.01, 0.5)), float(rng.uniform(0.2, 2.0))
+        for name, got, want in [
+            ("relu", relu(Tensor(arr, dtype=np.float64)), np.maximum(arr, 0)),
+            ("leaky_relu", leaky_relu(Tensor(arr, dtype=np.float64), s), np.where(arr > 0, arr, s * arr)),
+            ("elu", elu(Tensor(arr, dtype=np.float64), al), np.where(arr > 0, arr, al * np.expm1(np.minimum(arr, 0)))),
+        ]:
+            assert got.shape == shape and np.allclose(got.data, want, rtol=1e-12, atol=1e-14), f"{name} on shape {shape} is wrong"
+        check_grad(f"leaky_relu {shape}", lambda a: leaky_relu(a, s) * a, arr)
+        check_grad(f"elu {shape}", lambda a: elu(a, al) * a, arr)
+        check_grad(f"relu {shape}", lambda a: relu(a) * a, arr)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_relu_family()
+
+# %% [markdown]
+# ## 2. Sigmoid and tanh
+#
+# sigmoid(x) = 1 / (1 + e^-x) squashes any number into (0, 1): a probability. tanh(x) squashes into (-1, 1).
+# Both derivatives are cheapest from the output: sigmoid' = s (1 - s), tanh' = 1 - t^2. Both saturate:
+# sigmoid' is at most 0.25, so every sigmoid layer shrinks the gradient at least fourfold (the vanishing
+# gradient that module 08 measures).
+#
+# Pitfall: for x = -1000, e^-x = e^1000 overflows. With e = e^-|x|, which lies in (0, 1], write
+#
+#     sigmoid(x) = 1 / (1 + e)  for x >= 0,        e / (1 + e)  for x < 0
+#
+# (the same number; the second form is the first with numerator and denominator multiplied by e^x).
+#
+# **Task: `stable_sigmoid(a)`** (NumPy array in, array of the same dtype out), **`sigmoid(x)`** and
+# **`tanh(x)`** (Tensor operations; `np.tanh` is already stable). `silu` in section 4 reuses `stable_sigmoid`.
+
+# %% nbgrader={"grade": false, "grade_id": "sigmoid-tanh", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def stable_sigmoid(a: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-a) elementwise without overflow: e = e^-|a|, then 1/(1+e) for a >= 0, e/(1+e) for a < 0."""
+    ### BEGIN SOLUTION
+    e = np.exp(-np.abs(a))  # in (0, 1]: never overflows
+    inv = 1 / (1 + e)
+    return np.where(a >= 0, inv, e * inv)
+    ### END SOLUTION
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e^-x); derivative s * (1 - s) from the output s."""
+    a = _float_data(x)
+    ### BEGIN SOLUTION
+    out = stable_sigmoid(a)
+    return record_op("sigmoid", out, (x,), lambda grad: (grad * out * (1 - out),))
+    ### END SOLUTION
+
+
+def tanh(x: Tensor) -> Tensor:
+    """(e^x - e^-x) / (e^x + e^-x); derivative 1 - t^2 from the output t."""
+    a = _float_data(x)
+    ### BEGIN SOLUTION
+    out = np.tanh(a)
+    return record_op("tanh", out, (x,), lambda grad: (grad * (1 - out * out),))
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-sigmoid-tanh", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
+import math
+
+import numpy as np
+
+from tinytorch.core.autograd import Tensor, gradcheck
+
+
+def test_sigmoid_tanh():
+    """sigmoid and tanh match their formulas, derivatives s(1 - s) and 1 - t^2, and stay finite at +-1000."""
+    def check_grad(name, f, *arrays):
+        inputs = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
+        try:
+            gradcheck(f, inputs)
+        except AssertionError as e:
+            raise AssertionError(f"{name}: {e}") from None
+
+    def exact_sigmoid(v):
+        return 1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v))
+
+    xs = [-1000.0, -30.0, -1.0, 0.0, 0.5, 30.0, 1000.0]
+    want = [exact_sigmoid(v) for v in xs]
+    with np.errstate(all="raise", under="ignore"):
+        got = stable_sigmoid(np.array(xs))
+        assert isinstance(got, np.ndarray) and got.shape == (7,), f"stable_sigmoid must return an array of shape (7,), got {got!r}"
+        assert np.allclose(got, want, rtol=1e-12, atol=0), f"stable_sigmoid({xs}) gives {got}, expected {want}"
+        got32 = stable_sigmoid(np.array(xs, dtype=np.float32))
+        assert got32.dtype == np.float32, f"stable_sigmoid of float32 must be float32, got {got32.dtype}"
+
+        x = Tensor(xs)
+        for name, out, ref in [("sigmoid", sigmoid(x), want), ("tanh", tanh(x), np.tanh(xs))]:
+            assert isinstance(out, Tensor), f"{name} must return a Tensor, got {type(out).__name__}"
+            assert out.dtype == np.float32, f"{name} of float32 must be float32, got {out.dtype}"
+            assert np.allclose(out.data, ref, rtol=1e-6, atol=1e-7), f"{name}({xs}) gives {out.data}, expected {ref}"
+
+        # derivatives from the output, finite at +-1000
+        for name, f, d in [("sigmoid", sigmoid, lambda v: exact_sigmoid(v) * (1 - exact_sigmoid(v))),
+                           ("tanh", tanh, lambda v: 1 - math.tanh(v) ** 2)]:
+            t = Tensor(xs, dtype=np.float64, requires_grad=True)
+            out = f(t)
+            assert out.requires_grad and out.dtype == np.float64, f"{name}: float64 in, float64 out that requires grad"
+            out.backward(np.ones(7))
+            want_d = [d(v) for v in xs]
+            assert np.allclose(t.grad.data, want_d, rtol=1e-9, atol=1e-15), \
+                f"{name}: the derivative at {xs} should be {want_d}, got {t.grad.data}"
+    assert abs(sigmoid(Tensor(0.0)).item() - 0.5) < 1e-7, "sigmoid(0) = 0.5"
+
+    rng = np.random.default_rng(302)
+    A, B = rng.standard_normal((3, 1)) * 2, rng.standard_normal((1, 4))
+    check_grad("sigmoid(a * b)", lambda a, b: sigmoid(a * b), A, B)
+    check_grad("tanh(a * b)", lambda a, b: tanh(a * b), A, B)
+
+    ### BEGIN HIDDEN TESTS
+    for _ in range(5):
+        shape = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(1, 4))))
+        arr = rng.standard_normal(shape) * 4
+        assert np.allclose(stable_sigmoid(arr), 1 / (1 + np.exp(-arr)), rtol=1e-12), f"stable_sigmoid on shape {shape}"
+        assert np.allclose(sigmoid(Tensor(arr, dtype=np.float64)).data, 1 / (1 + np.exp(-arr)), rtol=1e-12), f"sigmoid on {shape}"
+        assert np.allclose(tanh(Tensor(arr, dtype=np.float64)).data, np.tanh(arr), rtol=1e-12), f"tanh on {shape}"
+        check_grad(f"sigmoid {shape}", lambda a: sigmoid(a) * a, arr)
+        check_grad(f"tanh {shape}", lambda a: tanh(a) * a, arr)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_sigmoid_tanh()
+
+# %% [markdown]
+# ## 3. The error function
+#
+# GELU (next section) needs the standard normal CDF, Phi(x) = (1 + erf(x / sqrt(2))) / 2, and NumPy has no
+# `erf`. `math.erf` takes one Python call per element, far too slow for a (256, 4096) activation. A recipe
+# accurate to double precision, with loops over a fixed number of terms, never over elements:
+#
+# - erf is odd: compute with z = |x| and put the sign back with `np.copysign(result, x)`.
+# - z < 2: the series erf(z) = 2/sqrt(pi) * e^(-z^2) * sum over n >= 0 of z (2z^2)^n / (1 * 3 * 5 ... (2n+1)).
+#   Each term is the previous one times 2z^2 / (2n + 1); all terms are positive (no cancellation), and
+#   the first term z plus 30 more reach double precision.
+# - 2 <= z < 6: the continued fraction
+#   erfc(z) = e^(-z^2) / sqrt(pi) * 1 / (z + (1/2) / (z + (2/2) / (z + (3/2) / (z + ...)))).
+#   Evaluate it from the inside out with 40 levels: f = z, then f = z + (k/2) / f for k = 40, 39, ..., 1;
+#   erf(z) = 1 - e^(-z^2) / (sqrt(pi) f).
+# - z >= 6: erf(z) = 1 (1 - erf(6) = 2e-17 is below double precision).
+#
+# Select each region with a boolean mask (`small = z < 2`, `out[small] = ...`).
+#
+# Pitfall: the classic one-line approximation (Abramowitz and Stegun 7.1.26) is off by up to 1.5e-7. A gradient
+# check divides differences of function values by 2 * eps = 2e-6, so that error becomes 0.1 in the numerical
+# derivative. The test asks for 1e-12.
+#
+# **Task: `erf(x)`**, NumPy in, float64 NumPy out of the same shape.
+
+# %% nbgrader={"grade": false, "grade_id": "erf", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def erf(x: np.ndarray) -> np.ndarray:
+    """erf(x) = 2/sqrt(pi) * integral from 0 to x of e^(-t^2) dt, elementwise in float64."""
+    x = np.asarray(x, dtype=np.float64)
+    ### BEGIN SOLUTION
+    z = np.abs(x)
+    out = np.where(np.isnan(z), z, 1.0)  # 1 for z >= 6, nan stays nan
+    small = z < 2.0
+    s = z[small]
+    two_s2 = 2.0 * s * s
+    term, total = s.copy(), s.copy()
+    for n in range(1, 31):
+        term *= two_s2
+        term /= 2 * n + 1
+        total += term
+    out[small] = (2.0 / math.sqrt(math.pi)) * np.exp(-s * s) * total
+    middle = (z >= 2.0) & (z < 6.0)
+    m = z[middle]
+    f = m.copy()
+    for k in range(40, 0, -1):
+        f = m + (0.5 * k) / f
+    out[middle] = 1.0 - np.exp(-m * m) / (math.sqrt(math.pi) * f)
+    return np.copysign(out, x)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-erf", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+import math
+
+import numpy as np
+
+
+def test_erf():
+    """erf agrees with math.erf to 1e-12 on a grid over [-7, 7], is odd, and keeps the input's shape."""
+    grid = np.linspace(-7.0, 7.0, 1401)
+    want = np.array([math.erf(v) for v in grid])
+    got = erf(grid)
+    assert isinstance(got, np.ndarray) and got.shape == grid.shape, f"erf must return an array of shape {grid.shape}"
+    err = np.abs(got - want)
+    worst = int(np.argmax(err))
+    assert err.max() < 1e-12, f"erf differs from math.erf by {err.max():.3g} at x = {grid[worst]:.4f} (limit 1e-12)"
+
+    tiny = np.array([1e-12, 1e-6, 1e-3])
+    rel = np.abs(erf(tiny) / np.array([math.erf(v) for v in tiny]) - 1)
+    assert rel.max() < 1e-12, f"erf near 0 must be accurate relative to its size, relative error {rel.max():.3g}"
+    assert np.array_equal(erf(-grid), -erf(grid)), "erf is odd: erf(-x) = -erf(x)"
+    assert np.array_equal(erf(np.array([-30.0, 30.0])), [-1.0, 1.0]), "erf(+-30) is +-1"
+    square = erf(grid[:1400].reshape(35, 40))
+    assert square.shape == (35, 40) and np.allclose(square.ravel(), want[:1400], rtol=0, atol=1e-12), "erf of a 2-D array"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(303)
+    pts = np.concatenate([rng.uniform(-8, 8, 400), rng.standard_normal(400) * 2, rng.uniform(1.9, 2.1, 50),
+                          rng.uniform(5.9, 6.1, 50)])
+    ref = np.array([math.erf(v) for v in pts])
+    assert np.abs(erf(pts) - ref).max() < 1e-12, "erf is wrong at random points"
+    zero_d = erf(np.float64(0.7))
+    assert np.shape(zero_d) == () and abs(float(zero_d) - math.erf(0.7)) < 1e-14, "erf of a 0-d input"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_erf()
+
+# %% [markdown]
+# ## 4. GELU and SiLU
+#
+# GELU (used in BERT and GPT) weights x by the probability that a standard normal variable lies below it:
+#
+#     gelu(x) = x * Phi(x) = 0.5 x (1 + erf(x / sqrt(2))),   gelu'(x) = Phi(x) + x phi(x),
+#
+# with phi(x) = e^(-x^2/2) / sqrt(2 pi) the normal density. `approximate="tanh"` is the older formula that
+# avoids erf:
+#
+#     gelu(x) = 0.5 x (1 + t),  t = tanh(u),  u = sqrt(2/pi) (x + 0.044715 x^3),
+#     gelu'(x) = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2).
+#
+# SiLU (swish) is x * sigmoid(x), with derivative s (1 + x (1 - s)), s = sigmoid(x).
+#
+# **Task: `gelu(x, approximate="none")`** (raise `ValueError` for any other value than "none" or "tanh", as
+# PyTorch does) **and `silu(x)`**. Your `erf` returns float64: cast the result back with
+# `.astype(a.dtype)` so float32 stays float32.
+
+# %% nbgrader={"grade": false, "grade_id": "gelu-silu", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) = 0.5 x (1 + erf(x / sqrt(2))); approximate="tanh": 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3)))."""
+    a = _float_data(x)
+    ### BEGIN SOLUTION
+    if approximate == "none":
+        cdf = (0.5 * (1.0 + erf(a / math.sqrt(2.0)))).astype(a.dtype)
+        out = a * cdf
+
+        def backward(grad):
+            pdf = np.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi)
+            return (grad * (cdf + a * pdf),)
+    elif approximate == "tanh":
+        k, c = math.sqrt(2.0 / math.pi), 0.044715
+        t = np.tanh(k * (a + c * a ** 3))
+        out = 0.5 * a * (1 + t)
+
+        def backward(grad):
+            return (grad * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * k * (1 + 3 * c * a * a)),)
+    else:
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return record_op("gelu", out, (x,), backward)
+    ### END SOLUTION
+
+
+def silu(x: Tensor) -> Tensor:
+    """x * sigmoid(x); derivative s (1 + x (1 - s))."""
+    a = _float_data(x)
+    ### BEGIN SOLUTION
+    s = stable_sigmoid(a)
+    out = a * s
+    return record_op("silu", out, (x,), lambda grad: (grad * s * (1 + a * (1 - s)),))
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-gelu-silu", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import math
+
+import numpy as np
+
+from tinytorch.core.autograd import Tensor, gradcheck
+
+
+def test_gelu_silu():
+    """gelu (both forms) and silu match their formulas and derivatives, keep the dtype, stay finite at +-1000."""
+    def check_grad(name, f, *arrays):
+        inputs = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
+        try:
+            gradcheck(f, inputs)
+        except AssertionError as e:
+            raise AssertionError(f"{name}: {e}") from None
+
+    k, c = math.sqrt(2 / math.pi), 0.044715
+    Phi = lambda v: 0.5 * (1 + math.erf(v / math.sqrt(2)))
+    phi = lambda v: math.exp(-v * v / 2) / math.sqrt(2 * math.pi)
+    sig = lambda v: 1 / (1 + math.exp(-v))
+    forms = [
+        ("gelu", lambda t: gelu(t), lambda v: v * Phi(v), lambda v: Phi(v) + v * phi(v)),
+        ("gelu tanh", lambda t: gelu(t, approximate="tanh"),
+         lambda v: 0.5 * v * (1 + math.tanh(k * (v + c * v ** 3))),
+         lambda v: 0.5 * (1 + math.tanh(k * (v + c * v ** 3)))
+         + 0.5 * v * (1 - math.tanh(k * (v + c * v ** 3)) ** 2) * k * (1 + 3 * c * v * v)),
+        ("silu", silu, lambda v: v * sig(v), lambda v: sig(v) * (1 + v * (1 - sig(v)))),
+    ]
+    xs = [-3.0, -1.0, -0.1, 0.0, 0.5, 2.0]
+    for name, f, value, slope in forms:
+        t = Tensor(xs, dtype=np.float64, requires_grad=True)
+        out = f(t)
+        assert isinstance(out, Tensor) and out.dtype == np.float64, f"{name} of float64 must be a float64 Tensor"
+        want = [value(v) for v in xs]
+        assert np.allclose(out.data, want, rtol=1e-12, atol=1e-15), f"{name}({xs}) gives {out.data}, expected {want}"
+        assert out.requires_grad, f"{name}: the result must require grad when x does"
+        out.backward(np.ones(6))
+        want = [slope(v) for v in xs]
+        assert np.allclose(t.grad.data, want, rtol=1e-10, atol=1e-14), f"{name}: derivative at {xs} is {t.grad.data}, expected {want}"
+        out32 = f(Tensor(xs))
+        assert out32.dtype == np.float32, f"{name} of float32 must be float32, got {out32.dtype}"
+        assert np.allclose(out32.data, [value(v) for v in xs], rtol=1e-5, atol=1e-6), f"{name} in float32 is wrong"
+
+    rng = np.random.default_rng(304)
+    A, B = rng.standard_normal((2, 1, 3)) * 2, rng.standard_normal((4, 1))
+    check_grad("gelu(a + b)", lambda a, b: gelu(a + b), A, B)
+    check_grad("gelu(a + b, tanh)", lambda a, b: gelu(a + b, approximate="tanh"), A, B)
+    check_grad("silu(a + b)", lambda a, b: silu(a + b), A, B)
+
+    try:
+        gelu(Tensor([1.0]), approximate="fast")
+    except ValueError:
+        pass
+    else:
+        raise AssertionError('gelu(x, approximate="fast") must raise ValueError')
+
+    with np.errstate(all="raise", under="ignore"):
+        for name, f, _, _ in forms:
+            for dtype in (np.float64, np.float32):
+                t = Tensor([-1000.0, 1000.0], dtype=dtype, requires_grad=True)
+                out = f(t)
+                assert np.allclose(out.data, [0.0, 1000.0]), f"{name}([-1000, 1000]) should be [0, 1000], got {out.data}"
+                out.backward(np.ones(2))
+                assert np.allclose(t.grad.data, [0.0, 1.0]), f"{name}: derivative at [-1000, 1000] should be [0, 1], got {t.grad.data}"
+
+    ### BEGIN HIDDEN TESTS
+    for _ in range(4):
+        shape = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(1, 4))))
+        arr = rng.standard_normal(shape) * 3
+        for name, f, value, _ in forms:
+            got = f(Tensor(arr, dtype=np.float64))
+            want = np.vectorize(value)(arr)
+            assert got.shape == shape and np.allclose(got.data, want, rtol=1e-12, atol=1e-14), f"{name} on shape {shape}"
+            check_grad(f"{name} {shape}", lambda a: f(a) * a, arr)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_gelu_silu()
+
+# %% [markdown]
+# ## 5. Softmax and log-softmax
+#
+# Softmax turns a vector of scores (logits) into probabilities along one axis `dim`:
+#
+#     softmax(x)_i = e^(x_i) / sum_j e^(x_j),        log_softmax(x)_i = x_i - log sum_j e^(x_j).
+#
+# Subtracting the maximum m of the slice changes nothing (numerator and denominator are both multiplied by
+# e^-m) and makes every exponent <= 0: nothing overflows, and the largest term is e^0 = 1, so the sum is at least
+# 1 and its log is finite. Hence log_softmax = (x - m) - log sum_j e^(x_j - m), the log-sum-exp trick.
+#
+# Pitfall: `log(softmax(x))` is not a stable log_softmax. For x = [0, -1000], softmax underflows to [1, 0] and
+# the log gives -inf; log_softmax gives the exact [0, -1000].
+#
+# Gradients, with g the upstream gradient and sums along `dim` (keepdims, so they broadcast back):
+# - softmax: the Jacobian is ds_i/dx_j = s_i (delta_ij - s_j), so dx = s * (g - sum(g * s)).
+# - log_softmax: dx = g - softmax(x) * sum(g), where softmax(x) = exp(out).
+#
+# **Task: `softmax(x, dim=-1)` and `log_softmax(x, dim=-1)`.**
+
+# %% nbgrader={"grade": false, "grade_id": "softmax", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """e^x / sum(e^x) along dim, computed as e^(x - max); gradient s * (g - sum(g * s))."""
+    a = _float_data(x)
+    ### BEGIN SOLUTION
+    e = np.exp(a - a.max(axis=dim, keepdims=True))  # exponents <= 0: no overflow
+    out = e / e.sum(axis=dim, keepdims=True)
+    return record_op("softmax", out, (x,), lambda grad: (out * (grad - (grad * out).sum(axis=dim, keepdims=True)),))
+    ### END SOLUTION
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """x - log(sum(e^x)) along dim, by log-sum-exp; gradient g - exp(out) * sum(g)."""
+    a = _float_data(x)
+    ### BEGIN SOLUTION
+    shifted = a - a.max(axis=dim, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))  # the sum is >= 1: log is finite
+    return record_op("log_softmax", out, (x,), lambda grad: (grad - np.exp(out) * grad.sum(axis=dim, keepdims=True),))
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-softmax", "locked": true, "points": 18, "schema_version": 3, "solution": false, "task": false}
+import math
+
+import numpy as np
+
+from tinytorch.core.autograd import Tensor, gradcheck
+
+
+def test_softmax():
+    """softmax and log_softmax along any dim: values, rows summing to 1, stability at +-1000, gradients."""
+    def check_grad(name, f, *arrays):
+        inputs = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
+        try:
+            gradcheck(f, inputs)
+        except AssertionError as e:
+            raise AssertionError(f"{name}: {e}") from None
+
+    def reference(arr, dim):
+        e = np.exp(arr - arr.max(axis=dim, keepdims=True))
+        return e / e.sum(axis=dim, keepdims=True)
+
+    s = softmax(Tensor([1.0, 2.0, 3.0]))
+    total = math.exp(1) + math.exp(2) + math.exp(3)
+    want = [math.exp(1) / total, math.exp(2) / total, math.exp(3) / total]
+    assert isinstance(s, Tensor) and s.dtype == np.float32, "softmax of float32 must be a float32 Tensor"
+    assert np.allclose(s.data, want, rtol=1e-6), f"softmax([1, 2, 3]) should be {want}, got {s.data}"
+
+    X = np.array([[1.0, 2.0, 0.5], [-1.0, -1.0, 4.0]])
+    for dim in (-1, 1, 0, -2):
+        got = softmax(Tensor(X, dtype=np.float64), dim=dim)
+        assert got.shape == (2, 3) and np.allclose(got.data, reference(X, dim), rtol=1e-12), f"softmax(X, dim={dim}) is wrong"
+        assert np.allclose(got.data.sum(axis=dim), 1.0), f"softmax(X, dim={dim}) must sum to 1 along dim {dim}"
+        got = log_softmax(Tensor(X, dtype=np.float64), dim=dim)
+        assert got.shape == (2, 3) and np.allclose(got.data, np.log(reference(X, dim)), rtol=1e-12), f"log_softmax(X, dim={dim}) is wrong"
+    assert log_softmax(Tensor(X)).dtype == np.float32, "log_softmax of float32 must be float32"
+
+    with np.errstate(all="raise", under="ignore"):
+        assert np.allclose(softmax(Tensor(X + 1000.0, dtype=np.float64)).data, reference(X, -1)), "softmax(x + 1000) = softmax(x)"
+        big = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0]])
+        got = softmax(Tensor(big, dtype=np.float64)).data
+        assert np.allclose(got, [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]]), f"softmax at +-1000 should be [[1, 0, 0], [1/3] * 3], got {got}"
+        got = log_softmax(Tensor(big, dtype=np.float64)).data
+        want = [[0.0, -2000.0, -1000.0], [-math.log(3)] * 3]
+        assert np.allclose(got, want), f"log_softmax at +-1000 should be {want}, got {got}"
+        for f in (softmax, log_softmax):
+            t = Tensor(big, dtype=np.float64, requires_grad=True)
+            out = f(t)
+            out.backward(np.array([[1.0, 2.0, 3.0], [0.5, 0.0, -1.0]]))
+            assert np.all(np.isfinite(t.grad.data)), f"{f.__name__}: gradient at +-1000 must be finite"
+            assert np.allclose(f(Tensor(big)).data, out.data, atol=1e-4), f"{f.__name__} in float32 at +-1000 is wrong"
+
+    # gradients: a closed form, then gradcheck on size-1 dims and broadcast shapes
+    t = Tensor(X, dtype=np.float64, requires_grad=True)
+    g = np.array([[1.0, 0.0, -2.0], [0.5, 3.0, 1.0]])
+    out = softmax(t, dim=1)
+    assert out.requires_grad, "softmax: the result must require grad when x does"
+    out.backward(g)
+    sm = reference(X, 1)
+    want = sm * (g - (g * sm).sum(axis=1, keepdims=True))
+    assert np.allclose(t.grad.data, want), f"softmax gradient should be s * (g - sum(g * s)) = {want}, got {t.grad.data}"
+    rng = np.random.default_rng(305)
+    A, B = rng.standard_normal((2, 1, 3)), rng.standard_normal((4, 1))
+    for f in (softmax, log_softmax):
+        for dim in (-1, 1, 0):
+            check_grad(f"{f.__name__}(a, dim={dim})", lambda a: f(a, dim=dim), A)
+        check_grad(f"{f.__name__}(a + b, dim=1)", lambda a, b: f(a + b, dim=1), A, B)
+
+    ### BEGIN HIDDEN TESTS
+    for _ in range(5):
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
+        arr = rng.standard_normal(shape) * 3
+        dim = int(rng.integers(-len(shape), len(shape)))
+        assert np.allclose(softmax(Tensor(arr, dtype=np.float64), dim).data, reference(arr, dim), rtol=1e-12), f"softmax {shape} dim={dim}"
+        assert np.allclose(log_softmax(Tensor(arr, dtype=np.float64), dim).data, np.log(reference(arr, dim)), rtol=1e-12, atol=1e-12), \
+            f"log_softmax {shape} dim={dim}"
+        check_grad(f"softmax {shape} dim={dim}", lambda a: softmax(a, dim) * a, arr)
+        check_grad(f"log_softmax {shape} dim={dim}", lambda a: log_softmax(a, dim) * a, arr)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_softmax()
+
+# %% [markdown]
+# ## 6. PReLU: a learnable slope
+#
+# PReLU is leaky ReLU whose negative slope is a parameter, learned by gradient descent like a weight:
+#
+#     prelu(x, w) = x if x > 0, else w * x
+#     d/dx = 1 or w,        d/dw_c = sum over the elements of channel c where x <= 0 of g * x.
+#
+# `weight` has shape (1,) (one slope for everything) or (C,) (one per channel). Channels are dim 1, as in
+# (N, C) and (N, C, H, W). A 1-D x is read as one sample's channels, dim 0 (PyTorch accepts only a (1,) weight
+# for 1-D x; ours then equals PyTorch on the batch of one, `x[None]`). The given code checks the sizes and gives
+# you `slope` (the weight reshaped to broadcast against x) and `axes` (the axes to sum the weight gradient
+# over); reshape the summed gradient to `w.shape`.
+#
+# One step of gradient descent on the slope, given a loss L built from `prelu(x, w)`:
+#
+#     L.backward()
+#     w.data -= lr * w.grad.data        # dL/dw < 0 means a larger slope lowers the loss
+#
+# **Task: `prelu(x, weight)`.**
+
+# %% nbgrader={"grade": false, "grade_id": "prelu", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """x if x > 0 else weight[c] * x, c the channel (dim 1; dim 0 for 1-D x); weight has shape (1,) or (C,)."""
+    a = _float_data(x)
+    w = _float_data(weight).astype(a.dtype, copy=False)
+    channel = 1 if a.ndim >= 2 else 0
+    if w.size == 1:
+        slope, axes = w.reshape(()), tuple(range(a.ndim))
+    elif a.ndim >= 1 and w.size == a.shape[channel]:
+        shape = [1] * a.ndim
+        shape[channel] = w.size
+        slope, axes = w.reshape(shape), tuple(i for i in range(a.ndim) if i != channel)
+    else:
+        size = a.shape[channel] if a.ndim else 1
+        raise ValueError(f"prelu: weight has {w.size} elements; it needs 1 or {size}, one per channel of x {a.shape}")
+    ### BEGIN SOLUTION
+    positive = a > 0
+    out = np.where(positive, a, slope * a)
+
+    def backward(grad):
+        d_x = np.where(positive, grad, grad * slope)
+        d_w = np.sum(grad * np.where(positive, 0, a), axis=axes).reshape(w.shape)
+        return d_x, d_w
+
+    return record_op("prelu", out, (x, weight), backward)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-prelu", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+from tinytorch.core.autograd import Tensor, gradcheck
+
+
+def test_prelu():
+    """prelu scales negatives by one slope or a slope per channel; x and the slope get gradients; a descent step helps."""
+    def check_grad(name, f, *arrays):
+        inputs = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
+        try:
+            gradcheck(f, inputs)
+        except AssertionError as e:
+            raise AssertionError(f"{name}: {e}") from None
+
+    X = np.array([[-2.0, 1.0, -0.5], [3.0, -1.0, 0.0]])  # (N, C) = (2, 3)
+    got = prelu(Tensor(X), Tensor([0.25]))
+    assert isinstance(got, Tensor) and got.dtype == np.float32, "prelu of float32 must be a float32 Tensor"
+    assert np.allclose(got.data, [[-0.5, 1.0, -0.125], [3.0, -0.25, 0.0]]), f"prelu(X, [0.25]) is wrong: {got.data}"
+    got = prelu(Tensor(X), Tensor([0.1, 0.2, 0.3]))
+    assert np.allclose(got.data, [[-0.2, 1.0, -0.15], [3.0, -0.2, 0.0]]), f"prelu(X, [0.1, 0.2, 0.3]): channel c uses w[c]; got {got.data}"
+    X3 = np.array([[[-1.0, 2.0], [-1.0, -2.0]], [[4.0, -4.0], [-3.0, 1.0]]])  # (N, C, L) = (2, 2, 2)
+    got = prelu(Tensor(X3, dtype=np.float64), Tensor([0.5, -1.0], dtype=np.float64))
+    want = [[[-0.5, 2.0], [1.0, 2.0]], [[4.0, -2.0], [3.0, 1.0]]]
+    assert got.dtype == np.float64 and np.allclose(got.data, want), f"prelu on (N, C, L) uses dim 1 as the channel: got {got.data}"
+    got = prelu(Tensor([-1.0, -1.0, 2.0]), Tensor([0.1, 0.2, 0.3]))
+    assert np.allclose(got.data, [-0.1, -0.2, 2.0]), f"prelu of a 1-D x uses dim 0 as the channel: got {got.data}"
+    try:
+        prelu(Tensor(X), Tensor([0.1, 0.2]))
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("prelu with 2 slopes for 3 channels must raise ValueError")
+
+    # closed-form gradients: d/dx = 1 or w[c]; d/dw[c] = sum of g * x over channel c where x <= 0
+    x = Tensor(X, dtype=np.float64, requires_grad=True)
+    w = Tensor([0.1, 0.2, 0.3], dtype=np.float64, requires_grad=True)
+    out = prelu(x, w)
+    assert out.requires_grad, "prelu: the result must require grad when x or the weight does"
+    out.backward(np.array([[1.0, 1.0, 2.0], [1.0, 3.0, 1.0]]))
+    assert np.allclose(x.grad.data, [[0.1, 1.0, 0.6], [1.0, 0.6, 0.3]]), f"d/dx is wrong: {x.grad.data}"
+    assert w.grad is not None and w.grad.shape == (3,), "the weight must get a gradient of its own shape (3,)"
+    assert np.allclose(w.grad.data, [-2.0, -3.0, -1.0]), f"d/dw should be [-2, -3, -1], got {w.grad.data}"
+
+    rng = np.random.default_rng(306)
+    away = lambda shape: rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.2, 2.0, size=shape)
+    check_grad("prelu (2, 3, 1, 2) with (3,)", prelu, away((2, 3, 1, 2)), rng.uniform(0.05, 0.5, 3))
+    check_grad("prelu (4, 1, 3) with (1,)", prelu, away((4, 1, 3)), np.array([0.25]))
+    check_grad("prelu (5,) with (5,)", prelu, away(5), rng.uniform(0.05, 0.5, 5))
+
+    # one gradient-descent step on the slopes lowers the loss
+    Xd = away((16, 3))
+    target = np.where(Xd > 0, Xd, np.array([0.1, 0.5, -0.2]) * Xd)
+    w = Tensor([0.25, 0.25, 0.25], dtype=np.float64, requires_grad=True)
+    loss = ((prelu(Tensor(Xd, dtype=np.float64), w) - target) ** 2).mean()
+    loss.backward()
+    residual = np.where(Xd > 0, Xd, 0.25 * Xd) - target
+    want = (2 * residual * np.where(Xd > 0, 0, Xd)).sum(axis=0) / Xd.size
+    assert np.allclose(w.grad.data, want), f"dL/dw for the mean squared error should be {want}, got {w.grad.data}"
+    stepped = Tensor(w.data - 1.0 * w.grad.data, dtype=np.float64)
+    new_loss = ((prelu(Tensor(Xd, dtype=np.float64), stepped) - target) ** 2).mean()
+    assert new_loss.item() < loss.item(), f"one step with lr = 1 should lower the loss {loss.item():.4f}, got {new_loss.item():.4f}"
+
+    with np.errstate(all="raise", under="ignore"):
+        t = Tensor([-1000.0, 1000.0], dtype=np.float64, requires_grad=True)
+        w1 = Tensor([0.25], dtype=np.float64, requires_grad=True)
+        out = prelu(t, w1)
+        assert np.allclose(out.data, [-250.0, 1000.0]), f"prelu([-1000, 1000], [0.25]) is wrong: {out.data}"
+        out.backward(np.ones(2))
+        assert np.allclose(t.grad.data, [0.25, 1.0]) and np.allclose(w1.grad.data, [-1000.0]), "prelu gradients at +-1000"
+
+    ### BEGIN HIDDEN TESTS
+    for _ in range(4):
+        nd = int(rng.integers(1, 4))
+        shape = tuple(int(s) for s in rng.integers(1, 4, size=nd))
+        arr = away(shape)
+        c = shape[1] if nd >= 2 else shape[0]
+        for wshape in [(1,), (c,)]:
+            wv = rng.uniform(-0.5, 0.5, wshape)
+            b = wv.reshape([c if i == (1 if nd >= 2 else 0) else 1 for i in range(nd)]) if wshape == (c,) else wv[0]
+            got = prelu(Tensor(arr, dtype=np.float64), Tensor(wv, dtype=np.float64))
+            assert np.allclose(got.data, np.where(arr > 0, arr, b * arr), rtol=1e-12), f"prelu {shape} with {wshape}"
+            check_grad(f"prelu {shape} with {wshape}", lambda a, ww: prelu(a, ww) * a, arr, wv)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_prelu()
+
+# %% [markdown]
+# ## 7. In-place variants for inference
+#
+# `relu(x)` allocates a new array for its result. For a (256, 4096) float32 activation that is
+# 256 * 4096 * 4 B = 4 MiB for every call, in every layer. In inference nothing reads x again, so the result
+# can overwrite it: NumPy's ufuncs write into an existing array with `out=`, as in `np.maximum(a, 0, out=a)`,
+# and the 4 MiB (and the time to allocate and fill them) are saved.
+#
+# In training the backward rules need x or the output (relu's keeps `out > 0`, sigmoid's keeps s): overwriting
+# x would silently corrupt the gradients. So an in-place variant refuses, with `RuntimeError`, when gradients
+# are on and x requires grad, as PyTorch does for leaves; under `no_grad()` it runs. The given
+# `_check_in_place(name, x)` raises that error.
+#
+# **Task: `relu_(x)`, `leaky_relu_(x, negative_slope=0.01)`, `sigmoid_(x)`, `tanh_(x)`.** Call
+# `_check_in_place`, write the result into `x.data` (the same array, not a new one) and return `x`.
+# - leaky_relu_: `np.multiply(a, slope, out=a, where=a < 0)`; the mask `a < 0` costs one byte per element, a
+#   quarter of a float32 x.
+# - sigmoid_: the sign split needs temporary arrays. sigmoid(x) = exp(-log(1 + e^-x)) = exp(-logaddexp(0, -x))
+#   needs none: negate, `np.logaddexp(0, a, out=a)`, negate, exp, each with `out=a`. `logaddexp` computes
+#   log(e^p + e^q) without overflow.
+#
+# `peak_bytes(fn, *args)` (given) measures the largest amount of memory allocated while `fn(*args)` runs, with
+# Python's `tracemalloc`; NumPy reports every array buffer to it. The test expects about one array of x's
+# size for `relu` and almost nothing for `relu_`.
+
+# %%
+#| export
+def _check_in_place(name: str, x: Tensor) -> None:
+    """Raise RuntimeError when gradients are on and x requires grad: overwriting x would corrupt a backward rule."""
+    if is_grad_enabled() and getattr(x, "requires_grad", False):
+        raise RuntimeError(
+            f"{name}(x): x requires grad and gradients are on; overwriting x.data would destroy values that "
+            f"the backward pass needs. Use {name.rstrip('_')}(x) in training, or call {name} inside no_grad().")
+
+
+def peak_bytes(fn, *args) -> int:
+    """Peak bytes allocated while fn(*args) runs, above what was allocated when it started (tracemalloc)."""
+    started = not tracemalloc.is_tracing()
+    if started:
+        tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        fn(*args)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        if started:
+            tracemalloc.stop()
+    return peak - before
+
+# %% nbgrader={"grade": false, "grade_id": "in-place", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def relu_(x: Tensor) -> Tensor:
+    """relu written into x.data; returns x. Inference only."""
+    ### BEGIN SOLUTION
+    _check_in_place("relu_", x)
+    np.maximum(x.data, 0, out=x.data)
+    return x
+    ### END SOLUTION
+
+
+def leaky_relu_(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """leaky_relu written into x.data; returns x. Inference only."""
+    ### BEGIN SOLUTION
+    _check_in_place("leaky_relu_", x)
+    a = x.data
+    np.multiply(a, float(negative_slope), out=a, where=a < 0)
+    return x
+    ### END SOLUTION
+
+
+def sigmoid_(x: Tensor) -> Tensor:
+    """sigmoid written into x.data as exp(-logaddexp(0, -x)), no temporaries; returns x. Inference only."""
+    ### BEGIN SOLUTION
+    _check_in_place("sigmoid_", x)
+    a = x.data
+    np.negative(a, out=a)
+    np.logaddexp(0, a, out=a)  # log(1 + e^-x), never overflows
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    return x
+    ### END SOLUTION
+
+
+def tanh_(x: Tensor) -> Tensor:
+    """tanh written into x.data; returns x. Inference only."""
+    ### BEGIN SOLUTION
+    _check_in_place("tanh_", x)
+    np.tanh(x.data, out=x.data)
+    return x
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-in-place", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+from tinytorch.core.autograd import Tensor, no_grad
+
+
+def test_in_place():
+    """In-place variants give the out-of-place values in x.data itself, refuse under autograd, and allocate ~nothing."""
+    rng = np.random.default_rng(307)
+    data = (rng.standard_normal((4, 5)) * 3).astype(np.float32)
+    data[0, :2] = [-1000.0, 1000.0]
+    pairs = [
+        ("relu_", relu_, relu),
+        ("leaky_relu_", leaky_relu_, leaky_relu),
+        ("leaky_relu_(x, 0.2)", lambda t: leaky_relu_(t, 0.2), lambda t: leaky_relu(t, 0.2)),
+        ("sigmoid_", sigmoid_, sigmoid),
+        ("tanh_", tanh_, tanh),
+    ]
+    with np.errstate(all="raise", under="ignore"):
+        for name, in_place, reference in pairs:
+            for dtype, tol in ((np.float32, 1e-6), (np.float64, 1e-12)):
+                x = Tensor(data, dtype=dtype)
+                buffer = x.data
+                want = reference(Tensor(data, dtype=dtype)).data
+                got = in_place(x)
+                assert got is x, f"{name} must return x itself"
+                assert x.data is buffer, f"{name} must write into the existing array x.data (out=...), not replace it"
+                assert x.dtype == dtype, f"{name} must keep the dtype {np.dtype(dtype)}, got {x.dtype}"
+                assert np.allclose(buffer, want, rtol=tol, atol=tol), f"{name} ({np.dtype(dtype)}) differs from the out-of-place result"
+
+    # refused when gradients are on and x requires grad; allowed under no_grad
+    for name, in_place, _ in pairs:
+        for x in (Tensor(data, requires_grad=True), Tensor(data, requires_grad=True) * 2.0):
+            before = x.data.copy()
+            try:
+                in_place(x)
+            except RuntimeError as e:
+                assert name.split("(")[0] in str(e), f"the error must name {name.split('(')[0]}, got: {e}"
+            else:
+                raise AssertionError(f"{name} on a tensor that requires grad must raise RuntimeError while gradients are on")
+            assert np.array_equal(x.data, before), f"{name} must leave x unchanged when it refuses"
+        w = Tensor(data, requires_grad=True)
+        with no_grad():
+            assert in_place(w) is w, f"{name} must run under no_grad, even when x requires grad"
+
+    # memory: relu allocates about one array, relu_ and friends almost nothing
+    x = Tensor(rng.standard_normal((512, 1024)).astype(np.float32))
+    size = x.data.nbytes
+    out_of_place = peak_bytes(relu, x)
+    assert 0.9 * size <= out_of_place <= 2.1 * size, f"relu should allocate about one array ({size} B), measured {out_of_place} B"
+    for name, in_place, limit in [("relu_", relu_, 0.02), ("sigmoid_", sigmoid_, 0.02), ("tanh_", tanh_, 0.02),
+                                  ("leaky_relu_", leaky_relu_, 0.3)]:
+        used = peak_bytes(in_place, x)
+        assert used <= limit * size, f"{name} allocated {used} B for a {size} B tensor; write into x.data with out="
+
+    ### BEGIN HIDDEN TESTS
+    for _ in range(4):
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
+        arr = rng.standard_normal(shape) * 5
+        s = float(rng.uniform(0.01, 0.5))
+        for name, in_place, reference in [("relu_", relu_, relu), ("sigmoid_", sigmoid_, sigmoid), ("tanh_", tanh_, tanh),
+                                          ("leaky_relu_", lambda t: leaky_relu_(t, s), lambda t: leaky_relu(t, s))]:
+            x = Tensor(arr, dtype=np.float64)
+            in_place(x)
+            assert np.allclose(x.data, reference(Tensor(arr, dtype=np.float64)).data, rtol=1e-12, atol=1e-14), f"{name} on {shape}"
+    x = Tensor([-3.0, 2.0], requires_grad=False)
+    assert relu_(x) is x and np.array_equal(x.data, [0.0, 2.0]), "relu_ on a tensor without requires_grad runs with gradients on"
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_in_place()
