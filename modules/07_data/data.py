@@ -488,12 +488,13 @@ class _PerSample(Dataset):
         return self.inner[i]
 
 
-_demo = TensorDataset(Tensor(np.random.default_rng(0).random((1797, 1, 8, 8))), Tensor(np.arange(1797) % 10))
-for _name, _ds in (("get_batch", _demo), ("per sample", _PerSample(_demo))):
-    _start = time.perf_counter()
-    for _xb, _yb in DataLoader(_ds, batch_size=64, shuffle=True, seed=0):
-        pass
-    print(f"{_name:>10}: {1000 * (time.perf_counter() - _start):6.1f} ms per epoch")
+if __name__ == "__main__":  # a demo: runs in the notebook, not when pytest imports this file
+    _demo = TensorDataset(Tensor(np.random.default_rng(0).random((1797, 1, 8, 8))), Tensor(np.arange(1797) % 10))
+    for _name, _ds in (("get_batch", _demo), ("per sample", _PerSample(_demo))):
+        _start = time.perf_counter()
+        for _xb, _yb in DataLoader(_ds, batch_size=64, shuffle=True, seed=0):
+            pass
+        print(f"{_name:>10}: {1000 * (time.perf_counter() - _start):6.1f} ms per epoch")
 
 # %% [markdown]
 # ## 5. Transforms
@@ -995,12 +996,14 @@ if __name__ == "__main__":
 # The split in use: the digits, stratified 80/20, and a shuffled loader over the training part.
 
 # %%
-_images, _labels = load_digits()
-_train_idx, _test_idx = train_test_split(len(_labels), test_fraction=0.2, seed=0, stratify=_labels)
-_train = DataLoader(TensorDataset(Tensor(_images[_train_idx]), Tensor(_labels[_train_idx])), batch_size=32,
-                    shuffle=True, seed=0)
-_xb, _yb = next(iter(_train))
-print(f"{len(_train_idx)} train / {len(_test_idx)} test samples; {len(_train)} batches; first batch {_xb.shape}, {_yb.shape}")
+if __name__ == "__main__":  # a demo: runs in the notebook, not when pytest imports this file
+    _images, _labels = load_digits()
+    _train_idx, _test_idx = train_test_split(len(_labels), test_fraction=0.2, seed=0, stratify=_labels)
+    _train = DataLoader(TensorDataset(Tensor(_images[_train_idx]), Tensor(_labels[_train_idx])), batch_size=32,
+                        shuffle=True, seed=0)
+    _xb, _yb = next(iter(_train))
+    print(f"{len(_train_idx)} train / {len(_test_idx)} test samples; {len(_train)} batches; "
+          f"first batch {_xb.shape}, {_yb.shape}")
 
 # %% [markdown]
 # ## 8. MNIST: download and cache
