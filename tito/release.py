@@ -61,11 +61,20 @@ def release(ws: Workspace, modules: list[Module]) -> list[str]:
             raise TitoError(f"nbgrader wrote no {ws.release_notebook(module)}")
     released = [m for m in ws.modules() if ws.release_notebook(m).is_file()]
     make_bundle(ws, released)
-    leaks = find_leaks(ws.bundle_dir, secret_lines(ws.modules(), ws.root))
+    leaks = find_leaks(ws.bundle_dir, secret_lines(ws.modules(), ws.root, shipped_code(ws)))
     if leaks:
         shown = "\n".join(f"  {leak}" for leak in leaks[:20])
         raise TitoError(f"leak check failed: {len(leaks)} solution lines in {ws.bundle_dir}:\n{shown}")
     return [m.assignment for m in released]
+
+
+SHIPPED_CODE = ("milestones",)  # besides tito itself: code the bundle carries on purpose
+
+
+def shipped_code(ws: Workspace) -> list[Path]:
+    """The Python files the bundle copies from the instructor repo as they are: tito and the milestones."""
+    folders = [Path(__file__).parent] + [ws.root / name for name in SHIPPED_CODE]
+    return sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
 
 
 def make_bundle(ws: Workspace, released: list[Module]) -> None:
@@ -80,7 +89,7 @@ def make_bundle(ws: Workspace, released: list[Module]) -> None:
     here = Path(__file__).parent
     shutil.copy(here / "student_readme.md", bundle / "README.md")
     shutil.copytree(here, bundle / "tito", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for shared in ("milestones", "datasets"):  # programs and data that run on the student's own package
+    for shared in SHIPPED_CODE + ("datasets",):  # programs and data that run on the student's own package
         if (ws.root / shared).is_dir():
             shutil.copytree(ws.root / shared, bundle / shared, ignore=shutil.ignore_patterns("__pycache__", "cache"))
     for module in released:
