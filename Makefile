@@ -22,7 +22,7 @@ course: setup
 	$(TITO) validate
 	$(TITO) release
 	for m in $(MODULES); do \
-	  $(TITO) samples $$m && $(TITO) grade $$m && $(TITO) feedback $$m || exit 1; \
+	  $(TITO) samples $$m && $(TITO) grade $$m && $(TITO) feedback $$m && $(TITO) report $$m || exit 1; \
 	done
 	$(TITO) grades --csv course/grades.csv
 

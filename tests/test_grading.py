@@ -113,3 +113,23 @@ def test_grades_table_and_csv(graded, tmp_path):
         rows = list(csv.DictReader(f))
     assert {r["student"]: r["score"] for r in rows}["sample-edited-tests"] == "90"
     assert all(r["max_score"] == "100" and r["assignment"] == "01_tensor" for r in rows)
+
+
+def test_report_csv_summary_and_plots(graded):
+    root, _ = graded
+    result = ok(tito(root, "report", "01"))
+    assert "01_tensor: 6 students" in result.stdout
+    assert re.search(r"test-exp-log\s+10\s+[\d.]+\s+33%\s+.*timeout 1", result.stdout), result.stdout
+    folder = root / "course/reports/01_tensor"
+    with open(folder / "results.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 6 * 8
+    by = {(r["student"], r["test"]): r for r in rows}
+    assert by[("sample-infinite-loop", "test-exp-log")]["reason"] == "timeout"
+    assert by[("sample-untouched", "test-matmul")]["reason"] == "error"
+    assert by[("sample-untouched", "test-matmul")]["detail"] == "NotImplementedError"
+    assert by[("sample-invalid-json", "test-matmul")]["status"] == "not graded"
+    assert "not valid notebook JSON" in by[("sample-invalid-json", "test-matmul")]["detail"]
+    assert sum(float(r["score"]) for r in rows if r["student"] == "sample-complete") == 100
+    for name in ("score_distribution.png", "pass_rates.png"):
+        assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -47,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
                    help="per-cell limit (default: nbgrader_config.py)")
     p = sub.add_parser("feedback", help="HTML feedback per student, hidden tests removed")
     p.add_argument("module", metavar="MODULE")
+    p = sub.add_parser("report", help="per-student, per-test CSV, summary table and PNG plots for a module")
+    p.add_argument("module", metavar="MODULE")
     p = sub.add_parser("milestone", help="list or run the milestone programs under milestones/")
     p.add_argument("action", choices=["list", "run"])
     p.add_argument("milestone", nargs="?", metavar="MILESTONE", help="year or name, e.g. 1957 or perceptron")
@@ -122,6 +124,11 @@ def run(args) -> int:
         from .feedback import feedback
         pages = feedback(ws, ws.select([args.module])[0])
         print(f"wrote {len(pages)} feedback page(s) under course/feedback/")
+    elif cmd == "report":
+        from .report import report
+        text, written = report(ws, ws.select([args.module])[0])
+        print(text)
+        print("wrote " + ", ".join(str(p.relative_to(ws.root)) for p in written))
     elif cmd == "milestone":
         from . import milestones
         from .table import render

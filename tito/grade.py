@@ -13,6 +13,7 @@ from .errors import TitoError
 from .execute import first_error
 from .nbgrader_app import failure_reason, gradebook, nbgrader_api
 from .notebooks import graded_cells, nbgrader_meta, read_notebook
+from .report import record_not_graded
 from .table import points, render
 from .workspace import Module, Workspace
 
@@ -87,6 +88,12 @@ def max_points(ws: Workspace, module: Module) -> float:
 
 
 def grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResult:
+    result = _grade_one(ws, module, student, api)
+    record_not_graded(ws, module, student, result.problem)
+    return result
+
+
+def _grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResult:
     result = StudentResult(student, max_score=max_points(ws, module))
     _forget(ws, module, student)
     result.problem = _precheck(ws, module, student)
@@ -111,7 +118,9 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
         try:
             results.append(grade_one(ws, module, student, api))
         except Exception as e:  # one student's trouble must not stop the batch
-            results.append(StudentResult(student, problem=f"grading crashed: {type(e).__name__}: {e}"))
+            problem = f"grading crashed: {type(e).__name__}: {e}"
+            record_not_graded(ws, module, student, problem)
+            results.append(StudentResult(student, problem=problem))
     return results
 
 
