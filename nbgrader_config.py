@@ -14,6 +14,11 @@ c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
 
+# Only notebooks travel from a submission to the grading folder: an extra file (say a `numpy.py` that fakes
+# np.allclose) would otherwise be copied beside the notebook and shadow the real module. nbgrader copies every
+# non-notebook file not matching these globs; "*" matches them all.
+c.CourseDirectory.ignore = ["*"]
+
 # A student who deletes a locked test cell gets it back at grading time.
 c.OverwriteCells.add_missing_cells = True
 

@@ -133,3 +133,24 @@ def test_report_csv_summary_and_plots(graded):
     assert sum(float(r["score"]) for r in rows if r["student"] == "sample-complete") == 100
     for name in ("score_distribution.png", "pass_rates.png"):
         assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_extra_files_never_reach_the_grading_folder(graded):
+    """A `numpy.py` beside the notebook would shadow NumPy in the kernel; the grader ignores it and says so."""
+    import shutil
+    root, _ = graded
+    folder = root / "course/submitted/extra-files/01_tensor"
+    folder.mkdir(parents=True)
+    shutil.copy(root / "course/submitted/sample-complete/01_tensor/tensor.ipynb", folder / "tensor.ipynb")
+    (folder / "numpy.py").write_text("raise SystemExit('the fake numpy ran')\n")
+    try:
+        result = ok(tito(root, "grade", "01", "--student", "extra-files"))
+        assert scores(root)["extra-files"] == 100
+        assert "ignored extra files: numpy.py" in row(result.stdout, "extra-files")
+        assert not (root / "course/autograded/extra-files/01_tensor/numpy.py").exists()
+    finally:
+        shutil.rmtree(root / "course/submitted/extra-files")
+        from nbgrader.api import Gradebook
+        from tito.nbgrader_app import gradebook
+        with gradebook(find_workspace(root)) as gb:
+            gb.remove_student("extra-files")

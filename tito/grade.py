@@ -25,6 +25,7 @@ class StudentResult:
     max_score: float = 0.0
     problem: str = ""  # why the submission could not be graded; empty when it was
     failures: list[str] = field(default_factory=list)  # "grade_id: reason" for each test that lost points
+    notes: list[str] = field(default_factory=list)  # things the grader ignored, e.g. extra files
 
 
 def submissions(ws: Workspace, module: Module, students: list[str] | None) -> list[str]:
@@ -99,6 +100,10 @@ def _grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResul
     result.problem = _precheck(ws, module, student)
     if result.problem:
         return result
+    folder = ws.course_dir / "submitted" / student / module.assignment
+    extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != module.notebook_name)
+    if extra:
+        result.notes.append("ignored extra files: " + ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
     outcome = api.autograde(module.assignment, student, force=True, create=True)
     if not outcome.get("success"):
         result.problem = "nbgrader could not grade it: " + failure_reason(outcome)
@@ -126,6 +131,6 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
 
 def report(module: Module, results: list[StudentResult]) -> str:
     rows = [[r.student, f"{points(r.score)}/{points(r.max_score)}", "not graded" if r.problem else "graded",
-             r.problem or "; ".join(r.failures) or "-"] for r in results]
+             r.problem or "; ".join(r.failures + r.notes) or "-"] for r in results]
     return f"{module.assignment}: {len(results)} submissions\n" + render(
         ["student", "score", "status", "reason / lost points"], rows, max_width=110)
