@@ -154,3 +154,18 @@ def test_extra_files_never_reach_the_grading_folder(graded):
         from tito.nbgrader_app import gradebook
         with gradebook(find_workspace(root)) as gb:
             gb.remove_student("extra-files")
+
+
+def test_non_utf8_submission_is_named_and_skipped(graded):
+    import shutil
+    root, _ = graded
+    folder = root / "course/submitted/latin1/01_tensor"
+    folder.mkdir(parents=True)
+    text = (root / "course/submitted/sample-complete/01_tensor/tensor.ipynb").read_bytes()
+    (folder / "tensor.ipynb").write_bytes(text.replace(b"Tensor", b"T\xe9nsor", 1))
+    try:
+        result = ok(tito(root, "grade", "01", "--student", "latin1"))
+        assert "not graded" in row(result.stdout, "latin1") and "not UTF-8 text (byte 0xe9" in row(result.stdout, "latin1")
+        assert "latin1" not in scores(root)
+    finally:
+        shutil.rmtree(root / "course/submitted/latin1")

@@ -40,7 +40,9 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
         return nbformat.read(path, as_version=4)
     except FileNotFoundError as e:
         raise TitoError(f"{path}: no such notebook") from e
-    except (json.JSONDecodeError, UnicodeDecodeError, nbformat.reader.NotJSONError) as e:
+    except UnicodeDecodeError as e:
+        raise TitoError(f"{path}: not UTF-8 text (byte {e.object[e.start]:#04x} at offset {e.start})") from e
+    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as e:
         raise TitoError(f"{path}: not valid notebook JSON") from e
     except Exception as e:
         raise TitoError(f"{path}: not a valid notebook: {e}") from e
