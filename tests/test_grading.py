@@ -79,6 +79,15 @@ def test_regrade_is_idempotent_and_a_failed_regrade_leaves_no_old_score(graded):
     assert scores(root) == before
 
 
+def test_parallel_grading_matches_serial(graded):
+    root, report = graded
+    before = scores(root)
+    result = ok(tito(root, "grade", "01", "--jobs", "2", "--timeout", "10"))
+    assert scores(root) == before
+    assert result.stdout == report  # same table, same order, same reasons
+    assert "Warning" not in result.stderr
+
+
 def page_text(path):
     """What a reader of the HTML sees: tags dropped, entities decoded (syntax highlighting splits code in spans)."""
     text = path.read_text(encoding="utf-8")

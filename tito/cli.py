@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from pathlib import Path
 
 from .errors import TitoError
+from .nbgrader_app import quiet_known_warnings
 from .workspace import find_workspace
 
 
@@ -45,6 +45,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--student", nargs="+", metavar="ID", help="only these students")
     p.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
                    help="per-cell limit (default: nbgrader_config.py)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="grade N submissions at a time (default 1)")
     p = sub.add_parser("feedback", help="HTML feedback per student, hidden tests removed")
     p.add_argument("module", metavar="MODULE")
     p = sub.add_parser("report", help="per-student, per-test CSV, summary table and PNG plots for a module")
@@ -119,7 +120,7 @@ def run(args) -> int:
     elif cmd == "grade":
         from .grade import grade, report
         module = ws.select([args.module])[0]
-        print(report(module, grade(ws, module, args.student, args.timeout)))
+        print(report(module, grade(ws, module, args.student, args.timeout, args.jobs)))
     elif cmd == "feedback":
         from .feedback import feedback
         pages = feedback(ws, ws.select([args.module])[0])
@@ -150,16 +151,9 @@ def run(args) -> int:
     return 0
 
 
-def _quiet_known_warnings() -> None:
-    """Warnings nbgrader triggers on every run that say nothing to the user (see pipeline notes)."""
-    warnings.filterwarnings("ignore", message=".*not in session.*")  # SQLAlchemy 2.1 inside nbgrader
-    warnings.filterwarnings("ignore", message="Cell is missing an id field")  # cells nbgrader restores
-    warnings.filterwarnings("ignore", message=".*Kernel is running over TCP.*")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    _quiet_known_warnings()
+    quiet_known_warnings()
     try:
         return run(args)
     except TitoError as e:

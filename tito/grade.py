@@ -6,6 +6,8 @@ then leaves no score rather than an old one.
 """
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,12 +91,6 @@ def max_points(ws: Workspace, module: Module) -> float:
 
 
 def grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResult:
-    result = _grade_one(ws, module, student, api)
-    record_not_graded(ws, module, student, result.problem)
-    return result
-
-
-def _grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResult:
     result = StudentResult(student, max_score=max_points(ws, module))
     _forget(ws, module, student)
     result.problem = _precheck(ws, module, student)
@@ -113,19 +109,33 @@ def _grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResul
     return result
 
 
-def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: int | None) -> list[StudentResult]:
+_WORKER_API = {}  # one NbGraderAPI per worker process, made on first use
+
+
+def _grade_safely(ws: Workspace, module: Module, student: str, timeout: int | None) -> StudentResult:
+    """Grade one student; any exception becomes that student's reason: the batch never stops."""
+    try:
+        api = _WORKER_API.get(timeout) or _WORKER_API.setdefault(timeout, nbgrader_api(ws, timeout))
+        return grade_one(ws, module, student, api)
+    except Exception as e:
+        return StudentResult(student, problem=f"grading crashed: {type(e).__name__}: {e}")
+
+
+def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: int | None,
+          jobs: int = 1) -> list[StudentResult]:
+    """Grade every submission, `jobs` at a time (each in its own process and kernel); results in name order."""
     ws.require_instructor("grade")
     if not ws.release_notebook(module).is_file():
         raise TitoError(f"{module.assignment} is not released yet: run `tito release {module.number}` first")
-    api = nbgrader_api(ws, timeout)
-    results = []
-    for student in submissions(ws, module, students):
-        try:
-            results.append(grade_one(ws, module, student, api))
-        except Exception as e:  # one student's trouble must not stop the batch
-            problem = f"grading crashed: {type(e).__name__}: {e}"
-            record_not_graded(ws, module, student, problem)
-            results.append(StudentResult(student, problem=problem))
+    chosen = submissions(ws, module, students)
+    max_points(ws, module)  # creates the gradebook once, before workers race to do it
+    if jobs <= 1:
+        results = [_grade_safely(ws, module, s, timeout) for s in chosen]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(_grade_safely, *zip(*[(ws, module, s, timeout) for s in chosen])))
+    for result in results:  # one writer for the shared record of ungradable submissions
+        record_not_graded(ws, module, result.student, result.problem)
     return results
 
 

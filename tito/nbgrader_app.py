@@ -4,9 +4,17 @@ from __future__ import annotations
 import os
 import re
 import sys
+import warnings
 
 from .errors import TitoError
 from .workspace import Workspace
+
+
+def quiet_known_warnings() -> None:
+    """Warnings nbgrader triggers on every run that say nothing to the user (see pipeline notes)."""
+    warnings.filterwarnings("ignore", message=".*not in session.*")  # SQLAlchemy 2.1 inside nbgrader
+    warnings.filterwarnings("ignore", message="Cell is missing an id field")  # cells nbgrader restores
+    warnings.filterwarnings("ignore", message=".*Kernel is running over TCP.*")
 
 
 def load_config(ws: Workspace, timeout: int | None = None):
@@ -23,6 +31,8 @@ def load_config(ws: Workspace, timeout: int | None = None):
 
 def nbgrader_api(ws: Workspace, timeout: int | None = None):
     from nbgrader.apps import NbGraderAPI
+
+    quiet_known_warnings()  # also in grading worker processes, which do not run the CLI
 
     # nbgrader runs the `alembic` command when it creates a gradebook: it must be found beside this Python.
     bin_dir = os.path.dirname(sys.executable)
