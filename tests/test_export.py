@@ -5,7 +5,7 @@ import importlib.util
 import shutil
 
 from conftest import copy_course, ok
-from workspace_factory import REPO, TOY_SOURCE, make_workspace, tito
+from workspace_factory import REPO, make_workspace, tito
 
 
 def snapshot(folder):

@@ -159,7 +159,6 @@ def test_extra_files_never_reach_the_grading_folder(graded):
         assert not (root / "course/autograded/extra-files/01_tensor/numpy.py").exists()
     finally:
         shutil.rmtree(root / "course/submitted/extra-files")
-        from nbgrader.api import Gradebook
         from tito.nbgrader_app import gradebook
         with gradebook(find_workspace(root)) as gb:
             gb.remove_student("extra-files")

@@ -1,7 +1,6 @@
 """A student copies dist/student, fills in module 01, sees every test pass and imports their own package."""
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys

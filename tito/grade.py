@@ -9,13 +9,11 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .errors import TitoError
-from .execute import first_error
 from .nbgrader_app import failure_reason, gradebook, nbgrader_api
-from .notebooks import graded_cells, nbgrader_meta, read_notebook
-from .report import record_not_graded
+from .notebooks import read_notebook
+from .report import autograded_errors, record_not_graded
 from .table import points, render
 from .workspace import Module, Workspace
 
@@ -73,10 +71,7 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
         result.score, result.max_score = submission.score, submission.max_score
         lost = {g.name for nb in submission.notebooks for g in nb.grades
                 if g.cell_type == "code" and (g.score or 0) < g.max_score}
-    graded = ws.course_dir / "autograded" / result.student / module.assignment / module.notebook_name
-    reasons = {}
-    if graded.is_file():
-        reasons = {nbgrader_meta(c).get("grade_id"): first_error(c) for c in graded_cells(read_notebook(graded))}
+    reasons = autograded_errors(ws, module, result.student)
     result.failures = [f"{gid}: {reasons.get(gid) or 'no points'}" for gid in sorted(lost)]
 
 

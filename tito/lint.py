@@ -17,7 +17,6 @@ import ast
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import markers
 from .workspace import Module, Workspace

@@ -50,6 +50,14 @@ def record_not_graded(ws: Workspace, module: Module, student: str, problem: str)
     os.replace(scratch, path)  # a killed run leaves the old file or the new one, never half of one
 
 
+def autograded_errors(ws: Workspace, module: Module, student: str) -> dict[str, str]:
+    """grade_id -> first error line of each graded cell in the student's autograded notebook ({} if none)."""
+    graded = ws.course_dir / "autograded" / student / module.assignment / module.notebook_name
+    if not graded.is_file():
+        return {}
+    return {nbgrader_meta(c).get("grade_id"): first_error(c) for c in graded_cells(read_notebook(graded))}
+
+
 def classify(error: str) -> str:
     if error.startswith("timeout"):
         return "timeout"
@@ -75,10 +83,7 @@ def collect(ws: Workspace, module: Module) -> list[TestRow]:
         if student in not_graded or student not in scores:
             rows += [TestRow(student, t, 0.0, mx, "not graded", "not graded", not_graded.get(student, "")) for t, mx in tests]
             continue
-        graded_nb = ws.course_dir / "autograded" / student / module.assignment / module.notebook_name
-        errors = {}
-        if graded_nb.is_file():
-            errors = {nbgrader_meta(c).get("grade_id"): first_error(c) for c in graded_cells(read_notebook(graded_nb))}
+        errors = autograded_errors(ws, module, student)
         for test, max_score in tests:
             score = scores[student].get(test, 0.0)
             status = "pass" if score >= max_score else "partial" if score > 0 else "fail"
