@@ -8,11 +8,27 @@ c.CourseDirectory.root = os.path.join(root, "course")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "course", "gradebook.db")
 c.CourseDirectory.course_id = "tinytorch"
 
-# Per-cell limit while autograding; nbgrader has no per-notebook limit. A timed-out cell is interrupted,
-# scores 0, and the rest of the notebook still runs.
-c.Execute.timeout = 30
-c.Execute.interrupt_on_timeout = True
-c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+# Submissions run in tito's grading sandbox instead of nbgrader's Execute step (see tito/sandbox_execute.py and
+# the README's "Autograder" section): own scratch folder, limits, and when grading as root an unprivileged user,
+# no network and the course, repository, home and temporary folders hidden. Verdicts compare what the hidden
+# tests observe with the reference solution, outside the student's process.
+c.Autograde.autograde_preprocessors = [
+    "tito.sandbox_execute.SandboxExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.SandboxExecute.cell_seconds = 30  # a timed-out cell is interrupted and scores 0; later cells still run
+c.SandboxExecute.notebook_seconds = 600  # what has not run by then scores 0
+c.SandboxExecute.memory_mb = 4096  # address space per process
+c.SandboxExecute.cpu_seconds = 600
+c.SandboxExecute.processes = 64
+c.SandboxExecute.file_mb = 64  # largest file, and the size of the scratch folder
+c.SandboxExecute.output_mb = 8  # output kept from the whole notebook
+c.SandboxExecute.hide = [os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm", "/home", "/srv", "/mnt"]
 
 # Only notebooks travel from a submission to the grading folder: an extra file (say a `numpy.py` that fakes
 # np.allclose) would otherwise be copied beside the notebook and shadow the real module. nbgrader copies every

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from .errors import TitoError
 from .nbgrader_app import failure_reason, gradebook, nbgrader_api
 from .notebooks import read_notebook
+from . import reference
 from .report import autograded_errors, record_not_graded
+from .sandbox import clean_stale_scratch
+from .sandbox_execute import read_record
 from .table import points, render
 from .workspace import Module, Workspace
 
@@ -73,6 +76,7 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
                 if g.cell_type == "code" and (g.score or 0) < g.max_score}
     reasons = autograded_errors(ws, module, result.student)
     result.failures = [f"{gid}: {reasons.get(gid) or 'no points'}" for gid in sorted(lost)]
+    result.notes += read_record(ws, result.student, module.assignment, module.notebook_name[:-6])["problems"]
 
 
 def max_points(ws: Workspace, module: Module) -> float:
@@ -124,6 +128,8 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
         raise TitoError(f"{module.assignment} is not released yet: run `tito release {module.number}` first")
     chosen = submissions(ws, module, students)
     max_points(ws, module)  # creates the gradebook once, before workers race to do it
+    clean_stale_scratch()
+    reference.prepare(ws, module)  # what every submission is compared with, made once before any runs
     if jobs <= 1:
         results = [_grade_safely(ws, module, s, timeout) for s in chosen]
     else:

@@ -25,7 +25,7 @@ def load_config(ws: Workspace, timeout: int | None = None):
         raise TitoError(f"no nbgrader_config.py in {ws.root}")
     config = PyFileConfigLoader(config_file.name, path=str(ws.root)).load_config()
     if timeout is not None:
-        config.Execute.timeout = timeout
+        config.SandboxExecute.cell_seconds = timeout
     return config
 
 

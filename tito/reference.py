@@ -1,0 +1,107 @@
+"""What the grading sandbox of one assignment holds, and what the reference solution observes in it.
+
+course/sandbox/<assignment>/lib/ is the only code a graded notebook can import besides NumPy and friends: the
+reference package files of the EARLIER modules (module 03 builds on 01 and 02; it must not find 03's own
+solution) and tito/check.py. course/sandbox/<assignment>/reference.json holds, per graded cell, the
+observations the solution notebook makes when run in that same sandbox: what every submission is compared with.
+Both are rebuilt when the source notebook, the package or tito/check.py change.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+from .errors import TitoError
+from .execute import first_error
+from .notebooks import graded_cells, nbgrader_meta, read_notebook
+from .workspace import Module, Workspace
+
+CHECK_FILE = Path(__file__).with_name("check.py")
+
+
+def sandbox_dir(ws: Workspace, module: Module) -> Path:
+    return ws.course_dir / "sandbox" / module.assignment
+
+
+def _exported_file(module: Module) -> str:
+    """`core/tensor.py` for a module whose source says `#| default_exp core.tensor`."""
+    found = re.search(r"^#\| default_exp\s+([\w.]+)", module.path.read_text(encoding="utf-8"), re.M)
+    if not found:
+        raise TitoError(f"{module.path}: no `#| default_exp` line")
+    return found.group(1).replace(".", "/") + ".py"
+
+
+def _lib_files(ws: Workspace, module: Module) -> list[Path]:
+    earlier = [m for m in ws.modules() if m.number < module.number]
+    files = [ws.lib_dir / _exported_file(m) for m in earlier]
+    inits = {ws.lib_dir / "__init__.py"} | {f.parent / "__init__.py" for f in files}
+    return sorted(inits) + files
+
+
+def _fingerprint(ws: Workspace, module: Module) -> str:
+    digest = hashlib.sha256()
+    for path in [ws.source_notebook(module), CHECK_FILE, *_lib_files(ws, module)]:
+        digest.update(str(path.relative_to(ws.root) if path.is_relative_to(ws.root) else path.name).encode())
+        digest.update(path.read_bytes() if path.is_file() else b"(missing)")
+    return digest.hexdigest()
+
+
+def _build_lib(ws: Workspace, module: Module, lib: Path) -> None:
+    if lib.exists():
+        shutil.rmtree(lib)
+    for path in _lib_files(ws, module):
+        if not path.is_file():
+            raise TitoError(f"{path.relative_to(ws.root)} is missing: run `tito export` first")
+        target = lib / "tinytorch" / path.relative_to(ws.lib_dir)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    (lib / "tito").mkdir(parents=True)
+    (lib / "tito" / "__init__.py").write_text("", encoding="utf-8")
+    shutil.copy(CHECK_FILE, lib / "tito" / "check.py")
+
+
+def observations_by_grade_id(nb, observations: dict[int, list[dict]]) -> dict[str, list[dict]]:
+    return {nbgrader_meta(cell)["grade_id"]: observations.get(index, []) for index, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and nbgrader_meta(cell).get("grade")}
+
+
+def prepare(ws: Workspace, module: Module, force: bool = False) -> dict[str, list[dict]]:
+    """Build (or reuse) the assignment's sandbox lib and reference observations; returns the observations."""
+    from .sandbox import run
+    from .sandbox_execute import sandbox_for
+
+    folder = sandbox_dir(ws, module)
+    reference_file = folder / "reference.json"
+    fingerprint = _fingerprint(ws, module)
+    if reference_file.is_file() and not force:
+        saved = json.loads(reference_file.read_text(encoding="utf-8"))
+        if saved.get("fingerprint") == fingerprint:
+            return saved["cells"]
+    source = ws.source_notebook(module)
+    if not source.is_file():
+        raise TitoError(f"{module.assignment} is not released yet: run `tito release {module.number}` first")
+    _build_lib(ws, module, folder / "lib")
+    nb = read_notebook(source)
+    result = run(nb, sandbox_for(ws, folder / "lib"))
+    broken = [f"{nbgrader_meta(c)['grade_id']}: {first_error(c)}" for c in graded_cells(result.nb) if first_error(c)]
+    if broken or result.problems:
+        raise TitoError(f"the reference solution of {module.assignment} fails in the grading sandbox: "
+                        + "; ".join(result.problems + broken))
+    cells = observations_by_grade_id(result.nb, result.observations)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = reference_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"fingerprint": fingerprint, "cells": cells}, allow_nan=True), encoding="utf-8")
+    tmp.replace(reference_file)
+    return cells
+
+
+def load(ws: Workspace, module: Module) -> dict[str, list[dict]]:
+    """The saved reference observations; tito grade builds them (prepare) before any submission runs."""
+    path = sandbox_dir(ws, module) / "reference.json"
+    if not path.is_file():
+        raise TitoError(f"no reference observations for {module.assignment} in {path}: grade with `tito grade`")
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+

@@ -1,0 +1,263 @@
+"""Run a notebook in the grading sandbox: a kernel with limits, in its own scratch folder, cell by cell.
+
+The kernel is started through tito/sandbox_kernel.py (namespaces, limits, unprivileged uid). This side, which
+the student's code cannot reach, enforces the per-cell and whole-notebook time limits and the output budget,
+collects the observations each cell hands out (tito/check.py), and records why cells did not run. A kernel
+that dies or must be killed costs the cells that had not finished; the cells before it keep their results.
+"""
+from __future__ import annotations
+
+import ctypes
+import inspect
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+from .check import MIME
+from .verdict import read_observation
+
+QUIET_KERNEL = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+SCRATCH_PREFIX = "tito-sandbox-"
+
+
+@dataclass
+class Limits:
+    cell_seconds: int = 30  # wall clock per cell: the cell is interrupted, later cells still run
+    notebook_seconds: int = 600  # wall clock for the whole notebook: what has not run by then scores 0
+    memory_mb: int = 4096  # address space of each process
+    cpu_seconds: int = 600  # CPU time of the kernel process
+    processes: int = 64  # processes (and threads) the sandbox user may have at once
+    file_mb: int = 64  # largest file the notebook may write; also the size of its scratch folder
+    output_mb: int = 8  # output the grader keeps from the whole notebook; the rest is dropped
+
+
+@dataclass
+class Sandbox:
+    """Where and how: the package folder the kernel imports first, paths to hide and to keep visible."""
+    lib: Path
+    limits: Limits = field(default_factory=Limits)
+    hide: list[str] = field(default_factory=list)
+    expose: list[str] = field(default_factory=list)
+    env: dict = field(default_factory=dict)
+
+
+@dataclass
+class RunResult:
+    nb: nbformat.NotebookNode
+    observations: dict[int, list[dict]]  # cell index -> observations in the order they were made
+    problems: list[str]  # notebook-level events: limits hit, kernel death; empty when all went well
+    isolated: bool  # namespaces and an unprivileged user were used (only possible as root)
+
+
+class _Specs(KernelSpecManager):
+    """The only kernel the sandbox starts: tito.sandbox_kernel with this Python."""
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        return KernelSpec(argv=[sys.executable, "-m", "tito.sandbox_kernel", "-f", "{connection_file}"],
+                          display_name="TinyTorch grading sandbox", language="python")
+
+
+class _Client(NotebookClient):
+    """nbclient with an output budget, and observations taken out of the outputs as they arrive."""
+
+    def __init__(self, nb, budget_bytes: int, **kw):
+        super().__init__(nb, **kw)
+        self.budget = budget_bytes
+        self.observations: dict[int, list[dict]] = {}
+        self.overflowed_in: int | None = None
+        self.on_cell_executed = self._note_timeout
+
+    def _note_timeout(self, cell, cell_index, execute_reply):
+        """nbclient answers a timed-out cell with a made-up error reply but no output: add the output."""
+        content = execute_reply.get("content", {})
+        if content.get("ename") == "CellTimeoutError":
+            cell.outputs.append(_error("CellTimeoutError", content.get("evalue", "")))
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        if msg["msg_type"] == "display_data" and MIME in content.get("data", {}):
+            record = read_observation({"output_type": "display_data", "data": content["data"]})
+            size = len(str(content["data"][MIME]))
+            self.budget -= size
+            if self.budget >= 0 and record is not None:
+                self.observations.setdefault(cell_index, []).append(record)
+            return None
+        if msg["msg_type"] != "error":  # errors always kept: they decide verdicts and are small
+            size = len(json.dumps(content, default=str))
+            self.budget -= size
+            if self.budget < 0:
+                if self.overflowed_in is None:
+                    self.overflowed_in = cell_index
+                return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _error(ename: str, evalue: str):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def _kill_user(uid: int) -> None:
+    """Kill every process of the sandbox's uid (forks, daemons), by becoming that uid in a throwaway child."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _unmount(path: str) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.umount2(path.encode(), 2)  # MNT_DETACH
+
+
+def clean_stale_scratch() -> None:
+    """Remove scratch folders of grading runs that were killed (their pid is gone)."""
+    for folder in Path(tempfile.gettempdir()).glob(SCRATCH_PREFIX + "*"):
+        try:
+            owner = int(folder.name[len(SCRATCH_PREFIX):].split("-")[0])
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            if os.geteuid() == 0:
+                _unmount(str(folder))
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, PermissionError):
+            pass
+
+
+def _make_scratch(sandbox: Sandbox, uid: int, root: bool) -> Path:
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    if root:  # a size-limited tmpfs: the notebook cannot fill the grader's disk
+        libc = ctypes.CDLL(None, use_errno=True)
+        opts = f"size={sandbox.limits.file_mb}m,mode=0700,uid={uid},gid={uid}".encode()
+        if libc.mount(b"tmpfs", str(scratch).encode(), b"tmpfs", ctypes.c_ulong(2 | 4), opts) != 0:
+            raise OSError(ctypes.get_errno(), f"cannot mount the scratch tmpfs on {scratch}")
+    shutil.copytree(sandbox.lib, scratch / "lib")
+    if root:
+        for path in [scratch, *scratch.rglob("*")]:
+            os.chown(path, uid, uid)
+    return scratch
+
+
+def _kernel_settings(sandbox: Sandbox, scratch: Path, uid: int) -> dict:
+    keep = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable)),
+            *[p for p in sys.path if p.endswith("site-packages")], *sandbox.expose}
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(scratch / "lib"), "LANG": "C.UTF-8",
+           "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(scratch / ".matplotlib"), "IPYTHONDIR": str(scratch / ".ipython"),
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
+           **sandbox.env}
+    return {"scratch": str(scratch), "uid": uid, "hide": sandbox.hide, "keep": sorted(keep),
+            "limits": vars(sandbox.limits), "env": env}
+
+
+def _sync(value):
+    """The result of `value`, awaiting it first if the async kernel client handed back a coroutine."""
+    if inspect.isawaitable(value):
+        async def wait():
+            return await value
+        return run_sync(wait)()
+    return value
+
+
+def _responsive(client: _Client, seconds: float) -> bool:
+    """Does the kernel answer a kernel_info request? A kernel still busy after an interrupt does not."""
+    try:
+        _sync(client.kc.kernel_info())
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            msg = _sync(client.kc.shell_channel.get_msg(timeout=max(0.1, deadline - time.monotonic())))
+            if msg["msg_type"] == "kernel_info_reply":
+                return True
+    except Exception:
+        return False
+    return False
+
+
+def _kill(km: AsyncKernelManager) -> None:
+    if _sync(km.is_alive()):
+        _sync(km.shutdown_kernel(now=True))
+
+
+def _death_reason(km: AsyncKernelManager, limits: Limits) -> str:
+    process = getattr(km.provisioner, "process", None)
+    code = process.poll() if process is not None else None
+    if code == -signal.SIGXCPU:
+        return f"limit: the kernel used its {limits.cpu_seconds} s of CPU time"
+    if code is not None and code < 0:
+        return f"the kernel was killed by signal {signal.Signals(-code).name}"
+    return f"the kernel exited (code {code})" if code is not None else "the kernel died"
+
+
+def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
+    """Execute every code cell of `nb` in a fresh sandboxed kernel; never raises for what the notebook does."""
+    nb = nbformat.from_dict(nb)
+    limits = sandbox.limits
+    root = os.geteuid() == 0
+    uid = 200_000 + os.getpid()  # a uid of its own: its processes can all be counted and killed together
+    scratch = _make_scratch(sandbox, uid, root)
+    km = AsyncKernelManager(kernel_name="tito-sandbox", kernel_spec_manager=_Specs(), transport="ipc",
+                            ip=str(scratch / "ipc"), connection_file=str(scratch / "connection.json"))
+    client = _Client(nb, limits.output_mb * 1024 * 1024, km=km, timeout=limits.cell_seconds,
+                     allow_errors=True, interrupt_on_timeout=True, raise_on_iopub_timeout=False,
+                     iopub_timeout=5, extra_arguments=QUIET_KERNEL, startup_timeout=60,
+                     error_on_timeout={"ename": "CellTimeoutError", "evalue": f"cell ran longer than "
+                                       f"{limits.cell_seconds} s and was interrupted", "traceback": []},
+                     resources={"metadata": {"path": str(scratch)}})
+    problems: list[str] = []
+    env = {"TITO_SANDBOX": json.dumps(_kernel_settings(sandbox, scratch, uid)), "PATH": os.environ.get("PATH", "")}
+    start = time.monotonic()
+    stopped = ""  # why the remaining cells do not run
+    try:
+        with client.setup_kernel(env=env):
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                if stopped:
+                    cell.outputs = [_error("NotRun", stopped)]
+                    continue
+                remaining = limits.notebook_seconds - (time.monotonic() - start)
+                if remaining <= 0:
+                    stopped = f"limit: the notebook ran longer than {limits.notebook_seconds} s"
+                    problems.append(stopped)
+                    cell.outputs = [_error("NotRun", stopped)]
+                    continue
+                client.timeout = max(1, int(min(limits.cell_seconds, remaining)))
+                try:
+                    client.execute_cell(cell, index)
+                except DeadKernelError:
+                    stopped = _death_reason(km, limits) + " in this or an earlier cell"
+                    problems.append(f"cell {index}: {_death_reason(km, limits)}")
+                    cell.outputs.append(_error("KernelDied", stopped))
+                    continue
+                timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.outputs)
+                if timed_out and not _responsive(client, 10):
+                    stopped = "the kernel ignored the interrupt after a cell timed out and was killed"
+                    problems.append(f"cell {index}: {stopped}")
+                    _kill(km)
+    finally:
+        try:
+            _kill(km)
+        except Exception:
+            pass
+        if root:
+            _kill_user(uid)
+            _unmount(str(scratch))
+        shutil.rmtree(scratch, ignore_errors=True)
+    if client.overflowed_in is not None:
+        problems.append(f"limit: output beyond {limits.output_mb} MB was dropped (from cell {client.overflowed_in})")
+    return RunResult(nb, client.observations, problems, isolated=root)

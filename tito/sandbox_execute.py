@@ -1,0 +1,82 @@
+"""`SandboxExecute`: the step of `nbgrader autograde` that runs a submission, in place of nbgrader's Execute.
+
+nbgrader still does everything around it: restores locked and deleted test cells, adds the hidden tests, saves
+the scores and writes feedback. This step runs the sanitized notebook in the grading sandbox (tito/sandbox.py)
+and then gives the grader's verdict (tito/verdict.py): a graded cell whose observations differ from the
+reference solution's gets a `CheckFailed` error, so nbgrader scores it 0 like any failing test. What went wrong
+with the run as a whole (a limit, the kernel dying) is written next to the autograded notebook as
+`<notebook>.sandbox.json`, for `tito grade` and `tito report`.
+
+Limits and paths are configurable in nbgrader_config.py as `c.SandboxExecute.<name>`.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer, List, Unicode
+
+from .execute import first_error
+from .notebooks import nbgrader_meta
+from .sandbox import Limits, Sandbox, run
+from .verdict import cell_verdict
+from .workspace import Workspace, find_workspace
+
+
+class SandboxExecute(NbGraderPreprocessor):
+    cell_seconds = Integer(Limits.cell_seconds, help="Wall-clock seconds per cell before it is interrupted.").tag(config=True)
+    notebook_seconds = Integer(Limits.notebook_seconds, help="Wall-clock seconds for the whole notebook.").tag(config=True)
+    memory_mb = Integer(Limits.memory_mb, help="Address space per process, MiB.").tag(config=True)
+    cpu_seconds = Integer(Limits.cpu_seconds, help="CPU seconds for the kernel process.").tag(config=True)
+    processes = Integer(Limits.processes, help="Processes and threads the sandbox user may have.").tag(config=True)
+    file_mb = Integer(Limits.file_mb, help="Largest written file and size of the scratch folder, MiB.").tag(config=True)
+    output_mb = Integer(Limits.output_mb, help="Output kept from the whole notebook, MiB.").tag(config=True)
+    hide = List(Unicode(), help="Folders covered by an empty one inside the sandbox (root only); the course "
+                "folder and the repository are always hidden.").tag(config=True)
+    expose = List(Unicode(), help="Paths under hidden folders that stay visible (read-only data).").tag(config=True)
+
+    def limits(self) -> Limits:
+        return Limits(**{name: getattr(self, name) for name in vars(Limits())})
+
+    def preprocess(self, nb, resources):
+        from . import reference
+
+        info = resources["nbgrader"]
+        ws = find_workspace(Path(self.config.CourseDirectory.root))
+        module = next(m for m in ws.modules() if m.assignment == info["assignment"])
+        expected = reference.load(ws, module)
+        result = run(nb, sandbox_for(ws, reference.sandbox_dir(ws, module) / "lib", self))
+        for index, cell in enumerate(result.nb.cells):
+            meta = nbgrader_meta(cell)
+            if cell.cell_type != "code" or not meta.get("grade") or first_error(cell):
+                continue
+            reason = "the cell did not run" if cell.get("execution_count") is None else \
+                cell_verdict(expected.get(meta.get("grade_id"), []), result.observations.get(index, []))
+            if reason:
+                cell.outputs.append(nbformat.v4.new_output(
+                    "error", ename="CheckFailed", evalue=reason, traceback=[f"CheckFailed: {reason}"]))
+        record = ws.course_dir / "autograded" / info["student"] / info["assignment"] / f"{info['notebook']}.sandbox.json"
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps({"problems": result.problems, "isolated": result.isolated}), encoding="utf-8")
+        return result.nb, resources
+
+
+def sandbox_for(ws: Workspace, lib: Path, settings: SandboxExecute | None = None) -> Sandbox:
+    """The sandbox as nbgrader_config.py sets it up; the course and the repository are hidden in any case."""
+    if settings is None:
+        from .nbgrader_app import load_config
+
+        settings = SandboxExecute(config=load_config(ws))
+    data = ws.root / "datasets"
+    return Sandbox(lib=lib, limits=settings.limits(),
+                   hide=sorted({*settings.hide, str(ws.root), str(ws.course_dir.resolve())}),
+                   expose=sorted({*settings.expose, str(data)}),
+                   env={"TINYTORCH_DATA": str(data)})
+
+
+def read_record(ws: Workspace, student: str, assignment: str, notebook: str) -> dict:
+    path = ws.course_dir / "autograded" / student / assignment / f"{notebook}.sandbox.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"problems": [], "isolated": None}
+
