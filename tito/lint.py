@@ -10,6 +10,9 @@ R5 side effects  exported cells only define things: no tests, no top-level calls
 R6 imports       a module imports only from modules with a smaller number, and patches no class from elsewhere
 R7 written       a markdown answer cell is solution + grade with points
 R8 prose         no emoji, no banner lines
+R9 observed      a graded test cell has a hidden part that hands values to the grader with observe() and
+                 asserts nothing itself (the grader compares; an assert there would put the expected value in
+                 the student's process)
 """
 from __future__ import annotations
 
@@ -117,6 +120,7 @@ def lint_text(text: str, shown: str, number: str, packages: dict[str, str]) -> l
     _rule6(cells, add, trees, number, packages)
     _rule7(cells, add)
     _rule8(text, shown, out)
+    _rule9(cells, add)
     return sorted(out, key=lambda p: (p.line, p.rule))
 
 
@@ -279,6 +283,26 @@ def _rule8(text, shown, out):
             out.append(Problem(shown, n, "R8 prose", "emoji; write plain text"))
         if not in_code and BANNER.search(line):
             out.append(Problem(shown, n, "R8 prose", "banner line; a heading is enough"))
+
+
+def _rule9(cells, add):
+    for c in cells:
+        if c.kind != "code" or not c.flag("grade"):
+            continue
+        hidden, inside = [], False
+        for i, line in enumerate(c.body, start=1):
+            if line.strip() == markers.BEGIN_HIDDEN:
+                inside = True
+            elif line.strip() == markers.END_HIDDEN:
+                inside = False
+            elif inside:
+                hidden.append((i, line))
+        if not any(re.search(r"\bobserve\(", line) for _, line in hidden):
+            add(c, "R9 observed", "no hidden part calling observe(...): the grader would have only the "
+                "student's process's word for this test")
+        for i, line in hidden:
+            if re.match(r"\s*assert\b", line):
+                add(c, "R9 observed", "assert in a hidden part: observe the value instead", i)
 
 
 def lint(ws: Workspace, modules: list[Module]) -> list[Problem]:

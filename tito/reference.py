@@ -4,7 +4,7 @@ course/sandbox/<assignment>/lib/ is the only code a graded notebook can import b
 reference package files of the EARLIER modules (module 03 builds on 01 and 02; it must not find 03's own
 solution) and tito/check.py. course/sandbox/<assignment>/reference.json holds, per graded cell, the
 observations the solution notebook makes when run in that same sandbox: what every submission is compared with.
-Both are rebuilt when the source notebook, the package or tito/check.py change.
+Both are rebuilt when the module source, the package or tito/check.py change.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import TitoError
 from .execute import first_error
-from .notebooks import graded_cells, nbgrader_meta, read_notebook
+from .notebooks import graded_cells, nbgrader_meta, read_source
 from .workspace import Module, Workspace
 
 CHECK_FILE = Path(__file__).with_name("check.py")
@@ -43,7 +43,7 @@ def _lib_files(ws: Workspace, module: Module) -> list[Path]:
 
 def _fingerprint(ws: Workspace, module: Module) -> str:
     digest = hashlib.sha256()
-    for path in [ws.source_notebook(module), CHECK_FILE, *_lib_files(ws, module)]:
+    for path in [module.path, CHECK_FILE, *_lib_files(ws, module)]:
         digest.update(str(path.relative_to(ws.root) if path.is_relative_to(ws.root) else path.name).encode())
         digest.update(path.read_bytes() if path.is_file() else b"(missing)")
     return digest.hexdigest()
@@ -68,11 +68,22 @@ def observations_by_grade_id(nb, observations: dict[int, list[dict]]) -> dict[st
             if cell.cell_type == "code" and nbgrader_meta(cell).get("grade")}
 
 
-def prepare(ws: Workspace, module: Module, force: bool = False) -> dict[str, list[dict]]:
-    """Build (or reuse) the assignment's sandbox lib and reference observations; returns the observations."""
+def observe_solution(ws: Workspace, module: Module, lib: Path) -> dict[str, list[dict]]:
+    """Run the full source (solutions and hidden tests) in the sandbox; the observations of each graded cell."""
     from .sandbox import run
     from .sandbox_execute import sandbox_for
 
+    _build_lib(ws, module, lib)
+    result = run(read_source(module), sandbox_for(ws, lib))
+    broken = [f"{nbgrader_meta(c)['grade_id']}: {first_error(c)}" for c in graded_cells(result.nb) if first_error(c)]
+    if broken or result.problems:
+        raise TitoError(f"the reference solution of {module.assignment} fails in the grading sandbox: "
+                        + "; ".join(result.problems + broken))
+    return observations_by_grade_id(result.nb, result.observations)
+
+
+def prepare(ws: Workspace, module: Module, force: bool = False) -> dict[str, list[dict]]:
+    """Build (or reuse) the assignment's sandbox lib and reference observations; returns the observations."""
     folder = sandbox_dir(ws, module)
     reference_file = folder / "reference.json"
     fingerprint = _fingerprint(ws, module)
@@ -80,18 +91,7 @@ def prepare(ws: Workspace, module: Module, force: bool = False) -> dict[str, lis
         saved = json.loads(reference_file.read_text(encoding="utf-8"))
         if saved.get("fingerprint") == fingerprint:
             return saved["cells"]
-    source = ws.source_notebook(module)
-    if not source.is_file():
-        raise TitoError(f"{module.assignment} is not released yet: run `tito release {module.number}` first")
-    _build_lib(ws, module, folder / "lib")
-    nb = read_notebook(source)
-    result = run(nb, sandbox_for(ws, folder / "lib"))
-    broken = [f"{nbgrader_meta(c)['grade_id']}: {first_error(c)}" for c in graded_cells(result.nb) if first_error(c)]
-    if broken or result.problems:
-        raise TitoError(f"the reference solution of {module.assignment} fails in the grading sandbox: "
-                        + "; ".join(result.problems + broken))
-    cells = observations_by_grade_id(result.nb, result.observations)
-    folder.mkdir(parents=True, exist_ok=True)
+    cells = observe_solution(ws, module, folder / "lib")
     tmp = reference_file.with_suffix(".tmp")
     tmp.write_text(json.dumps({"fingerprint": fingerprint, "cells": cells}, allow_nan=True), encoding="utf-8")
     tmp.replace(reference_file)
@@ -104,4 +104,3 @@ def load(ws: Workspace, module: Module) -> dict[str, list[dict]]:
     if not path.is_file():
         raise TitoError(f"no reference observations for {module.assignment} in {path}: grade with `tito grade`")
     return json.loads(path.read_text(encoding="utf-8"))["cells"]
-

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import inspect
+import itertools
 import json
 import os
 import shutil
@@ -140,6 +141,14 @@ def clean_stale_scratch() -> None:
             pass
 
 
+_runs = itertools.count()
+
+
+def _next_uid() -> int:
+    """Unique among sandboxes running at once: grading processes differ by pid, threads by a counter."""
+    return 200_000 + (os.getpid() % 1_000_000) * 32 + next(_runs) % 32
+
+
 def _make_scratch(sandbox: Sandbox, uid: int, root: bool) -> Path:
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     if root:  # a size-limited tmpfs: the notebook cannot fill the grader's disk
@@ -208,7 +217,7 @@ def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
     nb = nbformat.from_dict(nb)
     limits = sandbox.limits
     root = os.geteuid() == 0
-    uid = 200_000 + os.getpid()  # a uid of its own: its processes can all be counted and killed together
+    uid = _next_uid()  # a uid of its own: its processes can all be counted and killed together
     scratch = _make_scratch(sandbox, uid, root)
     km = AsyncKernelManager(kernel_name="tito-sandbox", kernel_spec_manager=_Specs(), transport="ipc",
                             ip=str(scratch / "ipc"), connection_file=str(scratch / "connection.json"))

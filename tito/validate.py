@@ -2,19 +2,27 @@
 
 A graded test is sound when (1) the full source passes it, (2) the student version (solutions stubbed, hidden
 tests removed) fails it, and (3) stubbing a single solution cell, the rest left complete, makes it fail for at
-least one solution cell: the test checks some student code of its own, not only a stub elsewhere.
+least one solution cell: the test checks some student code of its own, not only a stub elsewhere; and (4) its
+hidden part observes (tito.check.observe) at least one number or array, the same on two runs of the solution in
+the grading sandbox: the grader's verdict then rests on values student code must really compute.
 """
 from __future__ import annotations
 
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import nbformat
+
+from .errors import TitoError
 
 from .execute import graded_results, run_notebook
 from .markers import remove_hidden_tests, stub_solutions
 from .notebooks import nbgrader_meta, read_source, solution_cells
+from .reference import observe_solution
 from .table import points, render
+from .verdict import cell_verdict
 from .workspace import Module, Workspace
 
 
@@ -25,6 +33,8 @@ class TestVerdict:
     source_error: str = ""
     student_passes: bool = False
     caught_by: list[str] = field(default_factory=list)
+    observations: list[dict] = field(default_factory=list)
+    unstable: str = ""  # how a second run of the solution observed something else
 
     @property
     def problems(self) -> list[str]:
@@ -35,7 +45,18 @@ class TestVerdict:
             found.append("passes on the student version (the stubs)")
         if not self.caught_by:
             found.append("no single stubbed solution makes it fail")
+        if not any(_has_number(o["value"]) for o in self.observations):
+            found.append("observes no number or array in its hidden part (its verdict could be forged)")
+        if self.unstable:
+            found.append(f"not reproducible: {self.unstable}")
         return found
+
+
+def _has_number(encoded: dict) -> bool:
+    """Does an observed value hold a number or an array anywhere (not only flags and names)?"""
+    if encoded.get("t") in ("array", "float", "int"):
+        return True
+    return encoded.get("t") in ("tuple", "list") and any(_has_number(item) for item in encoded["v"])
 
 
 def student_version(nb):
@@ -62,10 +83,21 @@ def validate_module(ws: Workspace, module: Module, timeout: int, jobs: int = 2) 
     def run(nb):
         return {r.grade_id: r for r in graded_results(run_notebook(nb, module.path.parent, ws.root, timeout))}
 
+    def observe(_):
+        with tempfile.TemporaryDirectory() as lib:
+            try:
+                return observe_solution(ws, module, Path(lib))
+            except TitoError:
+                return {}  # the full-source run names the failing test
+
     # Each variant runs in its own kernel process, so they can run side by side.
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        observed = pool.map(observe, range(2))
         full, student, *single = pool.map(run, variants)
-    verdicts = {gid: TestVerdict(gid, r.points, source_error=r.error) for gid, r in full.items()}
+        first, second = observed
+    verdicts = {gid: TestVerdict(gid, r.points, source_error=r.error, observations=first.get(gid, []),
+                                 unstable=cell_verdict(first.get(gid, []), second.get(gid, [])))
+                for gid, r in full.items()}
     for gid, r in student.items():
         verdicts[gid].student_passes = r.passed
     for sid, results in zip(stubbed, single):
@@ -73,11 +105,12 @@ def validate_module(ws: Workspace, module: Module, timeout: int, jobs: int = 2) 
             if not r.passed:
                 verdicts[gid].caught_by.append(sid)
     rows = [[v.grade_id, points(v.points), "FAIL" if v.source_error else "pass",
-             "PASSES" if v.student_passes else "fails", ", ".join(v.caught_by) or "-",
+             "PASSES" if v.student_passes else "fails", ", ".join(v.caught_by) or "-", str(len(v.observations)),
              "; ".join(v.problems) or "ok"] for v in verdicts.values()]
     ok = bool(verdicts) and all(not v.problems for v in verdicts.values())
     total = sum(v.points for v in verdicts.values())
     head = f"{module.assignment}: {len(verdicts)} graded tests, {points(total)} points: {'ok' if ok else 'FAILED'}"
     if not verdicts:
         head += " (no graded tests)"
-    return head + "\n" + render(["test", "points", "source", "student", "fails when stubbed", "verdict"], rows), ok
+    return head + "\n" + render(["test", "points", "source", "student", "fails when stubbed", "observes", "verdict"],
+                                 rows), ok

@@ -254,6 +254,7 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: npt.
 
 # %% nbgrader={"grade": true, "grade_id": "test-tensor-creation", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 
 def test_tensor_creation():
@@ -294,26 +295,25 @@ def test_tensor_creation():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(101)
-    for _ in range(5):
+    for i in range(5):
         shape = tuple(int(s) for s in rng.integers(1, 5, size=rng.integers(0, 4)))
         arr = rng.standard_normal(shape)
         t = Tensor(arr)
-        assert t.shape == shape and t.dtype == np.float32, "random float64 arrays must become float32"
-        assert np.allclose(t.data, arr, atol=1e-6), "values changed on creation"
+        observe(f"random float64 array {i}: shape and dtype", (tuple(t.shape), str(t.dtype)))
+        observe(f"random float64 array {i}: values", t.data, atol=1e-6)
         arr32 = arr.astype(np.float32)
         t32 = Tensor(arr32)
         arr32[...] = 0.0
-        assert np.array_equal(t32.data, arr.astype(np.float32)), "float32 input array was aliased"
-    assert Tensor(np.array([1.0], dtype=np.float16)).dtype == np.float32, "float16 must become float32"
-    assert Tensor(np.float64(2.0)).dtype == np.float32, "a NumPy float64 scalar must become float32"
-    assert Tensor(5).dtype == np.int64 and Tensor(5).item() == 5, "a Python int must be a 0-d int64 tensor"
-    assert Tensor(np.array([1, 2], dtype=np.uint8)).dtype == np.uint8, "a uint8 array must keep uint8"
-    assert Tensor([1, 2], dtype="float64").dtype == np.float64, "dtype given as a string must be honoured"
-    assert Tensor(Tensor([1, 2]), dtype=np.float32).dtype == np.float32, "dtype must override a Tensor's dtype"
+        observe(f"float32 array {i} after the input was zeroed", t32.data)
+    observe("dtypes: float16, np.float64 scalar, int, uint8, 'float64', Tensor with dtype", [
+        str(Tensor(np.array([1.0], dtype=np.float16)).dtype), str(Tensor(np.float64(2.0)).dtype),
+        str(Tensor(5).dtype), str(Tensor(np.array([1, 2], dtype=np.uint8)).dtype),
+        str(Tensor([1, 2], dtype="float64").dtype), str(Tensor(Tensor([1, 2]), dtype=np.float32).dtype)])
+    observe("Tensor(5).item()", Tensor(5).item())
     b = np.array([True, False])
     tb = Tensor(b)
     b[0] = False
-    assert tb.dtype == np.bool_ and tb.data[0], "bool array was aliased or converted"
+    observe("bool tensor after its input changed", (str(tb.dtype), tb.data))
     ### END HIDDEN TESTS
 
 
@@ -361,6 +361,7 @@ def broadcast_shape(shape_a: tuple, shape_b: tuple) -> tuple:
 
 # %% nbgrader={"grade": true, "grade_id": "test-broadcast-shape", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 
 def test_broadcast_shape():
@@ -392,21 +393,21 @@ def test_broadcast_shape():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(202)
+    shapes = []
     for _ in range(50):
         nd = int(rng.integers(0, 5))
         full = tuple(int(s) for s in rng.integers(1, 5, size=nd))
         a = tuple(s if rng.random() < 0.6 else 1 for s in full)[int(rng.integers(0, nd + 1)):]
         b = tuple(s if rng.random() < 0.6 else 1 for s in full)[int(rng.integers(0, nd + 1)):]
-        want = np.broadcast_shapes(a, b)
-        got = broadcast_shape(a, b)
-        assert got == want, f"broadcast_shape({a}, {b}) should be {want}, got {got}"
+        shapes.append(broadcast_shape(a, b))
+    observe("50 random compatible shape pairs", shapes)
     for a, b in [((3,), (4,)), ((2, 1, 5), (7, 6)), ((1, 2), (3, 3, 3)), ((6, 5), (6,))]:
         try:
             broadcast_shape(a, b)
+            named = "no error"
         except ValueError as e:
-            assert str(a) in str(e) and str(b) in str(e), f"the error must name {a} and {b}, got: {e}"
-        else:
-            raise AssertionError(f"broadcast_shape({a}, {b}) must raise ValueError")
+            named = str(a) in str(e) and str(b) in str(e)
+        observe(f"incompatible {a} and {b}: ValueError naming both", named)
     original = np.broadcast_shapes
 
     def forbidden(*args):
@@ -414,7 +415,7 @@ def test_broadcast_shape():
 
     np.broadcast_shapes = forbidden
     try:
-        assert broadcast_shape((2, 1, 3), (4, 1)) == (2, 4, 3), "broadcast_shape((2, 1, 3), (4, 1)) is (2, 4, 3)"
+        observe("(2, 1, 3) and (4, 1) without np.broadcast_shapes", broadcast_shape((2, 1, 3), (4, 1)))
     finally:
         np.broadcast_shapes = original
     ### END HIDDEN TESTS
@@ -493,6 +494,7 @@ def power(a: Operand, exponent: float) -> Tensor:
 
 # %% nbgrader={"grade": true, "grade_id": "test-arithmetic", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 
 def test_arithmetic():
@@ -545,37 +547,33 @@ def test_arithmetic():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(303)
-    ops = [(add, np.add), (sub, np.subtract), (mul, np.multiply), (div, np.divide)]
-    for _ in range(10):
+    for i in range(10):
         full = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
         sa = tuple(s if rng.random() < 0.6 else 1 for s in full)
         sb = tuple(s if rng.random() < 0.6 else 1 for s in full)[int(rng.integers(0, len(full) + 1)):]
         x = rng.standard_normal(sa).astype(np.float32)
         y = (rng.random(sb) + 0.5).astype(np.float32)
-        for ours, theirs in ops:
-            got = ours(Tensor(x), Tensor(y))
-            want = theirs(x, y)
-            assert got.shape == want.shape, f"{ours.__name__} of {sa} and {sb} should have shape {want.shape}"
-            assert np.allclose(got.data, want, rtol=1e-5, atol=1e-6), f"{ours.__name__} of {sa} and {sb} is wrong"
+        for op in (add, sub, mul, div):
+            got = op(Tensor(x), Tensor(y))
+            observe(f"{op.__name__} of random pair {i}", got.data, rtol=1e-5, atol=1e-6)
     x = rng.standard_normal((3, 4)).astype(np.float32)
     t = Tensor(x)
-    assert (t * np.float64(2.0)).dtype == np.float32, "a NumPy float64 scalar must not upcast a float32 tensor"
-    r = np.float32(2.0) - t
-    assert isinstance(r, Tensor) and np.allclose(r.data, 2.0 - x), "np.float32(2) - t must be sub(2, t)"
-    assert np.allclose(power(t, 3).data, x ** 3, rtol=1e-5), "power(t, 3) is wrong"
-    assert np.allclose(power(Tensor(np.abs(x)), 0.5).data, np.sqrt(np.abs(x)), rtol=1e-5), "power(t, 0.5) is wrong"
-    assert np.allclose(neg(t).data, -x), "neg is wrong"
+    observe("dtype of t * np.float64(2)", str((t * np.float64(2.0)).dtype))
+    observe("np.float32(2) - t", (np.float32(2.0) - t).data)
+    observe("power(t, 3)", power(t, 3).data, rtol=1e-5)
+    observe("power(|t|, 0.5)", power(Tensor(np.abs(x)), 0.5).data, rtol=1e-5)
+    observe("neg(t)", neg(t).data)
     d = Tensor(x, dtype=np.float64)
-    assert add(d, 1.0).dtype == np.float64 and mul(d, t).dtype == np.float64, "a float64 tensor must stay float64"
-    assert add(Tensor([1, 2]), 2.5).dtype == np.float32, "int tensor + 2.5 should be float32"
-    assert np.allclose(div(Tensor([1, 2]), 2).data, [0.5, 1.0]), "Tensor([1, 2]) / 2 should be [0.5, 1.0]"
+    observe("dtypes: float64 + 1.0, float64 * float32, int + 2.5",
+            [str(add(d, 1.0).dtype), str(mul(d, t).dtype), str(add(Tensor([1, 2]), 2.5).dtype)])
+    observe("Tensor([1, 2]) / 2", div(Tensor([1, 2]), 2).data)
     for f in (sub, mul, div):
         try:
             f(Tensor(np.ones((3, 2))), Tensor(np.ones((3,))))
+            named = "no error"
         except ValueError as e:
-            assert "(3, 2)" in str(e) and "(3,)" in str(e), f"{f.__name__}: the error must name both shapes, got {e}"
-        else:
-            raise AssertionError(f"{f.__name__} of shapes (3, 2) and (3,) must raise ValueError")
+            named = "(3, 2)" in str(e) and "(3,)" in str(e)
+        observe(f"{f.__name__} of (3, 2) and (3,): ValueError naming both", named)
     ### END HIDDEN TESTS
 
 
@@ -620,6 +618,7 @@ def matmul_loops(a: Tensor, b: Tensor) -> Tensor:
 
 # %% nbgrader={"grade": true, "grade_id": "test-matmul-loops", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 
 def test_matmul_loops():
@@ -649,23 +648,22 @@ def test_matmul_loops():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(404)
-    for _ in range(8):
+    for i in range(8):
         n, k, m = (int(s) for s in rng.integers(1, 7, size=3))
         x = rng.standard_normal((n, k)).astype(np.float32)
         y = rng.standard_normal((k, m)).astype(np.float32)
         got = matmul_loops(Tensor(x), Tensor(y))
-        assert got.shape == (n, m), f"({n}, {k}) @ ({k}, {m}) should have shape ({n}, {m}), got {got.shape}"
-        assert np.allclose(got.data, x @ y, rtol=1e-4, atol=1e-5), f"({n}, {k}) @ ({k}, {m}) differs from NumPy"
-        assert got.dtype == np.float32, "float32 inputs should give float32"
+        observe(f"random product {i}", got.data, rtol=1e-4, atol=1e-5)
+        observe(f"random product {i}: dtype", str(got.dtype))
     xi = rng.integers(-5, 5, size=(3, 4))
     yi = rng.integers(-5, 5, size=(4, 2))
-    assert np.array_equal(matmul_loops(Tensor(xi), Tensor(yi)).data, xi @ yi), "integer matmul_loops is wrong"
+    observe("integer product", matmul_loops(Tensor(xi), Tensor(yi)).data)
     try:
         matmul_loops(Tensor(np.ones((2, 3))), Tensor(np.ones((2, 3))))
+        named = "no error"
     except ValueError as e:
-        assert "(2, 3)" in str(e), f"the error must name the shapes, got {e}"
-    else:
-        raise AssertionError("matmul_loops of (2, 3) and (2, 3) must raise ValueError")
+        named = "(2, 3)" in str(e)
+    observe("(2, 3) @ (2, 3): ValueError naming the shapes", named)
     ### END HIDDEN TESTS
 
 
@@ -706,6 +704,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 # %% nbgrader={"grade": true, "grade_id": "test-matmul", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 
 def test_matmul():
@@ -745,23 +744,21 @@ def test_matmul():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(505)
-    for _ in range(8):
+    for i in range(8):
         n, k, m = (int(s) for s in rng.integers(1, 6, size=3))
         batch = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(0, 3))))
         p = rng.standard_normal(batch + (n, k)).astype(np.float32)
         q = rng.standard_normal((k, m)).astype(np.float32)
-        got = matmul(Tensor(p), Tensor(q))
-        assert got.shape == batch + (n, m), f"{p.shape} @ {q.shape} should have shape {batch + (n, m)}"
-        assert np.allclose(got.data, p @ q, rtol=1e-4, atol=1e-5), f"{p.shape} @ {q.shape} differs from np.matmul"
+        observe(f"random batched product {i}", matmul(Tensor(p), Tensor(q)).data, rtol=1e-4, atol=1e-5)
     for sa, sb in [((4,), (3,)), ((2, 3, 4), (2, 5, 6)), ((3,), (2, 3))]:
         try:
             matmul(Tensor(np.ones(sa)), Tensor(np.ones(sb)))
+            named = "no error"
         except ValueError as e:
-            assert str(sa) in str(e) and str(sb) in str(e), f"the error must name {sa} and {sb}, got: {e}"
-        else:
-            raise AssertionError(f"matmul of {sa} and {sb} must raise ValueError")
+            named = str(sa) in str(e) and str(sb) in str(e)
+        observe(f"{sa} @ {sb}: ValueError naming both", named)
     d = matmul(Tensor([[1.0, 2.0]], dtype=np.float64), Tensor([[3.0], [4.0]], dtype=np.float64))
-    assert d.dtype == np.float64 and d.item() == 11.0, "float64 matmul must stay float64"
+    observe("float64 product: dtype and value", (str(d.dtype), d.item()))
     ### END HIDDEN TESTS
 
 
@@ -805,6 +802,7 @@ def reduce_max(x: Tensor, axis: int | tuple | None = None, keepdims: bool = Fals
 
 # %% nbgrader={"grade": true, "grade_id": "test-reductions", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 
 def test_reductions():
@@ -841,7 +839,7 @@ def test_reductions():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(606)
-    for _ in range(12):
+    for i in range(12):
         nd = int(rng.integers(1, 5))
         shape = tuple(int(s) for s in rng.integers(1, 5, size=nd))
         data = rng.standard_normal(shape).astype(np.float32)
@@ -850,15 +848,12 @@ def test_reductions():
         axes = tuple(int(a) for a in rng.choice(nd, size=k, replace=False))
         axis = axes[0] - nd if k == 1 and rng.random() < 0.5 else (axes[0] if k == 1 else axes)
         keep = bool(rng.random() < 0.5)
-        for ours, theirs in [(reduce_sum, np.sum), (reduce_mean, np.mean), (reduce_max, np.max)]:
-            got = ours(t, axis=axis, keepdims=keep)
-            want = np.asarray(theirs(data, axis=axis, keepdims=keep))
-            assert got.shape == want.shape, f"{ours.__name__} of {shape}, axis={axis}, keepdims={keep}: shape {got.shape}, expected {want.shape}"
-            assert np.allclose(got.data, want, rtol=1e-5, atol=1e-5), f"{ours.__name__} of {shape}, axis={axis}, keepdims={keep} differs from NumPy"
+        for op in (reduce_sum, reduce_mean, reduce_max):
+            observe(f"{op.__name__} of random case {i}", op(t, axis=axis, keepdims=keep).data, atol=1e-5)
     d = Tensor(rng.standard_normal((3, 2)), dtype=np.float64)
-    assert reduce_mean(d).dtype == np.float64, "the mean of a float64 tensor must stay float64"
+    observe("dtype of the mean of a float64 tensor", str(reduce_mean(d).dtype))
     mx = reduce_max(Tensor([[-3, -7], [-1, -9]]), axis=0)
-    assert mx.dtype == np.int64 and np.array_equal(mx.data, [-1, -7]), f"max over axis 0 of negative ints is [-1, -7], got {mx}"
+    observe("max over axis 0 of negative ints", (str(mx.dtype), mx.data))
     ### END HIDDEN TESTS
 
 
@@ -921,6 +916,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 
 # %% nbgrader={"grade": true, "grade_id": "test-shape-ops", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 
 def test_shape_ops():
@@ -955,29 +951,25 @@ def test_shape_ops():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(707)
-    for _ in range(10):
+    for i in range(10):
         old = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
         data = rng.integers(-50, 50, size=old)
         new = tuple(int(s) for s in rng.permutation(list(old) + [1]))
         with_hole = list(new)
         with_hole[int(rng.integers(0, len(new)))] = -1
-        for req in (new, tuple(with_hole)):
+        for j, req in enumerate((new, tuple(with_hole))):
             got = reshape(Tensor(data), *req)
-            want = data.reshape(req)
-            assert got.shape == want.shape, f"reshape {old} into {req} should give {want.shape}, got {got.shape}"
-            assert np.array_equal(got.data, want) and got.dtype == data.dtype, f"reshape {old} into {req} is wrong"
+            observe(f"reshape of random case {i}, request {j}", (str(got.dtype), got.data))
         d0, d1 = (int(d) for d in rng.integers(-len(old), len(old), size=2))
-        got = transpose(Tensor(data), d0, d1)
-        assert np.array_equal(got.data, np.swapaxes(data, d0, d1)), f"transpose of {old} with dims {d0}, {d1} is wrong"
-    got = reshape(Tensor(np.arange(12.0)), (2, -1, 3))
-    assert got.shape == (2, 2, 3), f"reshape of 12 elements into (2, -1, 3) should be (2, 2, 3), got {got.shape}"
+        observe(f"transpose of random case {i}", transpose(Tensor(data), d0, d1).data)
+    observe("shape of reshape(arange(12), (2, -1, 3))", tuple(reshape(Tensor(np.arange(12.0)), (2, -1, 3)).shape))
     for requested in [(7, -1), (2, 7)]:
         try:
             reshape(Tensor(np.arange(12)), requested)
+            named = "no error"
         except ValueError as e:
-            assert "(12,)" in str(e) and str(requested) in str(e), f"the error must name (12,) and {requested}, got {e}"
-        else:
-            raise AssertionError(f"reshape of (12,) into {requested} must raise ValueError")
+            named = "(12,)" in str(e) and str(requested) in str(e)
+        observe(f"reshape (12,) into {requested}: ValueError naming both", named)
     ### END HIDDEN TESTS
 
 
@@ -1010,6 +1002,7 @@ def log(x: Tensor) -> Tensor:
 
 # %% nbgrader={"grade": true, "grade_id": "test-exp-log", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 
 def test_exp_log():
@@ -1036,15 +1029,14 @@ def test_exp_log():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(808)
-    for _ in range(5):
+    for i in range(5):
         shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
         data = rng.standard_normal(shape).astype(np.float32) * 3
-        assert np.allclose(exp(Tensor(data)).data, np.exp(data), rtol=1e-5), f"exp of shape {shape} differs from NumPy"
-        pos = np.abs(data) + 0.01
-        assert np.allclose(log(Tensor(pos)).data, np.log(pos), rtol=1e-5, atol=1e-6), f"log of shape {shape} differs from NumPy"
+        observe(f"exp of random case {i}", exp(Tensor(data)).data, rtol=1e-5)
+        observe(f"log of random case {i}", log(Tensor(np.abs(data) + 0.01)).data, rtol=1e-5, atol=1e-6)
     d = Tensor([0.5, 2.0], dtype=np.float64)
-    assert exp(d).dtype == np.float64 and log(d).dtype == np.float64, "float64 must stay float64"
-    assert log(Tensor([1, 10])).dtype == np.float32, "log of an integer tensor should be float32"
+    observe("dtypes: exp and log of float64, log of int", [str(exp(d).dtype), str(log(d).dtype),
+                                                           str(log(Tensor([1, 10])).dtype)])
     ### END HIDDEN TESTS
 
 
