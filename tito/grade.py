@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from .errors import TitoError
 from .nbgrader_app import failure_reason, gradebook, nbgrader_api
-from .notebooks import read_notebook
+from .notebooks import nbgrader_meta, read_notebook
 from . import reference
-from .report import autograded_errors, record_not_graded
+from .report import autograded_errors, record_not_graded, record_tampering
 from .sandbox import clean_stale_scratch
 from .sandbox_execute import read_record
 from .table import points, render
@@ -29,6 +29,7 @@ class StudentResult:
     problem: str = ""  # why the submission could not be graded; empty when it was
     failures: list[str] = field(default_factory=list)  # "grade_id: reason" for each test that lost points
     notes: list[str] = field(default_factory=list)  # things the grader ignored, e.g. extra files
+    tampered: list[str] = field(default_factory=list)  # locked cells the submission changed: "test-x edited"
 
 
 def submissions(ws: Workspace, module: Module, students: list[str] | None) -> list[str]:
@@ -56,6 +57,29 @@ def _precheck(ws: Workspace, module: Module, student: str) -> str:
     except TitoError as e:
         return str(e).replace(str(ws.root) + "/", "")
     return ""
+
+
+def tampering(ws: Workspace, module: Module, student: str) -> list[str]:
+    """How the submission changed the locked cells it was given (nbgrader restores them for grading)."""
+    release = read_notebook(ws.release_notebook(module))
+    submitted = read_notebook(ws.course_dir / "submitted" / student / module.assignment / module.notebook_name)
+    given = {nbgrader_meta(c)["grade_id"]: c for c in release.cells if nbgrader_meta(c).get("locked")}
+    found: dict[str, list] = {}
+    for cell in submitted.cells:
+        found.setdefault(nbgrader_meta(cell).get("grade_id"), []).append(cell)
+    changes = []
+    for gid, cell in given.items():
+        copies = found.get(gid, [])
+        if not copies:
+            changes.append(f"{gid} deleted")
+        elif len(copies) > 1:
+            changes.append(f"{gid} duplicated")
+        elif copies[0].source != cell.source:
+            changes.append(f"{gid} edited")
+        elif {k: v for k, v in nbgrader_meta(copies[0]).items() if k != "checksum"} != \
+                {k: v for k, v in nbgrader_meta(cell).items() if k != "checksum"}:
+            changes.append(f"{gid} metadata changed")
+    return changes
 
 
 def _forget(ws: Workspace, module: Module, student: str) -> None:
@@ -97,6 +121,9 @@ def grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResult
         return result
     folder = ws.course_dir / "submitted" / student / module.assignment
     extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != module.notebook_name)
+    result.tampered = tampering(ws, module, student)
+    if result.tampered:
+        result.notes.append("tampering (locked cells restored for grading): " + ", ".join(result.tampered))
     if extra:
         result.notes.append("ignored extra files: " + ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
     outcome = api.autograde(module.assignment, student, force=True, create=True)
@@ -137,6 +164,7 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
             results = list(pool.map(_grade_safely, *zip(*[(ws, module, s, timeout) for s in chosen])))
     for result in results:  # one writer for the shared record of ungradable submissions
         record_not_graded(ws, module, result.student, result.problem)
+        record_tampering(ws, module, result.student, result.tampered)
     return results
 
 

@@ -38,10 +38,22 @@ def reports_dir(ws: Workspace, module: Module) -> Path:
 
 def record_not_graded(ws: Workspace, module: Module, student: str, problem: str) -> None:
     """Remember (or, with an empty problem, forget) why a student's submission could not be graded."""
-    path = reports_dir(ws, module) / "not_graded.json"
-    known = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    if problem:
-        known[student] = problem
+    _remember(reports_dir(ws, module) / "not_graded.json", student, problem)
+
+
+def record_tampering(ws: Workspace, module: Module, student: str, changes: list[str]) -> None:
+    """Remember which locked cells a student's submission changed ("test-x edited"), or forget it."""
+    _remember(reports_dir(ws, module) / "tampering.json", student, changes)
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _remember(path: Path, student: str, value) -> None:
+    known = _read(path)
+    if value:
+        known[student] = value
     else:
         known.pop(student, None)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,12 +70,19 @@ def autograded_errors(ws: Workspace, module: Module, student: str) -> dict[str, 
     return {nbgrader_meta(c).get("grade_id"): first_error(c) for c in graded_cells(read_notebook(graded))}
 
 
-def classify(error: str) -> str:
-    if error.startswith("timeout"):
+def classify(error: str, tampered: bool = False) -> str:
+    """The failure reason the summary counts: tampering, timeout, limit, crash, wrong result or error."""
+    if not error:
+        return ""
+    if tampered:
+        return "tampering"
+    if error.startswith("timeout") or "ignored the interrupt" in error:
         return "timeout"
-    if error.startswith(("MemoryError", "ResourceLimit")):
+    if "limit:" in error or error.startswith(("MemoryError", "_ArrayMemoryError")):
         return "limit"
-    return "error" if error else ""
+    if error.startswith(("KernelDied", "NotRun")):
+        return "crash"
+    return "wrong result" if error.startswith("CheckFailed") else "error"
 
 
 def collect(ws: Workspace, module: Module) -> list[TestRow]:
@@ -71,8 +90,8 @@ def collect(ws: Workspace, module: Module) -> list[TestRow]:
     if not release.is_file():
         raise TitoError(f"{module.assignment} is not released yet: run `tito release {module.number}` first")
     tests = [(nbgrader_meta(c)["grade_id"], float(nbgrader_meta(c).get("points", 0))) for c in graded_cells(read_notebook(release))]
-    not_graded_file = reports_dir(ws, module) / "not_graded.json"
-    not_graded = json.loads(not_graded_file.read_text(encoding="utf-8")) if not_graded_file.is_file() else {}
+    not_graded = _read(reports_dir(ws, module) / "not_graded.json")
+    tampered = _read(reports_dir(ws, module) / "tampering.json")
     rows = []
     with gradebook(ws) as gb:
         scores = {}
@@ -87,8 +106,9 @@ def collect(ws: Workspace, module: Module) -> list[TestRow]:
         for test, max_score in tests:
             score = scores[student].get(test, 0.0)
             status = "pass" if score >= max_score else "partial" if score > 0 else "fail"
-            error = errors.get(test, "") if status != "pass" else ""
-            rows.append(TestRow(student, test, score, max_score, status, classify(error) if status != "pass" else "", error))
+            error = (errors.get(test, "") or "no points") if status != "pass" else ""
+            touched = any(change.split()[0] == test for change in tampered.get(student, []))
+            rows.append(TestRow(student, test, score, max_score, status, classify(error, touched), error))
     if not rows:
         raise TitoError(f"nothing graded for {module.assignment}: run `tito grade {module.number}` first")
     return rows

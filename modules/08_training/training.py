@@ -95,6 +95,7 @@ def accuracy(logits, targets) -> float:
 
 # %% nbgrader={"grade": true, "grade_id": "test-accuracy", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 
 def test_accuracy():
@@ -125,19 +126,18 @@ def test_accuracy():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(801)
-    for _ in range(10):
+    for i in range(10):
         lead = tuple(int(s) for s in rng.integers(1, 6, size=int(rng.integers(1, 3))))
         c = int(rng.integers(2, 7))
         out = rng.standard_normal(lead + (c,))
         y = rng.integers(0, c, size=lead)
-        want = float(np.mean(out.argmax(-1) == y))
-        assert abs(accuracy(Tensor(out), Tensor(y)) - want) < 1e-12, f"accuracy on logits {out.shape} is wrong"
+        observe(f"random case {i}: accuracy on logits {lead + (c,)}", accuracy(Tensor(out), Tensor(y)), rtol=0, atol=1e-12)
         n = int(rng.integers(1, 20))
         zb = rng.standard_normal((n, 1))
         yb = (rng.random(n) < 0.5).astype(np.float32)
-        want = float(np.mean((zb[:, 0] > 0) == (yb > 0.5)))
-        assert abs(accuracy(zb, yb[:, None]) - want) < 1e-12, f"binary accuracy on {n} samples is wrong"
-        assert abs(accuracy(zb, yb) - want) < 1e-12, f"binary accuracy (N, 1) vs (N,) on {n} samples is wrong"
+        observe(f"random case {i}: binary accuracy, logits (N, 1), targets (N, 1)", accuracy(zb, yb[:, None]),
+                rtol=0, atol=1e-12)
+        observe(f"random case {i}: binary accuracy, logits (N, 1), targets (N,)", accuracy(zb, yb), rtol=0, atol=1e-12)
     ### END HIDDEN TESTS
 
 
@@ -190,6 +190,7 @@ class RunningMean:
 import math
 
 import numpy as np
+from tito.check import observe
 
 
 def test_running_mean():
@@ -210,13 +211,12 @@ def test_running_mean():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(802)
-    for _ in range(5):
+    for i in range(5):
         values, sizes = rng.standard_normal(int(rng.integers(1, 10))), rng.integers(1, 50, size=10)
         m = RunningMean()
         for v, n in zip(values, sizes):
             m.update(float(v), int(n))
-        want = float(np.sum(values * sizes[:len(values)]) / np.sum(sizes[:len(values)]))
-        assert abs(m.compute() - want) < 1e-12, f"weighted mean of {values} with sizes {sizes[:len(values)]} is wrong"
+        observe(f"random case {i}: weighted mean of {len(values)} batches", m.compute(), rtol=0, atol=1e-12)
     ### END HIDDEN TESTS
 
 
@@ -302,6 +302,7 @@ import json
 import math
 
 import numpy as np
+from tito.check import observe
 
 
 def test_history():
@@ -341,15 +342,17 @@ def test_history():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(803)
-    for _ in range(5):
+    for i in range(5):
         values = rng.standard_normal(int(rng.integers(1, 12)))
         h = History()
         for v in values:
             h.append(metric=float(v), other=float(-v))
-        assert h["metric"] == [float(v) for v in values], "appended values wrong"
-        assert h.best("metric") == (int(np.argmin(values)), float(values.min())), "best min wrong"
-        assert h.best("metric", "max") == (int(np.argmax(values)), float(values.max())), "best max wrong"
-        assert History.from_dict(json.loads(json.dumps(h.to_dict()))).to_dict() == h.to_dict(), "round trip wrong"
+        observe(f"random case {i}: history['metric']", list(h["metric"]), rtol=0, atol=0)
+        observe(f"random case {i}: best('metric')", h.best("metric"), rtol=0, atol=0)
+        observe(f"random case {i}: best('metric', 'max')", h.best("metric", "max"), rtol=0, atol=0)
+        back = History.from_dict(json.loads(json.dumps(h.to_dict()))).to_dict()
+        observe(f"random case {i}: to_dict -> JSON -> from_dict -> to_dict", sorted(back.items()), rtol=0, atol=0)
+        observe(f"random case {i}: the round trip equals to_dict()", back == h.to_dict())
     ### END HIDDEN TESTS
 
 
@@ -420,6 +423,7 @@ class EarlyStopping:
 import math
 
 import numpy as np
+from tito.check import observe
 
 
 def test_early_stopping():
@@ -452,22 +456,22 @@ def test_early_stopping():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(804)
-    for _ in range(20):
+    for i in range(20):
         patience, delta = int(rng.integers(0, 4)), float(rng.choice([0.0, 0.05]))
         mode = str(rng.choice(["min", "max"]))
         values = np.round(rng.random(12), 2)
         es = EarlyStopping(patience=patience, min_delta=delta, mode=mode)
-        best, best_epoch, bad = (math.inf if mode == "min" else -math.inf), -1, 0
-        for epoch, v in enumerate(values):
-            better = v < best - delta if mode == "min" else v > best + delta
-            if better:
-                best, best_epoch, bad = float(v), epoch, 0
-            else:
-                bad += 1
-            want = (not better) and bad >= patience
-            got = es.step(float(v))
-            assert got == want, f"patience={patience}, min_delta={delta}, mode={mode}, values {values[:epoch + 1]}: stop should be {want}"
-            assert es.best == best and es.best_epoch == best_epoch and es.improved == better, f"state wrong at epoch {epoch}"
+        stops, bests, best_epochs, improved = [], [], [], []
+        for v in values:
+            stops.append(es.step(float(v)))
+            bests.append(es.best)
+            best_epochs.append(es.best_epoch)
+            improved.append(es.improved)
+        case = f"case {i} (patience={patience}, min_delta={delta}, mode={mode})"
+        observe(f"{case}: step() result per epoch", stops)
+        observe(f"{case}: best per epoch", bests, rtol=0, atol=0)
+        observe(f"{case}: best_epoch per epoch", best_epochs)
+        observe(f"{case}: improved per epoch", improved)
     ### END HIDDEN TESTS
 
 
@@ -618,6 +622,7 @@ import os
 import tempfile
 
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.optim import SGD, Adam, StepLR
 
@@ -710,30 +715,28 @@ def test_checkpoint():
         b = make(6)
         opt_b = SGD(b.parameters(), lr=0.9)
         sched_b = StepLR(opt_b, step_size=5)
-        assert load_checkpoint(path, b, opt_b, sched_b)["epoch"] == 7, "epoch 7 was saved"
-        assert sched_b.last_epoch == sched_a.last_epoch and sched_b.get_last_lr() == sched_a.get_last_lr(), "scheduler state"
+        observe("epoch returned by load_checkpoint (7 was saved)", load_checkpoint(path, b, opt_b, sched_b)["epoch"])
+        observe("restored StepLR: last_epoch and get_last_lr()", (sched_b.last_epoch, sched_b.get_last_lr()))
         for _ in range(2):
-            step(a, opt_a)
-            sched_a.step()
             step(b, opt_b)
             sched_b.step()
-        for pa, pb in zip(a.state_dict().values(), b.state_dict().values()):
-            assert np.array_equal(pa, pb), "SGD with momentum and StepLR must continue identically after a restore"
+        for name, pb in b.state_dict().items():
+            observe(f"{name} two SGD-momentum + StepLR steps after a restore", pb, rtol=0, atol=0)
         try:
             load_checkpoint(path, b, Adam(b.parameters()))
+            raised = "no error"
         except ValueError:
-            pass
-        else:
-            raise AssertionError("SGD state loaded into Adam must raise ValueError")
+            raised = "ValueError"
+        observe("SGD state loaded into Adam", raised)
         truncated = os.path.join(tmp, "truncated.npz")
         with open(path, "rb") as f, open(truncated, "wb") as g:
             g.write(f.read()[:200])
         try:
             load_checkpoint(truncated, b)
+            named = "no error"
         except ValueError as e:
-            assert truncated in str(e), "the error must name the path"
-        else:
-            raise AssertionError("a truncated checkpoint must raise ValueError")
+            named = truncated in str(e)
+        observe("truncated checkpoint: ValueError naming the path", named)
     ### END HIDDEN TESTS
 
 
@@ -816,6 +819,7 @@ class ProgressBar:
 import io
 
 import numpy as np
+from tito.check import observe
 
 
 def test_progress_bar():
@@ -849,14 +853,14 @@ def test_progress_bar():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(806)
-    for _ in range(10):
+    for i in range(10):
         total, width = int(rng.integers(1, 200)), int(rng.integers(5, 40))
         count = int(rng.integers(0, total + 1))
         bar = ProgressBar(total, stream=None, width=width)
         bar.count = count
-        done = count * width // total
-        fill = "=" * width if count >= total else "=" * done + ">" + " " * (width - done - 1)
-        assert bar.format() == f"[{fill}] {count}/{total}", f"total={total}, width={width}, count={count}: {bar.format()!r}"
+        line = bar.format()
+        observe(f"random bar {i} (total={total}, width={width}, count={count})", line)
+        observe(f"random bar {i}: line length", len(line))
     ### END HIDDEN TESTS
 
 
@@ -995,6 +999,7 @@ class Trainer:
 
 # %% nbgrader={"grade": true, "grade_id": "test-train-epoch", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.autograd import is_grad_enabled
 from tinytorch.core.data import DataLoader, TensorDataset
@@ -1093,24 +1098,12 @@ def test_train_epoch():
         n, b_size = int(r.integers(5, 30)), int(r.integers(2, 8))
         xs, ys = Tensor(r.standard_normal((n, 4)).astype(np.float32)), Tensor(r.integers(0, 3, n))
         ld = DataLoader(TensorDataset(xs, ys), batch_size=b_size)
-        pair = []
-        for _ in range(2):
-            manual_seed(seed)
-            pair.append(Sequential(Linear(4, 6), ReLU(), Linear(6, 3)))
-        m1, m2 = pair
+        manual_seed(seed)
+        m1 = Sequential(Linear(4, 6), ReLU(), Linear(6, 3))
         res = Trainer(m1, SGD(m1.parameters(), lr=0.2, momentum=0.9), loss_fn, progress=False).train_epoch(ld)
-        opt = SGD(m2.parameters(), lr=0.2, momentum=0.9)
-        tot, cnt = 0.0, 0
-        for xb, yb in ld:
-            opt.zero_grad()
-            loss = loss_fn(m2(xb), yb)
-            loss.backward()
-            opt.step()
-            tot += loss.item() * len(yb.data)
-            cnt += len(yb.data)
-        assert abs(res["loss"] - tot / cnt) < 1e-5, f"n={n}, batch_size={b_size}: epoch loss wrong"
-        for p1, p2 in zip(m1.state_dict().values(), m2.state_dict().values()):
-            assert np.allclose(p1, p2, atol=1e-6), f"n={n}, batch_size={b_size}: parameters differ from the reference loop"
+        observe(f"seed {seed} (n={n}, batch_size={b_size}): epoch loss", res["loss"], rtol=0, atol=1e-5)
+        for name, p1 in m1.state_dict().items():
+            observe(f"seed {seed}: {name} after one epoch", p1, rtol=1e-5, atol=1e-6)
     ### END HIDDEN TESTS
 
 
@@ -1139,6 +1132,7 @@ import os
 import tempfile
 
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.data import DataLoader, TensorDataset
 from tinytorch.core.optim import SGD, StepLR
@@ -1197,25 +1191,25 @@ def test_fit():
 
     ### BEGIN HIDDEN TESTS
     model, h, _, _ = run(3, val=False)
-    assert set(h.keys()) == {"train_loss", "train_accuracy", "lr", "seconds"}, "without a validation loader: no val_* keys"
+    observe("keys without a validation loader", sorted(h.keys()))
     try:
         run(3, EarlyStopping(monitor="val_loss"), val=False)
+        raised = "no error"
     except ValueError:
-        pass
-    else:
-        raise AssertionError("monitoring val_loss without a validation loader must raise ValueError")
+        raised = "ValueError"
+    observe("monitoring val_loss without a validation loader", raised)
     es = EarlyStopping(patience=2, restore_best=False)
     model, h, _, _ = run(30, es)
-    final, _, _, _ = run(len(h))
-    for got, want in zip(model.state_dict().values(), final.state_dict().values()):
-        assert np.allclose(got, want, atol=1e-6), "restore_best=False keeps the last weights"
+    observe("restore_best=False: epochs run", len(h))
+    for name, got in model.state_dict().items():
+        observe(f"restore_best=False: {name} keeps the last weights", got, rtol=1e-5, atol=1e-6)
     es = EarlyStopping(patience=1, monitor="val_accuracy", mode="max", restore_best=True)
     model, h, _, _ = run(30, es)
-    best, _ = h.best("val_accuracy", mode="max")
-    assert len(h) in (best + 2, 30) and es.best_epoch == best, "mode='max' on val_accuracy"
-    reference, _, _, _ = run(best + 1)
-    for got, want in zip(model.state_dict().values(), reference.state_dict().values()):
-        assert np.allclose(got, want, atol=1e-6), "restore_best with val_accuracy"
+    observe("val_accuracy, mode='max': epochs run", len(h))
+    observe("val_accuracy, mode='max': best epoch in the history and in EarlyStopping",
+            (h.best("val_accuracy", mode="max")[0], es.best_epoch))
+    for name, got in model.state_dict().items():
+        observe(f"val_accuracy, mode='max': restored {name}", got, rtol=1e-5, atol=1e-6)
     ### END HIDDEN TESTS
 
 
@@ -1329,6 +1323,7 @@ def deep_mlp(activation: str, depth: int = 10, width: int = 32, in_features: int
 
 # %% nbgrader={"grade": true, "grade_id": "test-deep-mlp", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 
 def test_deep_mlp():
@@ -1359,14 +1354,13 @@ def test_deep_mlp():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(809)
-    for _ in range(4):
+    for i in range(4):
         depth, width, n_in, n_out = (int(v) for v in rng.integers(1, 9, size=4))
         act = str(rng.choice(["relu", "sigmoid", "tanh"]))
         model = deep_mlp(act, depth=depth, width=width, in_features=n_in, out_features=n_out)
-        want_sizes = [n_in] + [width] * (depth - 1) + [n_out]
-        lins = [m for m in model if isinstance(m, Linear)]
-        assert [l.weight.shape for l in lins] == [(want_sizes[i + 1], want_sizes[i]) for i in range(depth)], "shapes"
-        assert len(model) == 2 * depth - 1, f"depth {depth}: {2 * depth - 1} modules"
+        case = f"case {i} ({act}, depth={depth}, width={width}, {n_in} -> {n_out})"
+        observe(f"{case}: weight shapes", [tuple(int(s) for s in m.weight.shape) for m in model if isinstance(m, Linear)])
+        observe(f"{case}: number of modules", len(model))
     ### END HIDDEN TESTS
 
 
@@ -1435,6 +1429,7 @@ def plot_gradient_norms(study: dict, path) -> Path:
 
 # %% nbgrader={"grade": true, "grade_id": "test-gradient-norms", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 
 def test_gradient_norms():
@@ -1475,10 +1470,7 @@ def test_gradient_norms():
         net = Sequential(*layers)
         xs, ys = Tensor(r.standard_normal((5, sizes[0])).astype(np.float32)), Tensor(r.integers(0, 2, 5))
         got = layer_gradient_norms(net, xs, ys, loss_fn)
-        net.zero_grad()
-        loss_fn(net(xs), ys).backward()
-        want = [float(np.linalg.norm(m.weight.grad.data)) for m in net if isinstance(m, Linear)]
-        assert np.allclose(got, want, rtol=1e-5), f"sizes {sizes}: norms {got}, expected {want}"
+        observe(f"seed {seed}, sizes {sizes}: gradient norms", np.array(got, dtype=np.float64), rtol=1e-5, atol=1e-8)
     ### END HIDDEN TESTS
 
 

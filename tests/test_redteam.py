@@ -1,0 +1,328 @@
+"""Red team: submissions of module 01 that try to cheat or to harm the grader, graded in one batch with honest ones.
+
+Each attack scores 0 on what it cheats and changes nobody else's grade. Most attacks sit on top of a "partial"
+submission (only the Tensor class written, 10 of 100 points) so that a cheat that worked would show as more
+than 10. Every attack bounds itself, so a limit that failed shows as a failed test, not a dead machine: the
+process flood stops at 300 processes, the memory bomb at 6 GiB, the loop after 120 s.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+
+import nbformat
+import pytest
+
+from conftest import copy_course, ok
+from workspace_factory import tito
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="isolation (hidden files, no network, own uid) needs root")
+
+MODULE, NOTEBOOK = "01_tensor", "tensor.ipynb"
+TESTS = ["test-tensor-creation", "test-broadcast-shape", "test-arithmetic", "test-matmul-loops", "test-matmul",
+         "test-reductions", "test-shape-ops", "test-exp-log"]
+
+SWALLOW = "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"
+PATCH_NUMPY = """import numpy as np
+np.allclose = lambda *a, **k: True
+np.array_equal = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+np.testing.assert_array_equal = lambda *a, **k: None
+"""
+FAKES = """
+def _fake(*args, **kwargs):
+    return Tensor(np.zeros(1))
+for _name in ["broadcast_shape", "add", "sub", "mul", "div", "neg", "power", "matmul_loops", "matmul",
+              "reduce_sum", "reduce_mean", "reduce_max", "reshape", "transpose", "exp", "log"]:
+    globals()[_name] = _fake
+"""
+FORGE_OBSERVE = """import sys, types, json
+from IPython.display import display
+fake = types.ModuleType("tito.check")
+def observe(name, value, rtol=1e-5, atol=1e-8):
+    record = {"name": name, "value": {"t": "bool", "v": True}, "rtol": 1e9, "atol": 1e9}
+    display({"application/vnd.tinytorch.observation": json.dumps(record)}, raw=True)
+    return value
+fake.observe = observe
+sys.modules["tito.check"] = fake
+"""
+LOOP = """import signal, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+_end = time.monotonic() + 120
+while time.monotonic() < _end:
+    pass
+"""
+FLOOD = """import os, time
+children = []
+try:
+    while len(children) < 300:
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(30)
+            os._exit(0)
+        children.append(pid)
+except OSError:
+    pass
+print(f"FLOOD forked {len(children)}")
+"""
+BOMB = """import numpy as np
+blocks = []
+try:
+    while len(blocks) * 64 < 6 * 1024:
+        blocks.append(np.ones(8 * 1024 * 1024))  # 64 MiB, touched
+except MemoryError:
+    pass
+print(f"BOMB reached {len(blocks) * 64} MiB")
+del blocks
+"""
+SPECIAL_CASE = """
+def matmul_loops(a, b):
+    if a.shape == (2, 2) and b.shape == (2, 2):
+        return Tensor(np.array([[19.0, 22.0], [43.0, 50.0]], dtype=np.float32))
+    if a.shape == (2, 3) and b.shape == (3, 4):
+        return Tensor(np.asarray(a.data, dtype=np.float32) @ np.asarray(b.data, dtype=np.float32))
+    raise ValueError(f"shapes {a.shape} and {b.shape} do not match")
+"""
+
+
+def read_disk(root: str) -> str:
+    return f"""import glob, os
+found = []
+for pattern in ["{root}/course/source/**/*.ipynb", "{root}/course/submitted/**/*.ipynb", "{root}/modules/**/*.py",
+                "{root}/tinytorch/core/tensor.py", "{root}/course/gradebook.db", "/tmp/**/tensor.py"]:
+    found += glob.glob(pattern, recursive=True)
+print("READ found", len(found), found[:3])
+for path in found:
+    if path.endswith("tensor.py"):
+        exec(compile(open(path).read(), path, "exec"), globals())  # the reference solution, if it were there
+"""
+
+
+def write_gradebook(root: str) -> str:
+    return f"""import sqlite3
+try:
+    db = sqlite3.connect("file:{root}/course/gradebook.db?mode=rw", uri=True)
+    db.execute("UPDATE grade SET auto_score = 1000")
+    db.commit()
+    print("GRADEBOOK written")
+except Exception as e:
+    print("GRADEBOOK refused:", type(e).__name__)
+"""
+
+
+def network(port: int) -> str:
+    return f"""import socket
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=3).sendall(b"stolen")
+    print("NET connected")
+except OSError as e:
+    print("NET refused:", type(e).__name__)
+"""
+
+
+def solution(nb, grade_id):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def tests_of(nb):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def build(release, source):
+    """complete: every solution written; partial: only the Tensor class (worth test-tensor-creation, 10 points)."""
+    def filled(ids):
+        nb = nbformat.from_dict(release)
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.metadata.get("nbgrader", {}).get("solution") and gid in ids:
+                cell.source = "\n".join(l for l in solution(source, gid).source.splitlines() if "###" not in l)
+        return nb
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    return (lambda: filled(ids)), (lambda: filled(["tensor-class"]))
+
+
+def after(nb, grade_id, code):
+    """A new student cell right after the given solution cell."""
+    at = nb.cells.index(solution(nb, grade_id)) + 1
+    nb.cells.insert(at, nbformat.v4.new_code_cell(code))
+    return nb
+
+
+def attacks(root, complete, partial, port):
+    def edit_locked():
+        nb = partial()
+        for cell in tests_of(nb):
+            cell.source = "def test_nothing():\n    pass\n"
+        return nb
+
+    def delete_locked():
+        nb = partial()
+        nb.cells = [c for c in nb.cells if c not in tests_of(nb)]
+        return nb
+
+    def duplicate_locked():
+        nb = complete()
+        solution(nb, "matmul-loops").source = "def matmul_loops(a, b):\n    raise NotImplementedError()\n"
+        test = solution(nb, "test-matmul-loops")
+        twin = nbformat.from_dict(test)
+        twin.source, twin["id"] = "pass\n", "twin"
+        nb.cells.insert(nb.cells.index(test), twin)
+        return nb
+
+    def change_metadata():
+        nb = partial()
+        for cell in tests_of(nb):
+            cell.metadata["nbgrader"].update(points=1000, grade=False, locked=False)
+            cell.source = "pass\n"
+        return nb
+
+    def rename_ids():
+        nb = partial()
+        for cell in tests_of(nb):
+            cell.metadata["nbgrader"]["grade_id"] = "mine-" + cell.metadata["nbgrader"]["grade_id"]
+            cell.source = "pass\n"
+        return nb
+
+    def in_solution(nb, grade_id, code, where="start"):
+        cell = solution(nb, grade_id)
+        cell.source = code + "\n" + cell.source if where == "start" else cell.source + "\n" + code
+        return nb
+
+    return {
+        "swallow-errors": (lambda: after(partial(), "tensor-class", SWALLOW + FAKES), 10),
+        "patch-numpy-in-a-cell": (lambda: after(partial(), "tensor-class", PATCH_NUMPY + FAKES), 10),
+        "patch-numpy-at-import": (lambda: in_solution(partial(), "tensor-class", PATCH_NUMPY + SWALLOW), 10),
+        "patch-builtins": (lambda: after(partial(), "tensor-class", "import builtins\nbuiltins.isinstance = "
+                           "lambda *a: True\nbuiltins.AssertionError = KeyError\n" + SWALLOW + FAKES), 10),
+        "forge-observations": (lambda: after(partial(), "tensor-class", FORGE_OBSERVE + SWALLOW + FAKES), 10),
+        "sys-exit-in-solution": (lambda: in_solution(complete(), "exp-log", "import sys\nsys.exit(0)"), 90),
+        "os-exit-at-import": (lambda: in_solution(partial(), "tensor-class", "import os\nos._exit(0)"), 0),
+        "raise-systemexit": (lambda: after(partial(), "tensor-class", "raise SystemExit(0)\n" + FAKES), 10),
+        "loop-ignoring-sigint": (lambda: in_solution(complete(), "exp-log", LOOP, "end"), 90),
+        "process-flood": (lambda: after(partial(), "tensor-class", FLOOD), 10),
+        "memory-bomb": (lambda: after(partial(), "tensor-class", BOMB), 10),
+        "edit-locked-cells": (edit_locked, 10),
+        "delete-locked-cells": (delete_locked, 10),
+        "duplicate-locked-cell": (duplicate_locked, 90),
+        "change-cell-metadata": (change_metadata, 10),
+        "rename-grade-ids": (rename_ids, 10),
+        "read-hidden-tests-from-disk": (lambda: after(partial(), "tensor-class", read_disk(root)), 10),
+        "write-gradebook": (lambda: after(partial(), "tensor-class", write_gradebook(root)), 10),
+        "special-case-visible-inputs": (lambda: after(complete(), "matmul-loops", SPECIAL_CASE), 90),
+        "network": (lambda: after(partial(), "tensor-class", network(port)), 10),
+    }
+
+
+class Listener:
+    """A TCP server on the grader's loopback: any connection from a sandbox would be counted."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.sock.settimeout(0.5)
+        self.port, self.connections, self.stop = self.sock.getsockname()[1], 0, False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while not self.stop:
+            try:
+                self.sock.accept()[0].close()
+                self.connections += 1
+            except OSError:
+                pass
+
+
+def scores(root):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root}/course/gradebook.db") as gb:
+        out = {}
+        for sub in gb.assignment_submissions(MODULE):
+            out[sub.student_id] = {g.name: g.score for nb in sub.notebooks for g in nb.grades if g.cell_type == "code"}
+            out[sub.student_id]["max"] = sub.max_score
+        return out
+
+
+@pytest.fixture(scope="module")
+def redteam(tmp_path_factory):
+    root = copy_course(tmp_path_factory.mktemp("redteam"))
+    with open(root / "nbgrader_config.py", "a", encoding="utf-8") as f:  # tighter limits: a quicker test
+        f.write("\nc.SandboxExecute.memory_mb = 1536\nc.SandboxExecute.processes = 48\n"
+                "c.SandboxExecute.notebook_seconds = 240\n")
+    ok(tito(root, "release", "01"))
+    release = nbformat.read(root / "course" / "release" / MODULE / NOTEBOOK, as_version=4)
+    source = nbformat.read(root / "course" / "source" / MODULE / NOTEBOOK, as_version=4)
+    complete, partial = build(release, source)
+    listener = Listener()
+    planned = attacks(str(root), complete, partial, listener.port)
+    planned["honest-complete"] = (complete, 100)
+    planned["honest-partial"] = (partial, 10)
+    for name, (make, _) in planned.items():
+        folder = root / "course" / "submitted" / name / MODULE
+        folder.mkdir(parents=True)
+        nbformat.write(make(), folder / NOTEBOOK)
+    result = tito(root, "grade", "01", "--jobs", "2", "--timeout", "5")
+    listener.stop = True
+    yield root, planned, scores(root), result, listener
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def outputs(root, student) -> str:
+    nb = nbformat.read(root / "course" / "autograded" / student / MODULE / NOTEBOOK, as_version=4)
+    return "\n".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
+
+
+ATTACKS = ["swallow-errors", "patch-numpy-in-a-cell", "patch-numpy-at-import", "patch-builtins",
+           "forge-observations", "sys-exit-in-solution", "os-exit-at-import", "raise-systemexit",
+           "loop-ignoring-sigint", "process-flood", "memory-bomb", "edit-locked-cells", "delete-locked-cells",
+           "duplicate-locked-cell", "change-cell-metadata", "rename-grade-ids", "read-hidden-tests-from-disk",
+           "write-gradebook", "special-case-visible-inputs", "network"]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_attack_gains_nothing(redteam, attack):
+    root, planned, got, result, _ = redteam
+    assert result.returncode == 0, result.stdout + result.stderr
+    expected = planned[attack][1]
+    mine = got[attack]
+    assert mine["max"] == 100, f"{attack}: the assignment must stay worth 100, got {mine['max']}"
+    total = sum(v for k, v in mine.items() if k in TESTS)
+    assert total == expected, f"{attack}: scored {total}, expected {expected}: {mine}"
+
+
+def test_honest_students_keep_their_grades(redteam):
+    _, _, got, _, _ = redteam
+    assert sum(got["honest-complete"][t] for t in TESTS) == 100
+    assert sum(got["honest-partial"][t] for t in TESTS) == 10
+    assert set(got) == set(ATTACKS) | {"honest-complete", "honest-partial"}  # nobody added, nobody lost
+
+
+def test_limits_stopped_the_flood_and_the_bomb(redteam):
+    root = redteam[0]
+    flood = outputs(root, "process-flood")
+    forked = int(flood.split("FLOOD forked")[1].split()[0])
+    assert forked < 48, f"the process limit let {forked} processes start"
+    bomb = outputs(root, "memory-bomb")
+    assert int(bomb.split("BOMB reached")[1].split()[0]) < 1536, bomb
+
+
+def test_files_gradebook_and_network_were_out_of_reach(redteam):
+    root, _, _, _, listener = redteam
+    assert "READ found 0 []" in outputs(root, "read-hidden-tests-from-disk")
+    assert "GRADEBOOK refused" in outputs(root, "write-gradebook")
+    assert "NET refused" in outputs(root, "network")
+    assert listener.connections == 0
+
+
+def test_report_names_tampering_and_reasons(redteam):
+    root, _, _, result, _ = redteam
+    for line in result.stdout.splitlines():
+        if line.startswith(("edit-locked-cells", "delete-locked-cells", "change-cell-metadata")):
+            assert "tampering" in line, line
+        if line.startswith("loop-ignoring-sigint"):
+            assert "ignored the interrupt" in line or "timeout" in line, line
+    report = ok(tito(root, "report", "01"))
+    assert "tampering" in report.stdout and "timeout" in report.stdout, report.stdout
