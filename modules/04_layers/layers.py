@@ -421,6 +421,7 @@ class ModuleList(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test-module-registration", "locked": true, "points": 14, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.autograd import Tensor
 
@@ -527,16 +528,14 @@ def test_module_registration():
         def forward(self, x):
             return x
 
-    for _ in range(6):
-        records, pool = {}, []
+    for i in range(6):
+        pool = []
 
         def build(depth):
-            node, record = Node(), []
+            node = Node()
             for k in range(int(rng.integers(1, 5))):
                 if depth > 0 and rng.random() < 0.4:
-                    child = build(depth - 1)
-                    setattr(node, f"m{k}", child)
-                    record.append(("m", f"m{k}", child))
+                    setattr(node, f"m{k}", build(depth - 1))
                 else:
                     if pool and rng.random() < 0.25:
                         p = pool[int(rng.integers(len(pool)))]  # tie to an existing parameter
@@ -544,27 +543,21 @@ def test_module_registration():
                         p = Parameter(rng.standard_normal(int(rng.integers(1, 4))))
                         pool.append(p)
                     setattr(node, f"p{k}", p)
-                    record.append(("p", f"p{k}", p))
-            records[id(node)] = record
             return node
 
         root = build(3)
-        want, seen = [], set()
 
-        def walk(node, name):
-            for kind, key, obj in records[id(node)]:
-                if kind == "p" and id(obj) not in seen:
-                    seen.add(id(obj))
-                    want.append((f"{name}.{key}" if name else key, obj))
-            for kind, key, obj in records[id(node)]:
-                if kind == "m":
-                    walk(obj, f"{name}.{key}" if name else key)
+        def which(obj):
+            """Index in the pool of the Parameter object `obj` (-1: not one of the tree's)."""
+            return next((j for j, q in enumerate(pool) if q is obj), -1)
 
-        walk(root, "")
         got = list(root.named_parameters())
-        assert [n for n, _ in got] == [n for n, _ in want], f"random tree: names {[n for n, _ in got]} != {[n for n, _ in want]}"
-        assert all(a is b for (_, a), (_, b) in zip(got, want)), "random tree: wrong objects"
-        assert len(list(root.parameters())) == len(want), "random tree: each parameter must come once"
+        observe(f"random tree {i}: named_parameters names", [n for n, _ in got])
+        observe(f"random tree {i}: named_parameters objects", [which(obj) for _, obj in got])
+        params = list(root.parameters())
+        observe(f"random tree {i}: parameters() objects", [which(obj) for obj in params])
+        observe(f"random tree {i}: parameters() values in order",
+                np.concatenate([np.asarray(q.data, dtype=np.float64).ravel() for q in params]) if params else None)
     ### END HIDDEN TESTS
 
 
@@ -576,6 +569,7 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": true, "grade_id": "test-module-modes", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.autograd import Tensor
 
@@ -630,18 +624,28 @@ def test_module_modes():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4102)
-    for _ in range(3):
+    for i in range(3):
         chain = ModuleList([Probe() for _ in range(int(rng.integers(2, 6)))])
         k = int(rng.integers(len(chain)))
         chain.eval()
-        assert not any(m.training for m in chain.modules()), "eval on a ModuleList"
+        observe(f"chain {i}: training flags of modules() after eval()", [m.training for m in chain.modules()])
         chain[k].train()
-        assert [m.training for m in chain] == [i == k for i in range(len(chain))], "train() on one element only"
+        observe(f"chain {i}: training flags after train() on element {k}", [m.training for m in chain])
         chain.train()
+        observe(f"chain {i}: training flags of modules() after train()", [m.training for m in chain.modules()])
         for p in chain.parameters():
             p.grad = Tensor(rng.standard_normal(2))
+        observe(f"chain {i}: number of parameters", len(list(chain.parameters())))
         chain.zero_grad()
-        assert all(p.grad is None for p in chain.parameters()), "zero_grad on a ModuleList"
+        observe(f"chain {i}: .grad is None after zero_grad()", [p.grad is None for p in chain.parameters()])
+        grads = [Tensor(rng.standard_normal(2)) for _ in chain]
+        for p, g in zip(chain.parameters(), grads):
+            p.grad = g
+        chain.zero_grad(set_to_none=False)
+        observe(f"chain {i}: zero_grad(set_to_none=False) keeps each gradient object",
+                [p.grad is g for p, g in zip(chain.parameters(), grads)])
+        observe(f"chain {i}: gradients after zero_grad(set_to_none=False)",
+                np.concatenate([g.data for g in grads]), rtol=0, atol=0)
     ### END HIDDEN TESTS
 
 
@@ -654,6 +658,7 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": true, "grade_id": "test-state-dict", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.autograd import Tensor
 
@@ -765,26 +770,31 @@ def test_state_dict():
                 x = layer(x)
             return x
 
-    for _ in range(4):
+    def flat(model):
+        """Every weight and bias of the chain, layer by layer, as one float64 vector."""
+        return np.concatenate([np.asarray(t.data, dtype=np.float64).ravel()
+                               for layer in model.layers for t in (layer.weight, layer.bias)])
+
+    for i in range(4):
         sizes = [int(s) for s in rng.integers(1, 6, size=int(rng.integers(2, 5)))]
         src, dst = Chain(sizes, 10), Chain(sizes, 11)
         sd = src.state_dict()
-        want = [f"layers.{i}.{n}" for i in range(len(sizes) - 1) for n in ("weight", "bias")]
-        assert list(sd) == want, f"Chain keys {list(sd)} != {want}"
+        observe(f"random chain {i}: state_dict keys", list(sd))
+        observe(f"random chain {i}: state_dict values", [np.asarray(v, dtype=np.float64) for v in sd.values()],
+                rtol=0, atol=0)
         dst.load_state_dict(sd)
+        observe(f"random chain {i}: arrays after load_state_dict", flat(dst), rtol=0, atol=0)
         x = Tensor(rng.standard_normal((3, sizes[0])))
-        assert np.array_equal(src(x).data, dst(x).data), "random chain round trip"
-        drop = want[int(rng.integers(len(want)))]
-        before = [t.data.copy() for t in Chain(sizes, 12).state_dict(keep_vars=True).values()]
+        observe(f"random chain {i}: output after load_state_dict", dst(x).data, rtol=1e-5, atol=1e-6)
+        drop = f"layers.{int(rng.integers(len(sizes) - 1))}.{('weight', 'bias')[int(rng.integers(2))]}"
         fresh = Chain(sizes, 12)
         try:
             fresh.load_state_dict({k: v for k, v in sd.items() if k != drop})
+            named = "no error"
         except RuntimeError as e:
-            assert drop in str(e), f"the error must name {drop}"
-        else:
-            raise AssertionError("a missing key must raise")
-        assert all(np.array_equal(u, v.data) for u, v in zip(before, fresh.state_dict(keep_vars=True).values())), \
-            "a failed load changed the model"
+            named = drop in str(e)
+        observe(f"random chain {i}: a missing key raises RuntimeError naming it", named)
+        observe(f"random chain {i}: arrays after the failed load", flat(fresh), rtol=0, atol=0)
 
     class TiedLin(Module):
         def __init__(self):
@@ -794,9 +804,9 @@ def test_state_dict():
             self.b = self.a
 
     t = TiedLin()
-    assert list(t.state_dict()) == ["a.weight", "a.bias", "b.weight", "b.bias"], "a shared module appears under each name"
+    observe("shared module: state_dict keys", list(t.state_dict()))
     t.load_state_dict({k: np.full(v.shape, 7.0) for k, v in t.state_dict().items()})
-    assert np.all(t.a.weight.data == 7.0), "loading into a shared module"
+    observe("shared module: weight after loading 7s", t.a.weight.data, rtol=0, atol=0)
     ### END HIDDEN TESTS
 
 
@@ -916,6 +926,7 @@ def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearit
 import math
 
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.autograd import Tensor
 
@@ -986,26 +997,39 @@ def test_initializers():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4301)
-    for _ in range(6):
+
+    def observe_init(label, init, shape, bounded, **kw):
+        """Observe what a correct init fixes whatever the order of its draws: statistics, not raw values."""
+        t = Parameter(np.zeros(shape))
+        array = t.data
+        out = init(t, rng=np.random.default_rng(0), **kw)
+        observe(f"{label}: returns the tensor, fills its own array, dtype",
+                (out is t, t.data is array, str(t.dtype)))
+        values = t.data.astype(np.float64)
+        observe(f"{label}: variance", float(values.var()), rtol=0.05, atol=0.0)
+        observe(f"{label}: mean / std", float(values.mean() / (values.std() + 1e-300)), rtol=0.0, atol=0.05)
+        if bounded:
+            observe(f"{label}: max |value| (the bound)", float(np.abs(values).max()), rtol=1e-3, atol=0.0)
+
+    for i in range(6):
         out_f, in_f = (int(s) for s in rng.integers(150, 300, size=2))
         kernel = tuple(int(s) for s in rng.integers(1, 3, size=int(rng.integers(0, 3))))
         shape = (out_f, in_f) + kernel
-        k = int(np.prod(kernel))
-        fan_in, fan_out = in_f * k, out_f * k
-        assert calculate_fans(Parameter(np.zeros(shape))) == (fan_in, fan_out), f"fans of {shape}"
+        observe(f"case {i}: fans of {shape}", calculate_fans(Parameter(np.zeros(shape))))
         gain = float(rng.uniform(0.5, 2.0))
-        check(xavier_uniform_, shape, gain ** 2 * 2 / (fan_in + fan_out), bound=gain * math.sqrt(6 / (fan_in + fan_out)), gain=gain)
-        check(xavier_normal_, shape, gain ** 2 * 2 / (fan_in + fan_out), gain=gain)
+        observe_init(f"case {i}: xavier_uniform_", xavier_uniform_, shape, True, gain=gain)
+        observe_init(f"case {i}: xavier_normal_", xavier_normal_, shape, False, gain=gain)
         mode = "fan_in" if rng.random() < 0.5 else "fan_out"
-        fan = fan_in if mode == "fan_in" else fan_out
         slope = float(rng.uniform(0.0, 0.5))
-        g2 = 2 / (1 + slope ** 2)
-        check(kaiming_uniform_, shape, g2 / fan, bound=math.sqrt(3 * g2 / fan), mode=mode, nonlinearity="leaky_relu", a=slope)
-        check(kaiming_normal_, shape, g2 / fan, mode=mode, nonlinearity="leaky_relu", a=slope)
-        check(kaiming_normal_, shape, (5 / 3) ** 2 / fan, mode=mode, nonlinearity="tanh")
+        observe_init(f"case {i}: kaiming_uniform_ leaky_relu", kaiming_uniform_, shape, True,
+                     mode=mode, nonlinearity="leaky_relu", a=slope)
+        observe_init(f"case {i}: kaiming_normal_ leaky_relu", kaiming_normal_, shape, False,
+                     mode=mode, nonlinearity="leaky_relu", a=slope)
+        observe_init(f"case {i}: kaiming_normal_ tanh", kaiming_normal_, shape, False, mode=mode, nonlinearity="tanh")
     t64 = Parameter(Tensor(np.zeros((200, 300)), dtype=np.float64))
     kaiming_uniform_(t64, rng=np.random.default_rng(0))
-    assert t64.dtype == np.float64 and abs(float(t64.data.var()) * 300 / 2 - 1) < 0.05, "a float64 tensor stays float64"
+    observe("float64 tensor after kaiming_uniform_: dtype", str(t64.dtype))
+    observe("float64 tensor after kaiming_uniform_: variance", float(t64.data.var()), rtol=0.05, atol=0.0)
     ### END HIDDEN TESTS
 
 
@@ -1081,6 +1105,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 # %% nbgrader={"grade": true, "grade_id": "test-linear-function", "locked": true, "points": 14, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.autograd import Tensor, gradcheck
 
@@ -1129,21 +1154,24 @@ def test_linear_function():
     assert np.allclose(xa.grad.data, np.ones((4, 2)) @ frozen.data), "a frozen weight still passes the gradient to x"
 
     ### BEGIN HIDDEN TESTS
-    for _ in range(6):
+    for i in range(6):
         lead = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(0, 4))))
         n_in, n_out = (int(s) for s in rng.integers(1, 6, size=2))
         xt, wt, bt = t(*lead, n_in), t(n_out, n_in), t(n_out)
         out = linear(xt, wt, bt)
-        want = np.einsum("...i,oi->...o", xt.data, wt.data) + bt.data
-        assert out.shape == lead + (n_out,) and np.allclose(out.data, want), f"linear forward on {lead + (n_in,)}"
-        g = rng.standard_normal(out.shape)
+        observe(f"case {i}: linear forward on {lead + (n_in,)}: shape", tuple(out.shape))
+        observe(f"case {i}: linear forward on {lead + (n_in,)}: values", out.data)
+        g = rng.standard_normal(lead + (n_out,))
         out.backward(g)
-        g2, x2 = g.reshape(-1, n_out), xt.data.reshape(-1, n_in)
-        assert np.allclose(xt.grad.data, (g2 @ wt.data).reshape(xt.shape)), "hidden: d_x"
-        assert np.allclose(wt.grad.data, g2.T @ x2), "hidden: d_W"
-        assert np.allclose(bt.grad.data, g2.sum(axis=0)), "hidden: d_b"
-        if lead:
-            gradcheck(lambda a, w, c: linear(a, w, c), [t(*lead, n_in), t(n_out, n_in), t(n_out)])
+        observe(f"case {i}: d_x", xt.grad.data)
+        observe(f"case {i}: d_W", wt.grad.data)
+        observe(f"case {i}: d_b", bt.grad.data)
+        if lead:  # was a gradcheck: the gradients for fixed output weights, with gradcheck's tolerances
+            xs, ws, bs = t(*lead, n_in), t(n_out, n_in), t(n_out)
+            y = linear(xs, ws, bs)
+            y.backward(rng.standard_normal(lead + (n_out,)))
+            observe(f"case {i}: second input, the gradients of x, weight, bias",
+                    [xs.grad.data, ws.grad.data, bs.grad.data], rtol=1e-4, atol=1e-5)
     ### END HIDDEN TESTS
 
 
@@ -1198,6 +1226,7 @@ class Linear(Module):
 import math
 
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.autograd import Tensor
 
@@ -1242,18 +1271,26 @@ def test_linear_module():
     assert repr(plain) == "Linear(in_features=5, out_features=2, bias=False)", f"repr: {plain!r}"
 
     ### BEGIN HIDDEN TESTS
-    for _ in range(5):
+    for i in range(5):
         n_in, n_out = (int(s) for s in rng.integers(1, 8, size=2))
         seed = int(rng.integers(1000))
         manual_seed(seed)
-        lay = Linear(n_in, n_out, init="xavier" if rng.random() < 0.5 else "he")
-        assert lay.weight.shape == (n_out, n_in) and lay.bias.shape == (n_out,), "hidden: shapes"
+        init = "xavier" if rng.random() < 0.5 else "he"
+        lay = Linear(n_in, n_out, init=init)
+        observe(f"case {i}: Linear({n_in}, {n_out}, init={init!r}): weight and bias shapes",
+                (tuple(lay.weight.shape), tuple(lay.bias.shape)))
+        # the draws of an init are the student's to order: fix the weights, then check forward
+        lay.weight.data[...] = rng.standard_normal((n_out, n_in))
         lay.bias.data[...] = rng.standard_normal(n_out)
         xx = Tensor(rng.standard_normal((3, n_in)))
-        assert np.allclose(lay(xx).data, xx.data @ lay.weight.data.T + lay.bias.data, atol=1e-5), "hidden: forward"
-        he, xavier = Linear(n_in, n_out), Linear(n_in, n_out, init="xavier")
-        assert np.abs(he.weight.data).max() <= math.sqrt(6 / n_in) + 1e-6, "hidden: He bound"
-        assert np.abs(xavier.weight.data).max() <= math.sqrt(6 / (n_in + n_out)) + 1e-6, "hidden: Xavier bound"
+        observe(f"case {i}: forward", lay(xx).data, rtol=1e-5, atol=1e-5)
+        # bounds: with about 20000 weights the largest |w| is the bound to within 1e-3
+        wide = -(-20000 // n_in)
+        he, xavier = Linear(n_in, wide), Linear(n_in, wide, init="xavier")
+        observe(f"case {i}: He init of Linear({n_in}, {wide}): max |w|", float(np.abs(he.weight.data).max()),
+                rtol=1e-3, atol=0.0)
+        observe(f"case {i}: Xavier init of Linear({n_in}, {wide}): max |w|", float(np.abs(xavier.weight.data).max()),
+                rtol=1e-3, atol=0.0)
     ### END HIDDEN TESTS
 
 
@@ -1410,6 +1447,7 @@ class LogSoftmax(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test-activation-modules", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 import tinytorch.core.activations as F
 from tinytorch.core.autograd import Tensor
@@ -1470,17 +1508,15 @@ def test_activation_modules():
         assert repr(layer) == text, f"repr should be {text}, got {layer!r}"
 
     ### BEGIN HIDDEN TESTS
-    for _ in range(4):
+    for i in range(4):
         shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(2, 4))))
         xh = Tensor(rng.standard_normal(shape) * 2, dtype=np.float64)
         slope, alpha, dim = float(rng.uniform(0.01, 0.5)), float(rng.uniform(0.5, 2)), int(rng.integers(-len(shape), len(shape)))
-        for layer, want in [(LeakyReLU(slope), F.leaky_relu(xh, slope)), (ELU(alpha), F.elu(xh, alpha)),
-                            (Softmax(dim), F.softmax(xh, dim=dim)), (LogSoftmax(dim), F.log_softmax(xh, dim=dim)),
-                            (ReLU(), F.relu(xh)), (SiLU(), F.silu(xh)), (Sigmoid(), F.sigmoid(xh)), (Tanh(), F.tanh(xh))]:
-            assert np.allclose(layer(xh).data, want.data, atol=1e-12), f"hidden: {layer!r} on {shape}"
+        for layer in [LeakyReLU(slope), ELU(alpha), Softmax(dim), LogSoftmax(dim), ReLU(), SiLU(), Sigmoid(), Tanh()]:
+            observe(f"case {i}: {type(layer).__name__} on {shape}", layer(xh).data, rtol=1e-5, atol=1e-12)
         c = shape[1]
         pr = PReLU(c, init=slope).double()
-        assert np.allclose(pr(xh).data, F.prelu(xh, Tensor(np.full(c, slope), dtype=np.float64)).data), "hidden: PReLU"
+        observe(f"case {i}: PReLU({c}, init=slope) on {shape}", pr(xh).data)
     ### END HIDDEN TESTS
 
 
@@ -1547,6 +1583,7 @@ class Sequential(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test-sequential", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.autograd import Tensor
 
@@ -1593,21 +1630,27 @@ def test_sequential():
         "Sequential(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n  (1): Tanh()\n)", "repr like PyTorch's"
 
     ### BEGIN HIDDEN TESTS
-    for _ in range(4):
+    for i in range(4):
         sizes = [int(s) for s in rng.integers(1, 6, size=int(rng.integers(2, 6)))]
         layers = []
         for a, b in zip(sizes, sizes[1:]):
             layers += [Linear(a, b), Tanh()]
+        for lay, a, b in zip(layers[::2], sizes, sizes[1:]):  # the init's draws are the student's to order: fix them
+            lay.weight.data[...] = rng.standard_normal((b, a))
+            lay.bias.data[...] = rng.standard_normal(b)
         net = Sequential(*layers)
-        assert len(net) == len(layers) and all(m is l for m, l in zip(net, layers)), "hidden: order"
+
+        def where(m):
+            """Position of the module object m in `layers` (-1: not one of them)."""
+            return next((j for j, lay in enumerate(layers) if lay is m), -1)
+
+        observe(f"chain {i}: len", len(net))
+        observe(f"chain {i}: iteration order", [where(m) for m in net])
         xh = Tensor(rng.standard_normal((3, sizes[0])), dtype=np.float64)
-        h = xh.data
-        for lay in layers[::2]:
-            h = np.tanh(h @ lay.weight.data.T.astype(np.float64) + lay.bias.data)
-        assert np.allclose(net(xh).data, h, atol=1e-5), "hidden: forward"
+        observe(f"chain {i}: forward", net(xh).data, rtol=1e-5, atol=1e-5)
         k = int(rng.integers(len(layers)))
-        assert net[k] is layers[k] and net[k - len(layers)] is layers[k], "hidden: indexing"
-        assert list(net[k:]) == layers[k:], "hidden: slicing"
+        observe(f"chain {i}: net[{k}] and net[{k - len(layers)}]", [where(net[k]), where(net[k - len(layers)])])
+        observe(f"chain {i}: net[{k}:]", [where(m) for m in net[k:]])
     ### END HIDDEN TESTS
 
 
@@ -1660,6 +1703,7 @@ class Dropout(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test-dropout", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.autograd import Tensor
 
@@ -1708,19 +1752,24 @@ def test_dropout():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4801)
-    for _ in range(4):
+    for i in range(4):
         p = float(rng.uniform(0.1, 0.9))
         shape = (int(rng.integers(200, 400)), int(rng.integers(200, 400)))
         d = Dropout(p, rng=np.random.default_rng(int(rng.integers(1000))))
         xh = Tensor(rng.uniform(1.0, 2.0, size=shape), dtype=np.float64, requires_grad=True)
         yh = d(xh)
         kept = yh.data != 0
-        assert abs(1 - kept.mean() - p) < 0.01, f"hidden: drop rate for p = {p:.2f}"
-        assert np.allclose(yh.data[kept], xh.data[kept] / (1 - p)), "hidden: scale"
-        assert yh.dtype == np.float64, "hidden: float64 stays float64"
+        # the mask's draws are the student's to order: observe the drop rate and the scale, not the mask
+        observe(f"case {i}: drop rate", float(1 - kept.mean()), rtol=0.0, atol=0.01)
+        ratio = yh.data[kept] / xh.data[kept]
+        observe(f"case {i}: smallest and largest y / x of the survivors", (float(ratio.min()), float(ratio.max())))
+        observe(f"case {i}: dtype", str(yh.dtype))
         g = rng.standard_normal(shape)
         yh.backward(g)
-        assert np.allclose(xh.grad.data, g * kept / (1 - p)), "hidden: gradient mask"
+        grad = xh.grad.data
+        observe(f"case {i}: smallest and largest gradient / upstream of the survivors",
+                (float((grad[kept] / g[kept]).min()), float((grad[kept] / g[kept]).max())))
+        observe(f"case {i}: largest |gradient| of the dropped", float(np.abs(grad[~kept]).max(initial=0.0)))
     ### END HIDDEN TESTS
 
 
@@ -1764,6 +1813,7 @@ class Flatten(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test-flatten", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.autograd import Tensor
 
@@ -1787,7 +1837,7 @@ def test_flatten():
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4902)
-    for _ in range(8):
+    for i in range(8):
         nd = int(rng.integers(1, 5))
         shape = tuple(int(s) for s in rng.integers(1, 4, size=nd))
         start = int(rng.integers(0, nd))
@@ -1795,9 +1845,9 @@ def test_flatten():
         s_arg = start - nd if rng.random() < 0.5 else start
         e_arg = end - nd if rng.random() < 0.5 else end
         arr = rng.standard_normal(shape)
-        want = arr.reshape(shape[:start] + (int(np.prod(shape[start:end + 1])),) + shape[end + 1:])
         got = Flatten(s_arg, e_arg)(Tensor(arr, dtype=np.float64))
-        assert got.shape == want.shape and np.array_equal(got.data, want), f"hidden: Flatten({s_arg}, {e_arg}) on {shape}"
+        observe(f"case {i}: Flatten({s_arg}, {e_arg}) on {shape}: shape", tuple(got.shape))
+        observe(f"case {i}: Flatten({s_arg}, {e_arg}) on {shape}: values", got.data, rtol=0, atol=0)
     ### END HIDDEN TESTS
 
 
@@ -1831,6 +1881,7 @@ class Residual(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test-residual", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tito.check import observe
 
 from tinytorch.core.autograd import Tensor, gradcheck
 
@@ -1873,14 +1924,19 @@ def test_residual():
     assert g_deep > 1.0, f"with residual connections the input gradient must survive, got norm {g_deep:.3g}"
 
     ### BEGIN HIDDEN TESTS
-    for _ in range(3):
+    for i in range(3):
         n = int(rng.integers(1, 5))
         r = Residual(Sequential(Linear(n, n), Tanh())).double()
-        xh = Tensor(rng.standard_normal((int(rng.integers(1, 4)), n)), dtype=np.float64, requires_grad=True)
         lin = r.block[0]
-        want = xh.data + np.tanh(xh.data @ lin.weight.data.T + lin.bias.data)
-        assert np.allclose(r(xh).data, want), "hidden: residual forward"
-        gradcheck(lambda a, *params: r(a), [xh] + list(r.parameters()))
+        lin.weight.data[...] = rng.standard_normal((n, n))  # the init's draws are the student's to order: fix them
+        lin.bias.data[...] = rng.standard_normal(n)
+        xh = Tensor(rng.standard_normal((int(rng.integers(1, 4)), n)), dtype=np.float64, requires_grad=True)
+        out = r(xh)
+        observe(f"case {i}: residual forward", out.data)
+        # was a gradcheck: the gradients for fixed output weights, with gradcheck's tolerances
+        out.backward(rng.standard_normal(xh.shape))
+        observe(f"case {i}: gradients of x, weight, bias",
+                [xh.grad.data, lin.weight.grad.data, lin.bias.grad.data], rtol=1e-4, atol=1e-5)
     ### END HIDDEN TESTS
 
 
