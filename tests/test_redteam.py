@@ -1,6 +1,7 @@
 """Red team: submissions of module 01 that try to cheat or to harm the grader, graded in one batch with honest ones.
 
-Each attack scores 0 on what it cheats and changes nobody else's grade. Most attacks sit on top of a "partial"
+Each attack scores 0 on what it cheats (and at most what its honest part is worth) and changes nobody else's
+grade. Most attacks sit on top of a "partial"
 submission (only the Tensor class written, 10 of 100 points) so that a cheat that worked would show as more
 than 10. Every attack bounds itself, so a limit that failed shows as a failed test, not a dead machine: the
 process flood stops at 300 processes, the memory bomb at 6 GiB, the loop after 120 s.
@@ -87,6 +88,17 @@ def matmul_loops(a, b):
 """
 
 
+OUTPUT_FLOOD = """line = "x" * (1024 * 1024 - 1)
+for _ in range(100):  # 100 MiB of output
+    print(line)
+"""
+
+
+def many_cells(nb, count: int = 10_000):
+    nb.cells += [nbformat.v4.new_code_cell(f"extra_{i} = {i}") for i in range(count)]
+    return nb
+
+
 def read_disk(root: str) -> str:
     return f"""import glob, os
 found = []
@@ -126,7 +138,7 @@ def solution(nb, grade_id):
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
 
 
-def tests_of(nb):
+def graded_test_cells(nb):
     return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
 
 
@@ -153,13 +165,13 @@ def after(nb, grade_id, code):
 def attacks(root, complete, partial, port):
     def edit_locked():
         nb = partial()
-        for cell in tests_of(nb):
+        for cell in graded_test_cells(nb):
             cell.source = "def test_nothing():\n    pass\n"
         return nb
 
     def delete_locked():
         nb = partial()
-        nb.cells = [c for c in nb.cells if c not in tests_of(nb)]
+        nb.cells = [c for c in nb.cells if c not in graded_test_cells(nb)]
         return nb
 
     def duplicate_locked():
@@ -173,14 +185,14 @@ def attacks(root, complete, partial, port):
 
     def change_metadata():
         nb = partial()
-        for cell in tests_of(nb):
+        for cell in graded_test_cells(nb):
             cell.metadata["nbgrader"].update(points=1000, grade=False, locked=False)
             cell.source = "pass\n"
         return nb
 
     def rename_ids():
         nb = partial()
-        for cell in tests_of(nb):
+        for cell in graded_test_cells(nb):
             cell.metadata["nbgrader"]["grade_id"] = "mine-" + cell.metadata["nbgrader"]["grade_id"]
             cell.source = "pass\n"
         return nb
@@ -258,6 +270,8 @@ def redteam(tmp_path_factory):
     complete, partial = build(release, source)
     listener = Listener()
     planned = attacks(str(root), complete, partial, listener.port)
+    planned["output-flood"] = (lambda: after(partial(), "tensor-class", OUTPUT_FLOOD), 10)
+    planned["ten-thousand-cells"] = (lambda: many_cells(complete()), 100)
     planned["honest-complete"] = (complete, 100)
     planned["honest-partial"] = (partial, 10)
     for name, (make, _) in planned.items():
@@ -282,6 +296,12 @@ ATTACKS = ["swallow-errors", "patch-numpy-in-a-cell", "patch-numpy-at-import", "
            "write-gradebook", "special-case-visible-inputs", "network"]
 
 
+# the one test each attack on a complete submission cheats (or sabotages)
+CHEATED_COMPLETE = {"sys-exit-in-solution": ["test-exp-log"], "loop-ignoring-sigint": ["test-exp-log"],
+                    "duplicate-locked-cell": ["test-matmul-loops"], "special-case-visible-inputs": ["test-matmul-loops"],
+                    "os-exit-at-import": TESTS}
+
+
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_attack_gains_nothing(redteam, attack):
     root, planned, got, result, _ = redteam
@@ -290,14 +310,16 @@ def test_attack_gains_nothing(redteam, attack):
     mine = got[attack]
     assert mine["max"] == 100, f"{attack}: the assignment must stay worth 100, got {mine['max']}"
     total = sum(v for k, v in mine.items() if k in TESTS)
-    assert total == expected, f"{attack}: scored {total}, expected {expected}: {mine}"
+    assert total <= expected, f"{attack}: scored {total}, at most {expected} expected: {mine}"
+    cheated = [t for t in TESTS if t != "test-tensor-creation"] if expected == 10 else CHEATED_COMPLETE[attack]
+    assert all(mine[t] == 0 for t in cheated), f"{attack}: gained points on {cheated}: {mine}"
 
 
 def test_honest_students_keep_their_grades(redteam):
     _, _, got, _, _ = redteam
     assert sum(got["honest-complete"][t] for t in TESTS) == 100
     assert sum(got["honest-partial"][t] for t in TESTS) == 10
-    assert set(got) == set(ATTACKS) | {"honest-complete", "honest-partial"}  # nobody added, nobody lost
+    assert set(got) == set(ATTACKS) | {"honest-complete", "honest-partial", "output-flood", "ten-thousand-cells"}
 
 
 def test_limits_stopped_the_flood_and_the_bomb(redteam):
@@ -326,3 +348,13 @@ def test_report_names_tampering_and_reasons(redteam):
             assert "ignored the interrupt" in line or "timeout" in line, line
     report = ok(tito(root, "report", "01"))
     assert "tampering" in report.stdout and "timeout" in report.stdout, report.stdout
+
+
+def test_bad_input_is_graded_with_a_clear_reason(redteam):
+    root, _, got, result, _ = redteam
+    assert sum(got["ten-thousand-cells"][t] for t in TESTS) == 100
+    assert sum(got["output-flood"][t] for t in TESTS) == 10
+    flood = next(line for line in result.stdout.splitlines() if line.startswith("output-flood"))
+    assert "output beyond 8 MB was dropped" in flood, flood
+    kept = (root / "course" / "autograded" / "output-flood" / MODULE / NOTEBOOK).stat().st_size
+    assert kept < 20 * 1024 * 1024, f"the autograded notebook kept {kept} bytes of output"

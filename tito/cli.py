@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -120,6 +121,10 @@ def run(args) -> int:
     elif cmd == "grade":
         from .grade import grade, report
         module = ws.select([args.module])[0]
+        if os.geteuid() != 0:
+            print("tito: warning: not running as root, so submissions run with only a scratch folder and limits: "
+                  "they can read what you can read and reach the network (README, For the autograder)",
+                  file=sys.stderr)
         print(report(module, grade(ws, module, args.student, args.timeout, args.jobs)))
     elif cmd == "feedback":
         from .feedback import feedback

@@ -7,12 +7,14 @@ then leaves no score rather than an old one.
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .errors import TitoError
-from .nbgrader_app import failure_reason, gradebook, nbgrader_api
-from .notebooks import nbgrader_meta, read_notebook
+from .nbgrader_app import SANITIZED, failure_reason, gradebook, nbgrader_api
+from .notebooks import read_notebook, write_notebook
+from .sanitize import repaired, tampering
 from . import reference
 from .report import autograded_errors, record_not_graded, record_tampering
 from .sandbox import clean_stale_scratch
@@ -59,27 +61,15 @@ def _precheck(ws: Workspace, module: Module, student: str) -> str:
     return ""
 
 
-def tampering(ws: Workspace, module: Module, student: str) -> list[str]:
-    """How the submission changed the locked cells it was given (nbgrader restores them for grading)."""
-    release = read_notebook(ws.release_notebook(module))
-    submitted = read_notebook(ws.course_dir / "submitted" / student / module.assignment / module.notebook_name)
-    given = {nbgrader_meta(c)["grade_id"]: c for c in release.cells if nbgrader_meta(c).get("locked")}
-    found: dict[str, list] = {}
-    for cell in submitted.cells:
-        found.setdefault(nbgrader_meta(cell).get("grade_id"), []).append(cell)
-    changes = []
-    for gid, cell in given.items():
-        copies = found.get(gid, [])
-        if not copies:
-            changes.append(f"{gid} deleted")
-        elif len(copies) > 1:
-            changes.append(f"{gid} duplicated")
-        elif copies[0].source != cell.source:
-            changes.append(f"{gid} edited")
-        elif {k: v for k, v in nbgrader_meta(copies[0]).items() if k != "checksum"} != \
-                {k: v for k, v in nbgrader_meta(cell).items() if k != "checksum"}:
-            changes.append(f"{gid} metadata changed")
-    return changes
+def _stage(ws: Workspace, module: Module, student: str, nb) -> None:
+    """What nbgrader grades: the repaired notebook (and the submission time) in course/sanitized/, alone."""
+    source = ws.course_dir / "submitted" / student / module.assignment
+    target = ws.course_dir / SANITIZED / student / module.assignment
+    if target.exists():
+        shutil.rmtree(target)
+    write_notebook(nb, target / module.notebook_name)
+    if (source / "timestamp.txt").is_file():
+        shutil.copy(source / "timestamp.txt", target / "timestamp.txt")
 
 
 def _forget(ws: Workspace, module: Module, student: str) -> None:
@@ -121,7 +111,10 @@ def grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResult
         return result
     folder = ws.course_dir / "submitted" / student / module.assignment
     extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != module.notebook_name)
-    result.tampered = tampering(ws, module, student)
+    release = read_notebook(ws.release_notebook(module))
+    submitted = read_notebook(folder / module.notebook_name)
+    result.tampered = tampering(release, submitted)
+    _stage(ws, module, student, repaired(release, submitted))
     if result.tampered:
         result.notes.append("tampering (locked cells restored for grading): " + ", ".join(result.tampered))
     if extra:
@@ -141,7 +134,7 @@ _WORKER_API = {}  # one NbGraderAPI per worker process, made on first use
 def _grade_safely(ws: Workspace, module: Module, student: str, timeout: int | None) -> StudentResult:
     """Grade one student; any exception becomes that student's reason: the batch never stops."""
     try:
-        api = _WORKER_API.get(timeout) or _WORKER_API.setdefault(timeout, nbgrader_api(ws, timeout))
+        api = _WORKER_API.get(timeout) or _WORKER_API.setdefault(timeout, nbgrader_api(ws, timeout, grading=True))
         return grade_one(ws, module, student, api)
     except Exception as e:
         return StudentResult(student, problem=f"grading crashed: {type(e).__name__}: {e}")
@@ -170,6 +163,6 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
 
 def report(module: Module, results: list[StudentResult]) -> str:
     rows = [[r.student, f"{points(r.score)}/{points(r.max_score)}", "not graded" if r.problem else "graded",
-             r.problem or "; ".join(r.failures + r.notes) or "-"] for r in results]
+             r.problem or "; ".join(r.notes + r.failures) or "-"] for r in results]
     return f"{module.assignment}: {len(results)} submissions\n" + render(
         ["student", "score", "status", "reason / lost points"], rows, max_width=110)

@@ -29,7 +29,10 @@ def load_config(ws: Workspace, timeout: int | None = None):
     return config
 
 
-def nbgrader_api(ws: Workspace, timeout: int | None = None):
+SANITIZED = "sanitized"  # where tito grade puts the repaired copies nbgrader grades (tito/sanitize.py)
+
+
+def nbgrader_api(ws: Workspace, timeout: int | None = None, grading: bool = False):
     from nbgrader.apps import NbGraderAPI
 
     quiet_known_warnings()  # also in grading worker processes, which do not run the CLI
@@ -39,7 +42,10 @@ def nbgrader_api(ws: Workspace, timeout: int | None = None):
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
-    return NbGraderAPI(config=load_config(ws, timeout))
+    config = load_config(ws, timeout)
+    if grading:
+        config.CourseDirectory.submitted_directory = SANITIZED
+    return NbGraderAPI(config=config)
 
 
 def gradebook(ws: Workspace):

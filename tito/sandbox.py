@@ -77,6 +77,7 @@ class _Client(NotebookClient):
     def __init__(self, nb, budget_bytes: int, **kw):
         super().__init__(nb, **kw)
         self.budget = budget_bytes
+        self.observation_budget = budget_bytes
         self.observations: dict[int, list[dict]] = {}
         self.overflowed_in: int | None = None
         self.on_cell_executed = self._note_timeout
@@ -90,18 +91,19 @@ class _Client(NotebookClient):
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
         if msg["msg_type"] == "display_data" and MIME in content.get("data", {}):
+            # Observations have a budget of their own: a print flood must not starve the grader's evidence.
+            self.observation_budget -= len(str(content["data"][MIME]))
             record = read_observation({"output_type": "display_data", "data": content["data"]})
-            size = len(str(content["data"][MIME]))
-            self.budget -= size
-            if self.budget >= 0 and record is not None:
+            if self.observation_budget >= 0 and record is not None:
                 self.observations.setdefault(cell_index, []).append(record)
             return None
         if msg["msg_type"] != "error":  # errors always kept: they decide verdicts and are small
-            size = len(json.dumps(content, default=str))
-            self.budget -= size
+            self.budget -= len(json.dumps(content, default=str))
             if self.budget < 0:
                 if self.overflowed_in is None:
                     self.overflowed_in = cell_index
+                    outs.append(nbformat.v4.new_output("stream", name="stderr", text=(
+                        "[the grader dropped the rest of this notebook's output: over the output limit]\n")))
                 return None
         return super().output(outs, msg, display_id, cell_index)
 

@@ -1,0 +1,67 @@
+"""A grading run killed with SIGKILL, then run again, ends exactly where an uninterrupted run ends."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_course, ok
+from workspace_factory import REPO, TITO, tito
+
+MODULE = "01_tensor"
+
+
+def gradebook_state(root: Path) -> dict:
+    """student -> (score, number of grades): a duplicated or stale entry shows up here."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root}/course/gradebook.db") as gb:
+        return {sub.student_id: (sub.score, sum(len(nb.grades) for nb in sub.notebooks))
+                for sub in gb.assignment_submissions(MODULE)}
+
+
+def not_graded(root: Path) -> str:
+    path = root / "course" / "reports" / MODULE / "not_graded.json"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def live_scratch() -> list[str]:
+    """Sandbox scratch folders whose grading process is gone (a killed run leaves them for the next to clear)."""
+    stale = []
+    for folder in Path(tempfile.gettempdir()).glob("tito-sandbox-*"):
+        pid = int(folder.name.split("-")[2])
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            stale.append(folder.name)
+    return stale
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = copy_course(tmp_path_factory.mktemp("killed"))
+    ok(tito(root, "release", "01"))
+    ok(tito(root, "samples", "01"))
+    ok(tito(root, "grade", "01", "--timeout", "5"))
+    return root, gradebook_state(root), not_graded(root)
+
+
+@pytest.mark.parametrize("after_seconds", [4, 12, 25])
+def test_sigkill_then_regrade_gives_the_uninterrupted_result(course, after_seconds):
+    root, expected, expected_not_graded = course
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    run = subprocess.Popen(TITO + ["grade", "01", "--timeout", "5", "--jobs", "2"], cwd=root, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(after_seconds)
+    if run.poll() is None:
+        os.killpg(run.pid, signal.SIGKILL)  # the whole run: tito, its workers and their kernels
+    run.wait()
+    ok(tito(root, "grade", "01", "--timeout", "5"))
+    assert gradebook_state(root) == expected
+    assert not_graded(root) == expected_not_graded
+    assert not live_scratch(), "a killed run's scratch folder survived the next run"
