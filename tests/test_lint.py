@@ -128,3 +128,15 @@ def test_cli_prints_file_line_rule_and_fails(tmp_path):
     line = line_of(TOY_SOURCE, '"points": 6')
     assert f"modules/01_toy/toy.py:{line}: R3 graded test:" in result.stdout
     assert "lint: 1 problem" in result.stderr
+
+
+def test_r9_hidden_parts_observe_and_do_not_assert():
+    no_observe = TOY_SOURCE.replace('    observe("hidden: double of arange(3)", double(np.arange(3)))\n', "    pass\n")
+    assert "R9" in rules(no_observe)
+    no_hidden = TOY_SOURCE.replace('    ### BEGIN HIDDEN TESTS\n    observe("hidden: double of arange(3)", '
+                                   'double(np.arange(3)))\n    ### END HIDDEN TESTS\n', "")
+    assert "R9" in rules(no_hidden)
+    asserting = TOY_SOURCE.replace('    observe("hidden: double of arange(3)", double(np.arange(3)))\n',
+                                   '    observe("hidden: double of arange(3)", double(np.arange(3)))\n'
+                                   '    assert double(2) == 4\n')
+    assert "R9" in rules(asserting)

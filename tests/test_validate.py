@@ -29,3 +29,23 @@ def test_a_test_that_fails_on_the_full_source_is_flagged(tmp_path):
     assert result.returncode == 1
     row = next(line for line in result.stdout.splitlines() if line.startswith("test-double"))
     assert "fails on the full source" in row
+
+
+def test_a_test_that_observes_no_number_is_flagged(tmp_path):
+    flags_only = TOY_SOURCE.replace('observe("hidden: double of arange(3)", double(np.arange(3)))',
+                                    'observe("hidden: double returns an array", type(double(np.arange(3))).__name__)')
+    make_workspace(tmp_path, {"01_toy": flags_only})
+    result = tito(tmp_path, "validate")
+    assert result.returncode == 1
+    row = next(line for line in result.stdout.splitlines() if line.startswith("test-double"))
+    assert "observes no number or array" in row, row
+
+
+def test_a_test_that_observes_something_random_is_flagged(tmp_path):
+    unstable = TOY_SOURCE.replace('observe("hidden: double of arange(3)", double(np.arange(3)))',
+                                  'observe("hidden: double of noise", double(np.random.default_rng().random(3)))')
+    make_workspace(tmp_path, {"01_toy": unstable})
+    result = tito(tmp_path, "validate")
+    assert result.returncode == 1
+    row = next(line for line in result.stdout.splitlines() if line.startswith("test-double"))
+    assert "not reproducible" in row, row

@@ -53,11 +53,14 @@ def _build_lib(ws: Workspace, module: Module, lib: Path) -> None:
     if lib.exists():
         shutil.rmtree(lib)
     for path in _lib_files(ws, module):
-        if not path.is_file():
-            raise TitoError(f"{path.relative_to(ws.root)} is missing: run `tito export` first")
         target = lib / "tinytorch" / path.relative_to(ws.lib_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, target)
+        if path.name == "__init__.py" and not path.is_file():
+            target.write_text("", encoding="utf-8")  # nothing exported yet: module 01 needs no package
+        elif not path.is_file():
+            raise TitoError(f"{path.relative_to(ws.root)} is missing: run `tito export` first")
+        else:
+            shutil.copy(path, target)
     (lib / "tito").mkdir(parents=True)
     (lib / "tito" / "__init__.py").write_text("", encoding="utf-8")
     shutil.copy(CHECK_FILE, lib / "tito" / "check.py")

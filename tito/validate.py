@@ -34,7 +34,7 @@ class TestVerdict:
     student_passes: bool = False
     caught_by: list[str] = field(default_factory=list)
     observations: list[dict] = field(default_factory=list)
-    unstable: str = ""  # how a second run of the solution observed something else
+    sandbox_problem: str = ""  # the solution could not run in the grading sandbox, or observed other values twice
 
     @property
     def problems(self) -> list[str]:
@@ -47,8 +47,8 @@ class TestVerdict:
             found.append("no single stubbed solution makes it fail")
         if not any(_has_number(o["value"]) for o in self.observations):
             found.append("observes no number or array in its hidden part (its verdict could be forged)")
-        if self.unstable:
-            found.append(f"not reproducible: {self.unstable}")
+        if self.sandbox_problem:
+            found.append(self.sandbox_problem)
         return found
 
 
@@ -87,17 +87,22 @@ def validate_module(ws: Workspace, module: Module, timeout: int, jobs: int = 2) 
         with tempfile.TemporaryDirectory() as lib:
             try:
                 return observe_solution(ws, module, Path(lib))
-            except TitoError:
-                return {}  # the full-source run names the failing test
+            except TitoError as e:
+                return str(e)
 
     # Each variant runs in its own kernel process, so they can run side by side.
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         observed = pool.map(observe, range(2))
         full, student, *single = pool.map(run, variants)
         first, second = observed
-    verdicts = {gid: TestVerdict(gid, r.points, source_error=r.error, observations=first.get(gid, []),
-                                 unstable=cell_verdict(first.get(gid, []), second.get(gid, [])))
-                for gid, r in full.items()}
+    verdicts = {gid: TestVerdict(gid, r.points, source_error=r.error) for gid, r in full.items()}
+    for gid, verdict in verdicts.items():
+        if isinstance(first, str) or isinstance(second, str):
+            verdict.sandbox_problem = first if isinstance(first, str) else second
+            continue
+        verdict.observations = first.get(gid, [])
+        differs = cell_verdict(first.get(gid, []), second.get(gid, []))
+        verdict.sandbox_problem = f"not reproducible: {differs}" if differs else ""
     for gid, r in student.items():
         verdicts[gid].student_passes = r.passed
     for sid, results in zip(stubbed, single):
