@@ -22,6 +22,9 @@ CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
 
+# Covering one of these would take the interpreter or the system with it (say HOME is "/" for a service user).
+NEVER_HIDDEN = {"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/dev", "/sys", "/opt", "/var"}
+
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -41,7 +44,7 @@ def hide_paths(hide: list[str], keep: list[str]) -> None:
     """Cover every `hide` folder with an empty tmpfs, then bind the `keep` paths beneath it back in place."""
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    hide = [h for h in hide if os.path.isdir(h)]
+    hide = [h for h in hide if os.path.isdir(h) and os.path.realpath(h) not in NEVER_HIDDEN]
     # Hold each kept path open first: once its parent is covered it can only be reached through the descriptor.
     held = {k: os.open(k, os.O_PATH) for k in keep if os.path.exists(k) and any(_under(k, h) for h in hide)}
     for folder in sorted(hide, key=len):
@@ -61,11 +64,12 @@ def _under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def set_limits(limits: dict) -> None:
+def set_limits(limits: dict, own_uid: bool) -> None:
+    """Resource limits. The process count is per uid, so it applies only when the kernel has a uid of its own."""
     mb = 1024 * 1024
     pairs = [(resource.RLIMIT_AS, limits.get("memory_mb", 0) * mb),
              (resource.RLIMIT_CPU, limits.get("cpu_seconds", 0)),
-             (resource.RLIMIT_NPROC, limits.get("processes", 0)),
+             (resource.RLIMIT_NPROC, limits.get("processes", 0) if own_uid else 0),
              (resource.RLIMIT_FSIZE, limits.get("file_mb", 0) * mb),
              (resource.RLIMIT_CORE, 0)]
     for which, value in pairs:
@@ -86,7 +90,7 @@ def main(argv: list[str]) -> None:
     scratch = settings["scratch"]
     if os.geteuid() == 0:
         hide_paths(settings["hide"], settings["keep"] + [scratch])
-    set_limits(settings["limits"])
+    set_limits(settings["limits"], own_uid=os.geteuid() == 0)
     if os.geteuid() == 0:
         connection_file = argv[argv.index("-f") + 1]  # written by the grader as root: the kernel must read it
         os.chown(connection_file, settings["uid"], settings["uid"])
