@@ -263,7 +263,7 @@ def redteam(tmp_path_factory):
     root = copy_course(tmp_path_factory.mktemp("redteam"))
     with open(root / "nbgrader_config.py", "a", encoding="utf-8") as f:  # tighter limits: a quicker test
         f.write("\nc.SandboxExecute.memory_mb = 1536\nc.SandboxExecute.processes = 48\n"
-                "c.SandboxExecute.notebook_seconds = 240\n")
+                "c.SandboxExecute.notebook_seconds = 900\n")
     ok(tito(root, "release", "01"))
     release = nbformat.read(root / "course" / "release" / MODULE / NOTEBOOK, as_version=4)
     source = nbformat.read(root / "course" / "source" / MODULE / NOTEBOOK, as_version=4)
