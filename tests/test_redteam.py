@@ -278,6 +278,10 @@ def redteam(tmp_path_factory):
         folder = root / "course" / "submitted" / name / MODULE
         folder.mkdir(parents=True)
         nbformat.write(make(), folder / NOTEBOOK)
+    misnamed = root / "course" / "submitted" / "misnamed-notebook" / MODULE
+    misnamed.mkdir(parents=True)
+    nbformat.write(complete(), misnamed / "Tensor.ipynb")
+    (root / "course" / "submitted" / "empty-folder" / MODULE).mkdir(parents=True)
     result = tito(root, "grade", "01", "--jobs", "2", "--timeout", "5")
     listener.stop = True
     yield root, planned, scores(root), result, listener
@@ -358,3 +362,12 @@ def test_bad_input_is_graded_with_a_clear_reason(redteam):
     assert "output beyond 8 MB was dropped" in flood, flood
     kept = (root / "course" / "autograded" / "output-flood" / MODULE / NOTEBOOK).stat().st_size
     assert kept < 20 * 1024 * 1024, f"the autograded notebook kept {kept} bytes of output"
+
+
+def test_missing_or_misnamed_notebooks_are_named(redteam):
+    _, _, got, result, _ = redteam
+    rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
+    assert "not graded" in rows["misnamed-notebook"]
+    assert "missing notebook tensor.ipynb (found: Tensor.ipynb)" in rows["misnamed-notebook"]
+    assert "missing notebook tensor.ipynb" in rows["empty-folder"]
+    assert "misnamed-notebook" not in got and "empty-folder" not in got  # no score, not even an old one

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -66,12 +67,17 @@ def test_file_size_limit(lib):
 
 
 @as_root
-def test_own_uid_hidden_folders_and_no_network(lib):
-    result = execute(lib, [
-        "import os, socket\nprint(os.getuid() != 0, os.path.exists(%r), sorted(os.listdir('/tmp')) == "
-        "[os.path.basename(os.getcwd())])" % str(REPO / "tito" / "grade.py"),
-        "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    print('net up')\n"
-        "except OSError:\n    print('net down')"])
-    assert text(result.nb.cells[0]).split() == ["True", "False", "True"], text(result.nb.cells[0])
+def test_own_uid_hidden_folders_and_no_network(lib, tmp_path):
+    marker = Path(tempfile.gettempdir()) / f"tito-marker-{os.getpid()}"  # another user's file in /tmp
+    marker.write_text("secret")
+    try:
+        result = execute(lib, [
+            "import os, socket\nprint(os.getuid() != 0, os.path.exists(%r), os.path.exists(%r))"
+            % (str(REPO / "tito" / "grade.py"), str(marker)),
+            "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    print('net up')\n"
+            "except OSError:\n    print('net down')"])
+    finally:
+        marker.unlink()
+    assert text(result.nb.cells[0]).split() == ["True", "False", "False"], text(result.nb.cells[0])
     assert text(result.nb.cells[1]).strip() == "net down"
     assert result.isolated
