@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -80,4 +81,44 @@ def test_own_uid_hidden_folders_and_no_network(lib, tmp_path):
         marker.unlink()
     assert text(result.nb.cells[0]).split() == ["True", "False", "False"], text(result.nb.cells[0])
     assert text(result.nb.cells[1]).strip() == "net down"
-    assert result.isolated
+    assert result.isolation == "namespaces and a uid of its own"
+
+
+@as_root
+def test_a_normal_user_gets_the_same_hiding_through_user_namespaces():
+    """Run the kernel's isolation step as an ordinary uid (a forked child of this root test process)."""
+    from tito.sandbox_kernel import hide_without_root
+
+    secret_dir = Path(tempfile.mkdtemp(prefix="tito-userns-"))  # readable by anyone until hidden
+    secret_dir.chmod(0o755)
+    (secret_dir / "gradebook.db").write_text("scores")
+    pid = os.fork()
+    if pid == 0:  # exit code: 0 all hidden and offline, 10 no user namespaces here, else what leaked
+        code = 1
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            if not (secret_dir / "gradebook.db").exists():
+                os._exit(5)  # the test's own premise failed: the file must be visible before hiding
+            try:
+                hide_without_root([str(secret_dir)], [])
+            except OSError:
+                os._exit(10)
+            code = 2 if (secret_dir / "gradebook.db").exists() else 0
+            if code == 0 and os.system(f"umount {secret_dir} 2>/dev/null") == 0:
+                code = 3  # the student could uncover what was hidden
+            if code == 0:
+                try:
+                    socket.create_connection(("1.1.1.1", 53), timeout=2)
+                    code = 4
+                except OSError:
+                    pass
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    shutil.rmtree(secret_dir)
+    code = os.waitstatus_to_exitcode(status)
+    if code == 10:
+        pytest.skip("this system does not allow user namespaces")
+    assert code == 0, {1: "crashed", 2: "file visible", 3: "unmount allowed", 4: "network reachable",
+                       5: "file not visible even before hiding"}[code]

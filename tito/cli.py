@@ -122,8 +122,8 @@ def run(args) -> int:
         from .grade import grade, report
         module = ws.select([args.module])[0]
         if os.geteuid() != 0:
-            print("tito: warning: not running as root, so submissions run with only a scratch folder and limits: "
-                  "they can read what you can read and reach the network (README, For the autograder)",
+            print("tito: warning: not running as root: kernels hide files and the network only where this system "
+                  "allows user namespaces, and get no uid or process limit of their own (README, For the autograder)",
                   file=sys.stderr)
         print(report(module, grade(ws, module, args.student, args.timeout, args.jobs)))
     elif cmd == "feedback":

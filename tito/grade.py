@@ -90,7 +90,10 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
                 if g.cell_type == "code" and (g.score or 0) < g.max_score}
     reasons = autograded_errors(ws, module, result.student)
     result.failures = [f"{gid}: {reasons.get(gid) or 'no points'}" for gid in sorted(lost)]
-    result.notes += read_record(ws, result.student, module.assignment, module.notebook_name[:-6])["problems"]
+    record = read_record(ws, result.student, module.assignment, module.notebook_name[:-6])
+    result.notes += record["problems"]
+    if record.get("isolation") == "limits only":
+        result.notes.append("ran with limits only: no hidden folders, network not cut")
 
 
 def max_points(ws: Workspace, module: Module) -> float:

@@ -60,7 +60,7 @@ class RunResult:
     nb: nbformat.NotebookNode
     observations: dict[int, list[dict]]  # cell index -> observations in the order they were made
     problems: list[str]  # notebook-level events: limits hit, kernel death; empty when all went well
-    isolated: bool  # namespaces and an unprivileged user were used (only possible as root)
+    isolation: str  # what the kernel got: "namespaces and a uid of its own", "... (user namespace)", "limits only"
 
 
 class _Specs(KernelSpecManager):
@@ -230,11 +230,14 @@ def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
                                        f"{limits.cell_seconds} s and was interrupted", "traceback": []},
                      resources={"metadata": {"path": str(scratch)}})
     problems: list[str] = []
+    isolation = "unknown"
     env = {"TITO_SANDBOX": json.dumps(_kernel_settings(sandbox, scratch, uid)), "PATH": os.environ.get("PATH", "")}
     start = time.monotonic()
     stopped = ""  # why the remaining cells do not run
     try:
         with client.setup_kernel(env=env):
+            marker = scratch / "isolation"  # written by the kernel before it starts: how isolated it is
+            isolation = marker.read_text(encoding="utf-8") if marker.is_file() else "unknown"
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -271,4 +274,4 @@ def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
         shutil.rmtree(scratch, ignore_errors=True)
     if client.overflowed_in is not None:
         problems.append(f"limit: output beyond {limits.output_mb} MB was dropped (from cell {client.overflowed_in})")
-    return RunResult(nb, client.observations, problems, isolated=root)
+    return RunResult(nb, client.observations, problems, isolation)

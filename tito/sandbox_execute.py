@@ -59,7 +59,7 @@ class SandboxExecute(NbGraderPreprocessor):
                     "error", ename="CheckFailed", evalue=reason, traceback=[f"CheckFailed: {reason}"]))
         record = ws.course_dir / "autograded" / info["student"] / info["assignment"] / f"{info['notebook']}.sandbox.json"
         record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps({"problems": result.problems, "isolated": result.isolated}), encoding="utf-8")
+        record.write_text(json.dumps({"problems": result.problems, "isolation": result.isolation}), encoding="utf-8")
         return result.nb, resources
 
 
@@ -78,5 +78,5 @@ def sandbox_for(ws: Workspace, lib: Path, settings: SandboxExecute | None = None
 
 def read_record(ws: Workspace, student: str, assignment: str, notebook: str) -> dict:
     path = ws.course_dir / "autograded" / student / assignment / f"{notebook}.sandbox.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"problems": [], "isolated": None}
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"problems": [], "isolation": "unknown"}
 

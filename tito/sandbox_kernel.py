@@ -2,9 +2,10 @@
 
 The grader (tito/sandbox.py) launches this in place of a plain ipykernel and passes its settings as JSON in the
 TITO_SANDBOX environment variable. Before any student code can run, this process:
-  1. when root: enters new mount and network namespaces, hides the course, the repository, home and temporary
-     folders behind empty tmpfs mounts (re-exposing only the Python installation, the data and its own scratch
-     folder) and leaves only an unconnected loopback as network;
+  1. enters new mount and network namespaces (as root; as a normal user through user namespaces where the
+     system allows them), hides the course, the repository, home and temporary folders behind empty tmpfs
+     mounts (re-exposing only the Python installation, the data and its own scratch folder) and leaves only an
+     unconnected loopback as network;
   2. sets resource limits: address space, CPU seconds, processes, size of written files;
   3. when root: becomes an unprivileged user (a uid of its own, no groups, no new privileges);
 and then replaces itself with ipykernel, in the scratch folder, with a clean environment.
@@ -18,9 +19,9 @@ import resource
 import sys
 from pathlib import Path
 
-CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
-PR_SET_NO_NEW_PRIVS = 38
+PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE = 38, 4
 
 # Covering one of these would take the interpreter or the system with it (say HOME is "/" for a service user).
 NEVER_HIDDEN = {"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/dev", "/sys", "/opt", "/var"}
@@ -60,6 +61,25 @@ def hide_paths(hide: list[str], keep: list[str]) -> None:
         os.close(fd)
 
 
+def _map_self(inside: int) -> None:
+    """In a fresh user namespace: be uid/gid `inside` there, mapped to who we were outside."""
+    uid, gid = os.geteuid(), os.getegid()
+    _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # else /proc/self stays root's after a uid change: maps unwritable
+    _check(_libc.unshare(CLONE_NEWUSER), "unshare user namespace")
+    Path("/proc/self/setgroups").write_text("deny")
+    Path("/proc/self/uid_map").write_text(f"{inside} {uid} 1")
+    Path("/proc/self/gid_map").write_text(f"{inside} {gid} 1")
+
+
+def hide_without_root(hide: list[str], keep: list[str]) -> None:
+    """The same hiding for a normal user, where the system allows user namespaces: become root of a user
+    namespace to mount, then enter a nested one as an ordinary uid, so the code that runs next holds no
+    capability over those mounts (it cannot unmount them to see what they cover)."""
+    _map_self(0)
+    hide_paths(hide, keep)
+    _map_self(1000)
+
+
 def _under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
@@ -88,13 +108,24 @@ def drop_privileges(uid: int) -> None:
 def main(argv: list[str]) -> None:
     settings = json.loads(os.environ["TITO_SANDBOX"])
     scratch = settings["scratch"]
-    if os.geteuid() == 0:
+    root = os.geteuid() == 0
+    isolation = "namespaces and a uid of its own"
+    if root:
         hide_paths(settings["hide"], settings["keep"] + [scratch])
-    set_limits(settings["limits"], own_uid=os.geteuid() == 0)
-    if os.geteuid() == 0:
+    else:
+        try:
+            hide_without_root(settings["hide"], settings["keep"] + [scratch])
+            isolation = "namespaces (user namespace)"
+        except OSError:
+            isolation = "limits only"  # no user namespaces here: the README says what that leaves open
+    set_limits(settings["limits"], own_uid=root)
+    if root:
         connection_file = argv[argv.index("-f") + 1]  # written by the grader as root: the kernel must read it
         os.chown(connection_file, settings["uid"], settings["uid"])
         drop_privileges(settings["uid"])
+    else:
+        _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    Path(scratch, "isolation").write_text(isolation, encoding="utf-8")  # for the grader's report
     os.chdir(scratch)
     env = dict(settings["env"], HOME=scratch, TITO_OBSERVE="1")
     if "JPY_PARENT_PID" in os.environ:  # the kernel exits when the grader dies
