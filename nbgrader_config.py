@@ -30,10 +30,8 @@ c.SandboxExecute.file_mb = 64  # largest file, and the size of the scratch folde
 c.SandboxExecute.output_mb = 8  # output kept from the whole notebook
 c.SandboxExecute.hide = [os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm", "/home", "/srv", "/mnt"]
 
-# Only notebooks travel from a submission to the grading folder: an extra file (say a `numpy.py` that fakes
-# np.allclose) would otherwise be copied beside the notebook and shadow the real module. nbgrader copies every
-# non-notebook file not matching these globs; "*" matches them all.
-c.CourseDirectory.ignore = ["*"]
+# Only the notebook of a submission is graded: tito grade stages a repaired copy, alone, in course/sanitized/
+# (tito/sanitize.py), so an extra file such as a fake `numpy.py` never reaches the grading folder.
 
 # A student who deletes a locked test cell gets it back at grading time.
 c.OverwriteCells.add_missing_cells = True

@@ -4,6 +4,14 @@ from __future__ import annotations
 from workspace_factory import TOY_SOURCE, make_workspace, tito
 
 
+def failing_row(tmp_path, source: str, test: str) -> str:
+    """Validate a toy workspace holding `source`; the gate must fail, and this is the row of `test`."""
+    make_workspace(tmp_path, {"01_toy": source})
+    result = tito(tmp_path, "validate")
+    assert result.returncode == 1, result.stdout + result.stderr
+    return next(line for line in result.stdout.splitlines() if line.startswith(test))
+
+
 def test_sound_module_passes(tmp_path):
     make_workspace(tmp_path)
     result = tito(tmp_path, "validate")
@@ -24,28 +32,18 @@ def test_a_test_that_passes_on_the_stub_is_flagged(tmp_path):
 
 def test_a_test_that_fails_on_the_full_source_is_flagged(tmp_path):
     wrong = TOY_SOURCE.replace("double(3) == 6", "double(3) == 7")
-    make_workspace(tmp_path, {"01_toy": wrong})
-    result = tito(tmp_path, "validate")
-    assert result.returncode == 1
-    row = next(line for line in result.stdout.splitlines() if line.startswith("test-double"))
-    assert "fails on the full source" in row
+    assert "fails on the full source" in failing_row(tmp_path, wrong, "test-double")
 
 
 def test_a_test_that_observes_no_number_is_flagged(tmp_path):
     flags_only = TOY_SOURCE.replace('observe("hidden: double of arange(3)", double(np.arange(3)))',
                                     'observe("hidden: double returns an array", type(double(np.arange(3))).__name__)')
-    make_workspace(tmp_path, {"01_toy": flags_only})
-    result = tito(tmp_path, "validate")
-    assert result.returncode == 1
-    row = next(line for line in result.stdout.splitlines() if line.startswith("test-double"))
+    row = failing_row(tmp_path, flags_only, "test-double")
     assert "observes no number or array" in row, row
 
 
 def test_a_test_that_observes_something_random_is_flagged(tmp_path):
     unstable = TOY_SOURCE.replace('observe("hidden: double of arange(3)", double(np.arange(3)))',
                                   'observe("hidden: double of noise", double(np.random.default_rng().random(3)))')
-    make_workspace(tmp_path, {"01_toy": unstable})
-    result = tito(tmp_path, "validate")
-    assert result.returncode == 1
-    row = next(line for line in result.stdout.splitlines() if line.startswith("test-double"))
+    row = failing_row(tmp_path, unstable, "test-double")
     assert "not reproducible" in row, row

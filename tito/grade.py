@@ -47,18 +47,17 @@ def submissions(ws: Workspace, module: Module, students: list[str] | None) -> li
     return found
 
 
-def _precheck(ws: Workspace, module: Module, student: str) -> str:
-    """Reason the submission cannot be graded, or empty: catch what nbgrader would report obscurely."""
+def _read_submission(ws: Workspace, module: Module, student: str):
+    """(the submitted notebook, "") or (None, why it cannot be graded): what nbgrader would report obscurely."""
     folder = ws.course_dir / "submitted" / student / module.assignment
     notebook = folder / module.notebook_name
     if not notebook.is_file():
         others = sorted(p.name for p in folder.glob("*.ipynb"))
-        return f"missing notebook {module.notebook_name}" + (f" (found: {', '.join(others)})" if others else "")
+        return None, f"missing notebook {module.notebook_name}" + (f" (found: {', '.join(others)})" if others else "")
     try:
-        read_notebook(notebook)
+        return read_notebook(notebook), ""
     except TitoError as e:
-        return str(e).replace(str(ws.root) + "/", "")
-    return ""
+        return None, str(e).replace(str(ws.root) + "/", "")
 
 
 def _stage(ws: Workspace, module: Module, student: str, nb) -> None:
@@ -90,7 +89,7 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
                 if g.cell_type == "code" and (g.score or 0) < g.max_score}
     reasons = autograded_errors(ws, module, result.student)
     result.failures = [f"{gid}: {reasons.get(gid) or 'no points'}" for gid in sorted(lost)]
-    record = read_record(ws, result.student, module.assignment, module.notebook_name[:-6])
+    record = read_record(ws, module, result.student)
     result.notes += record["problems"]
     if record.get("isolation") == "limits only":
         result.notes.append("ran with limits only: no hidden folders, network not cut")
@@ -109,13 +108,12 @@ def max_points(ws: Workspace, module: Module) -> float:
 def grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResult:
     result = StudentResult(student, max_score=max_points(ws, module))
     _forget(ws, module, student)
-    result.problem = _precheck(ws, module, student)
+    submitted, result.problem = _read_submission(ws, module, student)
     if result.problem:
         return result
     folder = ws.course_dir / "submitted" / student / module.assignment
     extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != module.notebook_name)
     release = read_notebook(ws.release_notebook(module))
-    submitted = read_notebook(folder / module.notebook_name)
     result.tampered = tampering(release, submitted)
     _stage(ws, module, student, repaired(release, submitted))
     if result.tampered:

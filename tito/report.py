@@ -64,7 +64,7 @@ def _remember(path: Path, student: str, value) -> None:
 
 def autograded_errors(ws: Workspace, module: Module, student: str) -> dict[str, str]:
     """grade_id -> first error line of each graded cell in the student's autograded notebook ({} if none)."""
-    graded = ws.course_dir / "autograded" / student / module.assignment / module.notebook_name
+    graded = ws.autograded_notebook(module, student)
     if not graded.is_file():
         return {}
     return {nbgrader_meta(c).get("grade_id"): first_error(c) for c in graded_cells(read_notebook(graded))}

@@ -7,7 +7,6 @@ that dies or must be killed costs the cells that had not finished; the cells bef
 """
 from __future__ import annotations
 
-import ctypes
 import inspect
 import itertools
 import json
@@ -28,9 +27,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from .check import MIME
+from .execute import QUIET_KERNEL
+from .sandbox_kernel import MS_NODEV, MS_NOSUID, mount, unmount
 from .verdict import read_observation
 
-QUIET_KERNEL = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
 SCRATCH_PREFIX = "tito-sandbox-"
 
 
@@ -124,11 +124,6 @@ def _kill_user(uid: int) -> None:
     os.waitpid(pid, 0)
 
 
-def _unmount(path: str) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.umount2(path.encode(), 2)  # MNT_DETACH
-
-
 def clean_stale_scratch() -> None:
     """Remove scratch folders of grading runs that were killed (their pid is gone)."""
     for folder in Path(tempfile.gettempdir()).glob(SCRATCH_PREFIX + "*"):
@@ -137,7 +132,7 @@ def clean_stale_scratch() -> None:
             os.kill(owner, 0)
         except ProcessLookupError:
             if os.geteuid() == 0:
-                _unmount(str(folder))
+                unmount(str(folder))
             shutil.rmtree(folder, ignore_errors=True)
         except (ValueError, PermissionError):
             pass
@@ -154,10 +149,8 @@ def _next_uid() -> int:
 def _make_scratch(sandbox: Sandbox, uid: int, root: bool) -> Path:
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     if root:  # a size-limited tmpfs: the notebook cannot fill the grader's disk
-        libc = ctypes.CDLL(None, use_errno=True)
-        opts = f"size={sandbox.limits.file_mb}m,mode=0700,uid={uid},gid={uid}".encode()
-        if libc.mount(b"tmpfs", str(scratch).encode(), b"tmpfs", ctypes.c_ulong(2 | 4), opts) != 0:
-            raise OSError(ctypes.get_errno(), f"cannot mount the scratch tmpfs on {scratch}")
+        mount("tmpfs", str(scratch), "tmpfs", MS_NOSUID | MS_NODEV,
+              f"size={sandbox.limits.file_mb}m,mode=0700,uid={uid},gid={uid}")
     shutil.copytree(sandbox.lib, scratch / "lib")
     if root:
         for path in [scratch, *scratch.rglob("*")]:
@@ -225,7 +218,7 @@ def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
                             ip=str(scratch / "ipc"), connection_file=str(scratch / "connection.json"))
     client = _Client(nb, limits.output_mb * 1024 * 1024, km=km, timeout=limits.cell_seconds,
                      allow_errors=True, interrupt_on_timeout=True, raise_on_iopub_timeout=False,
-                     iopub_timeout=5, extra_arguments=QUIET_KERNEL, startup_timeout=60,
+                     iopub_timeout=5, extra_arguments=list(QUIET_KERNEL), startup_timeout=60,
                      error_on_timeout={"ename": "CellTimeoutError", "evalue": f"cell ran longer than "
                                        f"{limits.cell_seconds} s and was interrupted", "traceback": []},
                      resources={"metadata": {"path": str(scratch)}})
@@ -270,7 +263,7 @@ def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
             pass
         if root:
             _kill_user(uid)
-            _unmount(str(scratch))
+            unmount(str(scratch))
         shutil.rmtree(scratch, ignore_errors=True)
     if client.overflowed_in is not None:
         problems.append(f"limit: output beyond {limits.output_mb} MB was dropped (from cell {client.overflowed_in})")

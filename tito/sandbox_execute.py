@@ -22,7 +22,7 @@ from .execute import first_error
 from .notebooks import nbgrader_meta
 from .sandbox import Limits, Sandbox, run
 from .verdict import cell_verdict
-from .workspace import Workspace, find_workspace
+from .workspace import Module, Workspace, find_workspace
 
 
 class SandboxExecute(NbGraderPreprocessor):
@@ -57,7 +57,7 @@ class SandboxExecute(NbGraderPreprocessor):
             if reason:
                 cell.outputs.append(nbformat.v4.new_output(
                     "error", ename="CheckFailed", evalue=reason, traceback=[f"CheckFailed: {reason}"]))
-        record = ws.course_dir / "autograded" / info["student"] / info["assignment"] / f"{info['notebook']}.sandbox.json"
+        record = _record_path(ws, module, info["student"])
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(json.dumps({"problems": result.problems, "isolation": result.isolation}), encoding="utf-8")
         return result.nb, resources
@@ -76,7 +76,11 @@ def sandbox_for(ws: Workspace, lib: Path, settings: SandboxExecute | None = None
                    env={"TINYTORCH_DATA": str(data)})
 
 
-def read_record(ws: Workspace, student: str, assignment: str, notebook: str) -> dict:
-    path = ws.course_dir / "autograded" / student / assignment / f"{notebook}.sandbox.json"
+def _record_path(ws: Workspace, module: Module, student: str) -> Path:
+    return ws.autograded_notebook(module, student).with_suffix(".sandbox.json")
+
+
+def read_record(ws: Workspace, module: Module, student: str) -> dict:
+    path = _record_path(ws, module, student)
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"problems": [], "isolation": "unknown"}
 

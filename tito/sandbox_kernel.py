@@ -35,29 +35,34 @@ def _check(result: int, what: str) -> None:
         raise OSError(err, f"sandbox: {what}: {os.strerror(err)}")
 
 
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
     enc = lambda s: s.encode() if s is not None else None  # noqa: E731
     _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
            f"mount {target}")
 
 
+def unmount(target: str) -> None:
+    """Detach a mount (the grader's scratch tmpfs); quietly does nothing if it is not mounted."""
+    _libc.umount2(target.encode(), 2)  # MNT_DETACH
+
+
 def hide_paths(hide: list[str], keep: list[str]) -> None:
     """Cover every `hide` folder with an empty tmpfs, then bind the `keep` paths beneath it back in place."""
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
     hide = [h for h in hide if os.path.isdir(h) and os.path.realpath(h) not in NEVER_HIDDEN]
     # Hold each kept path open first: once its parent is covered it can only be reached through the descriptor.
     held = {k: os.open(k, os.O_PATH) for k in keep if os.path.exists(k) and any(_under(k, h) for h in hide)}
     for folder in sorted(hide, key=len):
         if not any(_under(folder, h) and folder != h for h in hide):  # the outermost covers the rest
-            _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m")
+            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m")
     for path, fd in sorted(held.items(), key=lambda item: len(item[0])):
         if os.path.isdir(f"/proc/self/fd/{fd}"):
             os.makedirs(path, exist_ok=True)
         else:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             Path(path).touch()
-        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         os.close(fd)
 
 

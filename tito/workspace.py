@@ -54,6 +54,10 @@ class Workspace:
         """The built notebook nbgrader reads: `course/source/<NN_name>/<name>.ipynb`."""
         return self.course_dir / "source" / module.assignment / module.notebook_name
 
+    def autograded_notebook(self, module: Module, student: str) -> Path:
+        """Where nbgrader writes a student's graded notebook (tito's `<name>.sandbox.json` sits beside it)."""
+        return self.course_dir / "autograded" / student / module.assignment / module.notebook_name
+
     def release_notebook(self, module: Module) -> Path:
         return self.course_dir / "release" / module.assignment / module.notebook_name
 
