@@ -20,7 +20,7 @@ def test_two_exports_are_byte_identical(tmp_path):
     shutil.rmtree(root / "tinytorch")
     ok(tito(root, "export"))
     assert snapshot(root / "tinytorch") == first
-    assert set(first) == {"__init__.py", "core/__init__.py", "core/toy.py"}
+    assert set(first) == {"__init__.py", "_names.py", "_namespace.py", "core/__init__.py", "core/toy.py"}
 
 
 def test_export_keeps_solutions_and_drops_markers_and_tests(tmp_path):

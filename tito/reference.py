@@ -35,9 +35,14 @@ def _exported_file(module: Module) -> str:
 
 
 def _lib_files(ws: Workspace, module: Module) -> list[Path]:
+    """The earlier modules' package files, their folders' `__init__.py` and the namespace files (which name
+    later modules too: there, those names say the module is not finished)."""
+    from .export import declared_names
+    from .namespace import generated_files
+
     earlier = [m for m in ws.modules() if m.number < module.number]
     files = [ws.lib_dir / _exported_file(m) for m in earlier]
-    inits = {ws.lib_dir / "__init__.py"} | {f.parent / "__init__.py" for f in files}
+    inits = set(generated_files(ws.lib_dir, declared_names(ws))) | {f.parent / "__init__.py" for f in files}
     return sorted(inits) + files
 
 

@@ -15,6 +15,7 @@ from .build import build
 from .errors import TitoError
 from .export import export_notebook, write_inits
 from .leaks import find_leaks, secret_lines
+from .namespace import collect
 from .nbgrader_app import check_result, nbgrader_api
 from .notebooks import read_notebook
 from .workspace import Module, Workspace
@@ -92,9 +93,12 @@ def make_bundle(ws: Workspace, released: list[Module]) -> None:
     for shared in SHIPPED_CODE + ("datasets",):  # programs and data that run on the student's own package
         if (ws.root / shared).is_dir():
             shutil.copytree(ws.root / shared, bundle / shared, ignore=shutil.ignore_patterns("__pycache__", "cache"))
+    entries = []
     for module in released:
         target = bundle / "modules" / module.assignment / module.notebook_name
         target.parent.mkdir(parents=True)
         shutil.copy(ws.release_notebook(module), target)
-        export_notebook(read_notebook(target), target, bundle / "tinytorch", bundle / "tinytorch", bundle)
-    write_inits(bundle / "tinytorch", project.get("version", "0.0.0"))
+        nb = read_notebook(target)
+        export_notebook(nb, target, bundle / "tinytorch", bundle / "tinytorch", bundle)
+        entries.append((module.number, module.name, nb, str(target)))
+    write_inits(bundle / "tinytorch", project.get("version", "0.0.0"), collect(entries))

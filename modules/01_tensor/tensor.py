@@ -73,10 +73,17 @@ class Tensor:
         """Number of axes."""
         return self.data.ndim
 
-    @property
-    def size(self) -> int:
-        """Number of elements (NumPy's `size`; PyTorch calls it `numel()`)."""
+    def size(self, dim: int | None = None):
+        """The shape, as PyTorch's `t.size()`; `t.size(dim)` is the size of one axis."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        """Number of elements."""
         return self.data.size
+
+    def dim(self) -> int:
+        """Number of axes (PyTorch's name for ndim)."""
+        return self.data.ndim
 
     @property
     def dtype(self) -> np.dtype:
@@ -88,8 +95,18 @@ class Tensor:
         return self.data
 
     def item(self):
-        """The only element as a Python number; fails unless size == 1."""
+        """The only element as a Python number; fails unless it has exactly one element."""
         return self.data.item()
+
+    def tolist(self):
+        """The elements as (nested) Python lists of numbers."""
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """What NumPy sees in `np.asarray(t)`: the numbers, never one opaque object (no dtype=object arrays)."""
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
 
     def __len__(self) -> int:
         """Size of the first axis."""
@@ -177,10 +194,14 @@ class Tensor:
         """Swap axes dim0 and dim1."""
         return transpose(self, dim0, dim1)
 
+    def permute(self, *dims: int) -> "Tensor":
+        """Axes in the order `dims`: t.permute(2, 0, 1) or t.permute((2, 0, 1))."""
+        return permute(self, *dims)
+
     @property
     def T(self) -> "Tensor":
         """All axes reversed (the matrix transpose for 2-D)."""
-        return Tensor(self.data.T, dtype=self.data.dtype)
+        return permute(self, *reversed(range(self.data.ndim)))
 
     def exp(self) -> "Tensor":
         """Elementwise e**x."""
@@ -190,32 +211,72 @@ class Tensor:
         """Elementwise natural logarithm."""
         return log(self)
 
+    # --- given: dtype conversions, as PyTorch names them ---
+
+    def to(self, dtype: npt.DTypeLike) -> "Tensor":
+        """A copy converted to `dtype` (`t.to(tinytorch.float64)`)."""
+        return to_dtype(self, dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(np.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(np.float64)
+
+    def long(self) -> "Tensor":
+        return self.to(np.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(np.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(np.bool_)
+
 # %% [markdown]
 # ### Given: helpers and factories
 #
-# `_as_array(x)` returns the array behind a Tensor, or `np.asarray(x)` for a number or an array, so every
-# operation accepts `t + 1` as well as `t + u`. `_wrap(out, *inputs)` turns a NumPy result into a Tensor
-# using this library's dtype rule (section 3). The factories mirror PyTorch: `zeros(2, 3)`, `ones((2, 3))`,
-# `randn(2, 3, seed=0)`, `arange(5)`.
+# `array_of(x)` is the one way every module gets the numbers behind an operand: the array of any Tensor
+# (this class or a later subclass), `np.asarray(x)` for a number or an array. So every operation accepts
+# `t + 1` as well as `t + u`. `_wrap(out, *inputs)` turns a NumPy result into a Tensor using this library's
+# dtype rule (section 3).
+#
+# The factories mirror PyTorch: `tensor([1, 2])`, `zeros(2, 3)`, `ones((2, 3))`, `randn(2, 3)`, `arange(5)`,
+# `full((2, 2), 7.0)`, `zeros_like(t)`. They build `tinytorch.Tensor`, the most capable Tensor your package
+# has finished: this module's class now, module 02's autograd Tensor once you have exported it. Random
+# numbers come from one generator that `manual_seed(n)` resets, as `torch.manual_seed` does.
 
 # %%
 #| export
-Operand = Union[Tensor, int, float, bool, np.generic, np.ndarray]
+# What an operation accepts as an operand (PyTorch calls this "tensor-like").
+TensorLike = Union[Tensor, int, float, bool, np.generic, np.ndarray]
+
+# PyTorch's dtype names, so `tinytorch.tensor(x, dtype=tinytorch.long)` reads as in PyTorch.
+float32, float64, float16 = np.float32, np.float64, np.float16
+int64, int32, int16, int8, uint8 = np.int64, np.int32, np.int16, np.int8, np.uint8
+bool_ = np.bool_
+long, double, half = np.int64, np.float64, np.float16
 
 
-def _as_array(x: Operand) -> np.ndarray:
-    """The ndarray behind a Tensor; anything else goes through np.asarray."""
+def array_of(x: TensorLike) -> np.ndarray:
+    """The ndarray behind any Tensor (module 01's or a subclass); a number or an array through np.asarray."""
     if isinstance(x, Tensor):
         return x.data
     return np.asarray(x)
 
 
-def _wrap(out, *inputs: Operand) -> Tensor:
-    """Wrap a NumPy result: a float result takes the widest float dtype of the Tensor inputs, else float32."""
+def _wrap(out, *inputs: TensorLike) -> Tensor:
+    """Wrap a NumPy result with the dtype rule: the kind (bool, int, float) is NumPy's; a float result is the
+    widest float dtype among the Tensor inputs (float32 if none), an integer result the widest integer dtype
+    among the Tensor inputs (so Python numbers never widen an int32 tensor, as in PyTorch)."""
     out = np.asarray(out)
-    if np.issubdtype(out.dtype, np.floating):
-        floats = [x.data.dtype for x in inputs if isinstance(x, Tensor) and np.issubdtype(x.data.dtype, np.floating)]
-        return Tensor(out, dtype=np.result_type(*floats) if floats else np.float32)
+    kind = out.dtype.kind
+    if kind in "fiu":
+        same_kind = [x.data.dtype for x in inputs if isinstance(x, Tensor)
+                     and (x.data.dtype.kind == "f" if kind == "f" else x.data.dtype.kind in "iu")]
+        if same_kind:
+            return Tensor(out, dtype=np.result_type(*same_kind))
+        if kind == "f":
+            return Tensor(out, dtype=np.float32)
     return Tensor(out, dtype=out.dtype)
 
 
@@ -226,27 +287,108 @@ def _shape_arg(shape: tuple) -> tuple:
     return tuple(int(s) for s in shape)
 
 
-def zeros(*shape: int, dtype: npt.DTypeLike = np.float32) -> Tensor:
+class _RandomState:
+    """The generator behind randn, rand, weight initialisation, dropout and shuffling; manual_seed resets it."""
+
+    generator = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reset the shared generator: the same seed gives the same random numbers, as torch.manual_seed does."""
+    _RandomState.generator = np.random.default_rng(seed)
+    return _RandomState.generator
+
+
+def default_generator(rng: np.random.Generator | int | None = None) -> np.random.Generator:
+    """`rng` itself when it is a Generator, a new one when it is a seed, else the shared generator."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return _RandomState.generator if rng is None else np.random.default_rng(rng)
+
+
+def _factory_class() -> type:
+    """The class factories build: `tinytorch.Tensor` (module 02's autograd Tensor once your package has it
+    finished) when it extends this Tensor, else this Tensor (as in this notebook, whose class is new)."""
+    try:
+        from tinytorch._namespace import finished_attribute
+        cls = finished_attribute("Tensor")
+    except ImportError:
+        cls = None
+    return cls if isinstance(cls, type) and issubclass(cls, Tensor) else Tensor
+
+
+def _build(array: np.ndarray, dtype: npt.DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    cls = _factory_class()
+    if not requires_grad:
+        return cls(array, dtype=dtype)
+    if cls is Tensor:
+        raise RuntimeError("requires_grad needs module 02 (autograd): complete it and run `tito export 02`")
+    return cls(array, dtype=dtype, requires_grad=True)
+
+
+def tensor(data, dtype: npt.DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """A new Tensor holding a copy of `data` (PyTorch's `torch.tensor`)."""
+    return _build(array_of(data) if isinstance(data, Tensor) else data, dtype, requires_grad)
+
+
+def zeros(*shape: int, dtype: npt.DTypeLike = np.float32, requires_grad: bool = False) -> Tensor:
     """Tensor of the given shape filled with 0."""
-    return Tensor(np.zeros(_shape_arg(shape)), dtype=dtype)
+    return _build(np.zeros(_shape_arg(shape)), dtype, requires_grad)
 
 
-def ones(*shape: int, dtype: npt.DTypeLike = np.float32) -> Tensor:
+def ones(*shape: int, dtype: npt.DTypeLike = np.float32, requires_grad: bool = False) -> Tensor:
     """Tensor of the given shape filled with 1."""
-    return Tensor(np.ones(_shape_arg(shape)), dtype=dtype)
+    return _build(np.ones(_shape_arg(shape)), dtype, requires_grad)
 
 
-def randn(*shape: int, seed: int | None = None) -> Tensor:
-    """Float32 samples from N(0, 1); the same seed gives the same tensor."""
-    rng = np.random.default_rng(seed)
-    return Tensor(rng.standard_normal(_shape_arg(shape), dtype=np.float32))
+def full(shape, fill_value: float, dtype: npt.DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    """Tensor of the given shape filled with `fill_value` (its dtype rule as for `tensor(fill_value)`)."""
+    return _build(np.full(_shape_arg((shape,)), fill_value), dtype, requires_grad)
 
 
-def arange(start: float, stop: float | None = None, step: float = 1, dtype: npt.DTypeLike = None) -> Tensor:
-    """Values start, start + step, ... below stop; arange(n) is 0, 1, ..., n - 1."""
-    if stop is None:
-        start, stop = 0, start
-    return Tensor(np.arange(start, stop, step), dtype=dtype)
+def randn(*shape: int, seed: int | None = None, dtype: npt.DTypeLike = np.float32,
+          requires_grad: bool = False) -> Tensor:
+    """Samples from N(0, 1) from the shared generator (or a fresh one for `seed`)."""
+    return _build(default_generator(seed).standard_normal(_shape_arg(shape)), dtype, requires_grad)
+
+
+def rand(*shape: int, seed: int | None = None, dtype: npt.DTypeLike = np.float32,
+         requires_grad: bool = False) -> Tensor:
+    """Samples from U[0, 1) from the shared generator (or a fresh one for `seed`)."""
+    return _build(default_generator(seed).random(_shape_arg(shape)), dtype, requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: npt.DTypeLike = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values start, start + step, ... below end; arange(n) is 0, 1, ..., n - 1."""
+    if end is None:
+        start, end = 0, start
+    return _build(np.arange(start, end, step), dtype, requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: npt.DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return zeros(array_of(t).shape, dtype=dtype or array_of(t).dtype, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, dtype: npt.DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return ones(array_of(t).shape, dtype=dtype or array_of(t).dtype, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value: float, dtype: npt.DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return full(array_of(t).shape, fill_value, dtype=dtype or array_of(t).dtype, requires_grad=requires_grad)
+
+
+def randn_like(t: Tensor, dtype: npt.DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return randn(array_of(t).shape, dtype=dtype or array_of(t).dtype, requires_grad=requires_grad)
+
+
+def rand_like(t: Tensor, dtype: npt.DTypeLike = None, requires_grad: bool = False) -> Tensor:
+    return rand(array_of(t).shape, dtype=dtype or array_of(t).dtype, requires_grad=requires_grad)
+
+
+def to_dtype(x: TensorLike, dtype: npt.DTypeLike) -> Tensor:
+    """A copy of x converted to `dtype` (Tensor.to, .float(), .long() ...)."""
+    return Tensor(array_of(x), dtype=dtype)
 
 # %% [markdown]
 # The next cell tests `Tensor.__init__`. Expected: `Tensor([1, 2.5])` is `Tensor([1. , 2.5], dtype=float32)`,
@@ -428,7 +570,7 @@ if __name__ == "__main__":
 # ## 3. Elementwise arithmetic
 #
 # `add`, `sub`, `mul`, `div`, `neg` and `power` apply an operation element by element; each operand may be a
-# Tensor or a number. For the binary ones: convert both operands with `_as_array`, call `broadcast_shape` on
+# Tensor or a number. For the binary ones: convert both operands with `array_of`, call `broadcast_shape` on
 # their shapes first (so a mismatch raises your message naming the shapes, not NumPy's), compute with
 # NumPy and return `_wrap(result, a, b)`.
 #
@@ -443,53 +585,53 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "elementwise", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def add(a: Operand, b: Operand) -> Tensor:
+def add(a: TensorLike, b: TensorLike) -> Tensor:
     """a + b elementwise, with broadcasting."""
     ### BEGIN SOLUTION
-    x, y = _as_array(a), _as_array(b)
+    x, y = array_of(a), array_of(b)
     broadcast_shape(x.shape, y.shape)  # our error message, naming both shapes
     return _wrap(x + y, a, b)
     ### END SOLUTION
 
 
-def sub(a: Operand, b: Operand) -> Tensor:
+def sub(a: TensorLike, b: TensorLike) -> Tensor:
     """a - b elementwise, with broadcasting."""
     ### BEGIN SOLUTION
-    x, y = _as_array(a), _as_array(b)
+    x, y = array_of(a), array_of(b)
     broadcast_shape(x.shape, y.shape)
     return _wrap(x - y, a, b)
     ### END SOLUTION
 
 
-def mul(a: Operand, b: Operand) -> Tensor:
+def mul(a: TensorLike, b: TensorLike) -> Tensor:
     """a * b elementwise, with broadcasting."""
     ### BEGIN SOLUTION
-    x, y = _as_array(a), _as_array(b)
+    x, y = array_of(a), array_of(b)
     broadcast_shape(x.shape, y.shape)
     return _wrap(x * y, a, b)
     ### END SOLUTION
 
 
-def div(a: Operand, b: Operand) -> Tensor:
+def div(a: TensorLike, b: TensorLike) -> Tensor:
     """a / b elementwise (true division: integers give float32), with broadcasting."""
     ### BEGIN SOLUTION
-    x, y = _as_array(a), _as_array(b)
+    x, y = array_of(a), array_of(b)
     broadcast_shape(x.shape, y.shape)
     return _wrap(x / y, a, b)
     ### END SOLUTION
 
 
-def neg(a: Operand) -> Tensor:
+def neg(a: TensorLike) -> Tensor:
     """-a elementwise."""
     ### BEGIN SOLUTION
-    return _wrap(-_as_array(a), a)
+    return _wrap(-array_of(a), a)
     ### END SOLUTION
 
 
-def power(a: Operand, exponent: float) -> Tensor:
+def power(a: TensorLike, exponent: float) -> Tensor:
     """a ** exponent elementwise, for a scalar exponent."""
     ### BEGIN SOLUTION
-    return _wrap(_as_array(a) ** exponent, a)
+    return _wrap(array_of(a) ** exponent, a)
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-arithmetic", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
@@ -599,7 +741,7 @@ if __name__ == "__main__":
 def matmul_loops(a: Tensor, b: Tensor) -> Tensor:
     """C[i, j] = sum_p A[i, p] * B[p, j] for 2-D A (n, k) and B (k, m), with three explicit loops."""
     ### BEGIN SOLUTION
-    x, y = _as_array(a), _as_array(b)
+    x, y = array_of(a), array_of(b)
     if x.ndim != 2 or y.ndim != 2:
         raise ValueError(f"matmul_loops: needs 2-D inputs, got shapes {x.shape} and {y.shape}")
     n, k = x.shape
@@ -688,7 +830,7 @@ if __name__ == "__main__":
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """(..., n, k) @ (..., k, m) -> (..., n, m) with broadcast batch dims; 1-D operands as in np.matmul."""
     ### BEGIN SOLUTION
-    x, y = _as_array(a), _as_array(b)
+    x, y = array_of(a), array_of(b)
     if x.ndim == 0 or y.ndim == 0:
         raise ValueError(f"matmul: needs at least 1-D inputs, got shapes {x.shape} and {y.shape}")
     k_a = x.shape[-1]
@@ -783,21 +925,21 @@ if __name__ == "__main__":
 def reduce_sum(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
     """Sum of the elements over `axis` (all axes when None)."""
     ### BEGIN SOLUTION
-    return _wrap(np.sum(_as_array(x), axis=axis, keepdims=keepdims), x)
+    return _wrap(np.sum(array_of(x), axis=axis, keepdims=keepdims), x)
     ### END SOLUTION
 
 
 def reduce_mean(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
     """Sum over `axis` divided by the number of elements reduced; float32 for integer input."""
     ### BEGIN SOLUTION
-    return _wrap(np.mean(_as_array(x), axis=axis, keepdims=keepdims), x)
+    return _wrap(np.mean(array_of(x), axis=axis, keepdims=keepdims), x)
     ### END SOLUTION
 
 
 def reduce_max(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
     """Largest element over `axis` (all axes when None)."""
     ### BEGIN SOLUTION
-    return _wrap(np.max(_as_array(x), axis=axis, keepdims=keepdims), x)
+    return _wrap(np.max(array_of(x), axis=axis, keepdims=keepdims), x)
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-reductions", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
@@ -882,7 +1024,7 @@ def reshape(x: Tensor, *shape: int) -> Tensor:
     """Same elements in row-major order, new shape; a single -1 becomes size // product(other sizes)."""
     shape = _shape_arg(shape)  # reshape(x, 2, 3) and reshape(x, (2, 3)) both give (2, 3)
     ### BEGIN SOLUTION
-    data = _as_array(x)
+    data = array_of(x)
     problem = f"reshape: cannot reshape {data.shape} (size {data.size}) into {shape}"
     if shape.count(-1) > 1:
         raise ValueError(f"{problem}: at most one size can be -1")
@@ -905,13 +1047,24 @@ def reshape(x: Tensor, *shape: int) -> Tensor:
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap axes dim0 and dim1 (negative dims count from the end), like torch.transpose."""
     ### BEGIN SOLUTION
-    data = _as_array(x)
+    data = array_of(x)
     for d in (dim0, dim1):
         if not -data.ndim <= d < data.ndim:
             raise IndexError(f"transpose: dimension {d} is out of range for shape {data.shape}")
     axes = list(range(data.ndim))
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]  # list indexing handles negative dims
     return _wrap(np.transpose(data, axes), x)
+    ### END SOLUTION
+
+
+def permute(x: Tensor, *dims: int) -> Tensor:
+    """Axes reordered: result axis i is x's axis dims[i] (negative dims count from the end), like torch.permute."""
+    ### BEGIN SOLUTION
+    data = array_of(x)
+    dims = _shape_arg(dims)
+    if sorted(d % data.ndim for d in dims) != list(range(data.ndim)) if data.ndim else dims != ():
+        raise ValueError(f"permute: {dims} is not an order of the {data.ndim} axes of shape {data.shape}")
+    return _wrap(np.transpose(data, dims).copy(), x)  # a new array, not a view of x
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-shape-ops", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
@@ -990,14 +1143,14 @@ if __name__ == "__main__":
 def exp(x: Tensor) -> Tensor:
     """e**x elementwise."""
     ### BEGIN SOLUTION
-    return _wrap(np.exp(_as_array(x)), x)
+    return _wrap(np.exp(array_of(x)), x)
     ### END SOLUTION
 
 
 def log(x: Tensor) -> Tensor:
     """Natural logarithm elementwise; log(0) = -inf and log of a negative number is nan."""
     ### BEGIN SOLUTION
-    return _wrap(np.log(_as_array(x)), x)
+    return _wrap(np.log(array_of(x)), x)
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-exp-log", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
@@ -1042,3 +1195,22 @@ def test_exp_log():
 
 if __name__ == "__main__":
     test_exp_log()
+
+# %% [markdown]
+# ## The names this module adds to `tinytorch`
+#
+# `import tinytorch as torch` reads like PyTorch: `tinytorch.Tensor`, `tinytorch.zeros`, ... (module 02 adds
+# gradients to the same names). The table maps each PyTorch-shaped name to this module's object; `tito export`
+# collects the tables of all modules. Given.
+
+# %%
+#| export
+PYTORCH_NAMES = {
+    "Tensor": "Tensor", "tensor": "tensor", "zeros": "zeros", "ones": "ones", "full": "full", "randn": "randn",
+    "rand": "rand", "arange": "arange", "zeros_like": "zeros_like", "ones_like": "ones_like",
+    "full_like": "full_like", "randn_like": "randn_like", "rand_like": "rand_like", "manual_seed": "manual_seed",
+    "matmul": "matmul", "exp": "exp", "log": "log", "reshape": "reshape", "transpose": "transpose",
+    "permute": "permute", "sum": "reduce_sum", "mean": "reduce_mean", "amax": "reduce_max", "float32": "float32",
+    "float64": "float64", "float16": "float16", "int64": "int64", "int32": "int32", "int16": "int16",
+    "int8": "int8", "uint8": "uint8", "long": "long", "double": "double", "half": "half", "bool": "bool_",
+}

@@ -24,7 +24,9 @@ import functools
 
 import numpy as np
 
-import tinytorch.core.tensor as base
+# Module 01's functions compute every forward value here; this module adds the graph around them. "plain"
+# because module 01's tensors carry no gradient: `plain.add(a, b)` is the addition without a graph.
+import tinytorch.core.tensor as plain
 
 # %% [markdown]
 # ## 1. Backpropagation by hand
@@ -255,10 +257,11 @@ if __name__ == "__main__":
 
 # %%
 #| export
-Operand = base.Operand
+TensorLike = plain.TensorLike  # what an operation accepts: a Tensor, a number or an array
+array_of = plain.array_of  # the ndarray behind any Tensor (module 01's or this one); numbers via np.asarray
 
 
-class Tensor(base.Tensor):
+class Tensor(plain.Tensor):
     """Module 01's Tensor plus its place in the graph: requires_grad, grad, _parents, _backward, _op."""
 
     def __init__(self, data, dtype=None, requires_grad: bool = False) -> None:
@@ -273,8 +276,9 @@ class Tensor(base.Tensor):
         self._op = ""
 
     @classmethod
-    def _make(cls, data: np.ndarray, requires_grad: bool = False) -> "Tensor":
-        """A Tensor around `data` itself, without the copy and dtype checks of __init__ (for op results)."""
+    def _from_array(cls, data: np.ndarray, requires_grad: bool = False) -> "Tensor":
+        """A Tensor around `data` itself: no copy and no dtype rule, unlike __init__. For arrays an operation has
+        just made and nobody else holds (op results, gradients): copying them would only cost time."""
         t = object.__new__(cls)
         t.data = data
         t.requires_grad = requires_grad
@@ -291,7 +295,7 @@ class Tensor(base.Tensor):
 
     def detach(self) -> "Tensor":
         """A new leaf holding a copy of the data, outside any graph."""
-        return Tensor._make(self.data.copy())
+        return Tensor._from_array(self.data.copy())
 
     def backward(self, grad=None) -> None:
         """Add d(self)/d(leaf), seeded with `grad` (1 for a one-element tensor), to each leaf's .grad."""
@@ -370,10 +374,18 @@ class Tensor(base.Tensor):
         """Swap axes dim0 and dim1."""
         return transpose(self, dim0, dim1)
 
+    def permute(self, *dims: int) -> "Tensor":
+        """Axes in the order `dims`."""
+        return permute(self, *dims)
+
+    def to(self, dtype) -> "Tensor":
+        """A copy converted to `dtype`; gradients flow back between floating dtypes."""
+        return to_dtype(self, dtype)
+
     @property
     def T(self) -> "Tensor":
         """All axes reversed (the matrix transpose for 2-D)."""
-        return permute_all(self)
+        return permute(self, *reversed(range(self.data.ndim)))
 
     def exp(self) -> "Tensor":
         """Elementwise e**x."""
@@ -391,11 +403,6 @@ class _GradMode:
     enabled = True
 
 
-def _value(x):
-    """The array behind a Tensor; any other operand (a number, an ndarray) as it is."""
-    return x.data if isinstance(x, base.Tensor) else x
-
-
 def _needs_grad(x) -> bool:
     """True when x is a Tensor that wants a gradient; a rule may skip computing gradients nobody wants."""
     return isinstance(x, Tensor) and x.requires_grad
@@ -406,7 +413,7 @@ def record_op(op: str, out: np.ndarray, parents: tuple, backward) -> Tensor:
     also records the Tensor parents and `backward(grad_out) -> (one gradient or None per parent)`."""
     if type(out) is not np.ndarray:
         out = np.asarray(out)  # NumPy reductions return scalars; a Tensor always holds an ndarray
-    result = Tensor._make(out)
+    result = Tensor._from_array(out)
     if not _GradMode.enabled:
         return result
     needed, constants = False, False
@@ -678,7 +685,7 @@ if __name__ == "__main__":
 #    tensor of `reversed(topological_order(root))`, pop its gradient (it is complete now, and no longer needed
 #    afterwards), then
 #    - a leaf (`_backward is None`): add it to `.grad`. On the first arrival create `.grad` as a copy in the
-#      leaf's dtype (`Tensor._make(np.array(g, dtype=leaf.data.dtype))`); afterwards add in place. `.grad`
+#      leaf's dtype (`Tensor._from_array(np.array(g, dtype=leaf.data.dtype))`); afterwards add in place. `.grad`
 #      accumulates over backward calls, as in PyTorch; `x.grad = None` starts over.
 #    - otherwise: call `_backward` once; for each parent and returned gradient, skip None and parents without
 #      `requires_grad`, `unbroadcast` to the parent's shape when the shapes differ, cast to the parent's dtype
@@ -703,7 +710,7 @@ def run_backward(root: Tensor, grad=None) -> None:
                              "pass grad= of that shape")
         seed = np.ones_like(root.data)
     else:
-        seed = np.array(_value(grad), dtype=root.data.dtype)  # a copy: the caller's array is never touched
+        seed = np.array(array_of(grad), dtype=root.data.dtype)  # a copy: the caller's array is never touched
         if seed.shape != root.data.shape:
             raise ValueError(f"backward(grad): grad has shape {seed.shape}, the tensor has shape {root.shape}")
     grads = {id(root): seed}
@@ -713,7 +720,7 @@ def run_backward(root: Tensor, grad=None) -> None:
             continue
         if node._backward is None:  # a leaf
             if node.grad is None:
-                node.grad = Tensor._make(np.array(g, dtype=node.data.dtype))  # our own copy
+                node.grad = Tensor._from_array(np.array(g, dtype=node.data.dtype))  # our own copy
             else:
                 node.grad.data += g
             continue
@@ -1180,14 +1187,14 @@ def gradcheck(f, inputs: list, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     if not _GradMode.enabled:
         raise RuntimeError("gradcheck needs gradients on; it was called inside no_grad")
     out = f(*inputs)
-    if not isinstance(out, base.Tensor):
+    if not isinstance(out, plain.Tensor):
         raise TypeError(f"gradcheck: f must return a Tensor, got {type(out).__name__}")
     weights = np.ones(out.shape) if out.data.size == 1 else np.random.default_rng(0).standard_normal(out.shape)
 
     def weighted_output(_):
         previous, _GradMode.enabled = _GradMode.enabled, False  # the numerical passes need no graph
         try:
-            return float(np.sum(_value(f(*inputs)) * weights))
+            return float(np.sum(array_of(f(*inputs)) * weights))
         finally:
             _GradMode.enabled = previous
 
@@ -1286,10 +1293,10 @@ if __name__ == "__main__":
 # %% [markdown]
 # ## 7. Backward rules: elementwise operations
 #
-# Each operation below is module 01's forward (the `out = base...` line, given) plus its rule. The rule receives
+# Each operation below is module 01's forward (the `out = plain...` line, given) plus its rule. The rule receives
 # `grad`, of `out`'s shape, and returns one gradient per parent, in the order of `parents`. Return gradients of
-# `out`'s shape and let the engine reduce broadcast axes. Operands may be numbers or arrays: they are parents like
-# any other and the engine ignores their gradients. `_value(a)` is the array (or number) behind any operand.
+# `out`'s shape and let the engine reduce broadcast axes. TensorLikes may be numbers or arrays: they are parents like
+# any other and the engine ignores their gradients. `array_of(a)` is the array (or number) behind any operand.
 #
 # | op | forward | gradients |
 # |---|---|---|
@@ -1310,27 +1317,27 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "elementwise-rules", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def add(a: Operand, b: Operand) -> Tensor:
+def add(a: TensorLike, b: TensorLike) -> Tensor:
     """a + b; gradients: grad, grad."""
-    out = base.add(a, b).data
+    out = plain.add(a, b).data
     ### BEGIN SOLUTION
     return record_op("add", out, (a, b), lambda grad: (grad, grad))
     ### END SOLUTION
 
 
-def sub(a: Operand, b: Operand) -> Tensor:
+def sub(a: TensorLike, b: TensorLike) -> Tensor:
     """a - b; gradients: grad, -grad."""
-    out = base.sub(a, b).data
+    out = plain.sub(a, b).data
     ### BEGIN SOLUTION
     return record_op("sub", out, (a, b), lambda grad: (grad, -grad))
     ### END SOLUTION
 
 
-def mul(a: Operand, b: Operand) -> Tensor:
+def mul(a: TensorLike, b: TensorLike) -> Tensor:
     """a * b; gradients: grad * b, grad * a."""
-    out = base.mul(a, b).data
+    out = plain.mul(a, b).data
     ### BEGIN SOLUTION
-    x, y = _value(a), _value(b)
+    x, y = array_of(a), array_of(b)
 
     def backward(grad):
         return (grad * y if _needs_grad(a) else None,
@@ -1340,11 +1347,11 @@ def mul(a: Operand, b: Operand) -> Tensor:
     ### END SOLUTION
 
 
-def div(a: Operand, b: Operand) -> Tensor:
+def div(a: TensorLike, b: TensorLike) -> Tensor:
     """a / b; gradients: grad / b, -grad * a / b**2."""
-    out = base.div(a, b).data
+    out = plain.div(a, b).data
     ### BEGIN SOLUTION
-    y = _value(b)
+    y = array_of(b)
 
     def backward(grad):
         return (grad / y if _needs_grad(a) else None,
@@ -1354,21 +1361,21 @@ def div(a: Operand, b: Operand) -> Tensor:
     ### END SOLUTION
 
 
-def neg(a: Operand) -> Tensor:
+def neg(a: TensorLike) -> Tensor:
     """-a; gradient: -grad."""
-    out = base.neg(a).data
+    out = plain.neg(a).data
     ### BEGIN SOLUTION
     return record_op("neg", out, (a,), lambda grad: (-grad,))
     ### END SOLUTION
 
 
-def power(a: Operand, exponent: float) -> Tensor:
+def power(a: TensorLike, exponent: float) -> Tensor:
     """a ** exponent for a number `exponent`; gradient: grad * exponent * a**(exponent - 1), 0 when exponent is 0."""
-    if isinstance(exponent, base.Tensor):
+    if isinstance(exponent, plain.Tensor):
         raise TypeError("power: the exponent must be a number, not a Tensor")
-    out = base.power(a, exponent).data
+    out = plain.power(a, exponent).data
     ### BEGIN SOLUTION
-    x = _value(a)
+    x = array_of(a)
 
     def backward(grad):
         if exponent == 0:
@@ -1379,19 +1386,19 @@ def power(a: Operand, exponent: float) -> Tensor:
     ### END SOLUTION
 
 
-def exp(a: Operand) -> Tensor:
+def exp(a: TensorLike) -> Tensor:
     """e ** a; gradient: grad * out."""
-    out = base.exp(a).data
+    out = plain.exp(a).data
     ### BEGIN SOLUTION
     return record_op("exp", out, (a,), lambda grad: (grad * out,))
     ### END SOLUTION
 
 
-def log(a: Operand) -> Tensor:
+def log(a: TensorLike) -> Tensor:
     """Natural logarithm; gradient: grad / a."""
-    out = base.log(a).data
+    out = plain.log(a).data
     ### BEGIN SOLUTION
-    x = _value(a)
+    x = array_of(a)
     return record_op("log", out, (a,), lambda grad: (grad / x,))
     ### END SOLUTION
 
@@ -1538,11 +1545,11 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "matmul-rule", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def matmul(a: Operand, b: Operand) -> Tensor:
+def matmul(a: TensorLike, b: TensorLike) -> Tensor:
     """a @ b (1-D, 2-D, batched); gradients: grad @ b^T and a^T @ grad on the last two axes."""
-    out = base.matmul(a, b).data
+    out = plain.matmul(a, b).data
     ### BEGIN SOLUTION
-    x, y = base._as_array(a), base._as_array(b)
+    x, y = array_of(a), array_of(b)
 
     def backward(grad):
         # view vectors as matrices: x (k,) as (1, k), y (k,) as (k, 1), and give grad the dropped axes back
@@ -1665,11 +1672,11 @@ def _axes(axis, ndim: int) -> tuple:
     return tuple(sorted(int(a) % ndim for a in axis)) if ndim else ()
 
 
-def reduce_sum(x: Operand, axis=None, keepdims: bool = False) -> Tensor:
+def reduce_sum(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
     """Sum over `axis`; gradient: grad broadcast back to x's shape."""
-    out = base.reduce_sum(x, axis, keepdims).data
+    out = plain.reduce_sum(x, axis, keepdims).data
     ### BEGIN SOLUTION
-    shape = np.shape(_value(x))
+    shape = np.shape(array_of(x))
     axes = _axes(axis, len(shape))
 
     def backward(grad):
@@ -1681,11 +1688,11 @@ def reduce_sum(x: Operand, axis=None, keepdims: bool = False) -> Tensor:
     ### END SOLUTION
 
 
-def reduce_mean(x: Operand, axis=None, keepdims: bool = False) -> Tensor:
+def reduce_mean(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
     """Mean over `axis`; gradient: grad / (number of elements reduced), broadcast back."""
-    out = base.reduce_mean(x, axis, keepdims).data
+    out = plain.reduce_mean(x, axis, keepdims).data
     ### BEGIN SOLUTION
-    shape = np.shape(_value(x))
+    shape = np.shape(array_of(x))
     axes = _axes(axis, len(shape))
     count = int(np.prod([shape[i] for i in axes]))
 
@@ -1698,11 +1705,11 @@ def reduce_mean(x: Operand, axis=None, keepdims: bool = False) -> Tensor:
     ### END SOLUTION
 
 
-def reduce_max(x: Operand, axis=None, keepdims: bool = False) -> Tensor:
+def reduce_max(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
     """Max over `axis`; gradient: grad at the maximal elements, split evenly between ties."""
-    out = base.reduce_max(x, axis, keepdims).data
+    out = plain.reduce_max(x, axis, keepdims).data
     ### BEGIN SOLUTION
-    data = base._as_array(x)
+    data = array_of(x)
     axes = _axes(axis, data.ndim)
 
     def backward(grad):
@@ -1797,55 +1804,66 @@ if __name__ == "__main__":
 # ## 9. Backward rules: reshape, transpose, indexing
 #
 # These move elements without changing them, so each gradient is grad moved back: `reshape` reshapes it to x's
-# shape, `transpose(x, dim0, dim1)` swaps the same two axes again, and `permute_all` (the `T` property, all axes
-# reversed) reverses them again.
+# shape, `transpose(x, dim0, dim1)` swaps the same two axes again, and `permute(x, *dims)` (also the `T` property, all
+# axes reversed) applies the inverse order, `np.argsort(dims)`.
 #
 # Indexing copies selected elements into the result; the gradient scatters grad back into zeros of x's shape. An
 # integer index may pick one element several times, `x[[0, 0, 2]]`, and then each pick contributes: use
 # `np.add.at(zeros, index, grad)`, which adds for repeated indices, where `zeros[index] += grad` would keep only one.
 #
-# **Task: `reshape`, `transpose`, `permute_all`, `getitem`.**
+# **Task: `reshape`, `transpose`, `permute`, `getitem`.**
 
 # %% nbgrader={"grade": false, "grade_id": "shape-rules", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def reshape(x: Operand, *shape: int) -> Tensor:
+def reshape(x: TensorLike, *shape: int) -> Tensor:
     """Same elements in a new shape (one size may be -1); gradient: grad reshaped to x's shape."""
-    out = base.reshape(x, *shape).data
+    out = plain.reshape(x, *shape).data
     ### BEGIN SOLUTION
-    original = np.shape(_value(x))
+    original = np.shape(array_of(x))
     return record_op("reshape", out, (x,), lambda grad: (grad.reshape(original),))
     ### END SOLUTION
 
 
-def transpose(x: Operand, dim0: int, dim1: int) -> Tensor:
+def transpose(x: TensorLike, dim0: int, dim1: int) -> Tensor:
     """Swap axes dim0 and dim1; gradient: grad with the same axes swapped back."""
-    out = base.transpose(x, dim0, dim1).data
+    out = plain.transpose(x, dim0, dim1).data
     ### BEGIN SOLUTION
     return record_op("transpose", out, (x,), lambda grad: (np.swapaxes(grad, dim0, dim1),))
     ### END SOLUTION
 
 
-def permute_all(x: Operand) -> Tensor:
-    """All axes reversed (Tensor.T); gradient: grad with its axes reversed."""
-    out = np.transpose(base._as_array(x)).copy()  # module 01's T: a new array, not a view of x
+def permute(x: TensorLike, *dims: int) -> Tensor:
+    """Axes reordered (Tensor.permute, and Tensor.T with all axes reversed); gradient: grad with the inverse
+    order, np.argsort(dims), which puts each axis back where it came from."""
+    out = plain.permute(x, *dims).data
     ### BEGIN SOLUTION
-    return record_op("permute_all", out, (x,), lambda grad: (np.transpose(grad),))
+    order = np.argsort([d % out.ndim for d in plain._shape_arg(dims)]) if out.ndim else ()
+    return record_op("permute", out, (x,), lambda grad: (np.transpose(grad, order),))
     ### END SOLUTION
+
+
+def to_dtype(x: TensorLike, dtype) -> Tensor:
+    """x converted to `dtype` (Tensor.to, .float(), .double()); gradient: grad converted back to x's dtype (the
+    engine does that), none into an integer result, which cannot carry one."""
+    out = plain.to_dtype(x, dtype).data
+    if not np.issubdtype(out.dtype, np.floating):
+        return Tensor._from_array(out)
+    return record_op("to", out, (x,), lambda grad: (grad,))
 
 
 def _plain_index(index):
     """Tensors inside an index become their arrays, as module 01's indexing does."""
-    if isinstance(index, base.Tensor):
+    if isinstance(index, plain.Tensor):
         return index.data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, base.Tensor) else i for i in index)
+        return tuple(i.data if isinstance(i, plain.Tensor) else i for i in index)
     return index
 
 
 def getitem(x: Tensor, index) -> Tensor:
     """x[index] with NumPy indexing; gradient: grad added back into zeros at the indexed places."""
     index = _plain_index(index)
-    out = base.Tensor.__getitem__(x, index).data
+    out = plain.Tensor.__getitem__(x, index).data
     ### BEGIN SOLUTION
     shape = x.data.shape
     parts = index if isinstance(index, tuple) else (index,)
@@ -2004,3 +2022,18 @@ def test_hand_vs_engine():
 
 if __name__ == "__main__":
     test_hand_vs_engine()
+
+# %% [markdown]
+# ## The names this module adds to `tinytorch`
+#
+# `import tinytorch as torch` reads like PyTorch: the autograd `Tensor` and the differentiable operations
+# replace module 01's under the same names. The table maps each PyTorch-shaped name to this module's object;
+# `tito export` collects the tables of all modules. Given.
+
+# %%
+#| export
+PYTORCH_NAMES = {
+    "Tensor": "Tensor", "no_grad": "no_grad", "is_grad_enabled": "is_grad_enabled", "matmul": "matmul",
+    "exp": "exp", "log": "log", "reshape": "reshape", "transpose": "transpose", "permute": "permute",
+    "sum": "reduce_sum", "mean": "reduce_mean", "amax": "reduce_max", "autograd.gradcheck": "gradcheck",
+}

@@ -30,7 +30,7 @@ import tracemalloc
 
 import numpy as np
 
-import tinytorch.core.tensor as base
+from tinytorch.core.tensor import array_of
 from tinytorch.core.autograd import Tensor, is_grad_enabled, record_op
 
 # %% [markdown]
@@ -54,7 +54,7 @@ from tinytorch.core.autograd import Tensor, is_grad_enabled, record_op
 #| export
 def _float_data(x) -> np.ndarray:
     """The array behind x (a Tensor, an array or a number); integer and bool data become float32."""
-    a = x.data if isinstance(x, base.Tensor) else np.asarray(x)
+    a = array_of(x)
     return a if np.issubdtype(a.dtype, np.floating) else a.astype(np.float32)
 
 # %% [markdown]
@@ -1020,3 +1020,21 @@ def test_in_place():
 
 if __name__ == "__main__":
     test_in_place()
+
+# %% [markdown]
+# ## The names this module adds to `tinytorch`
+#
+# `import tinytorch as torch` reads like PyTorch: the activation functions, as `torch.relu` and
+# `torch.nn.functional.relu`. The table maps each PyTorch-shaped name to this module's object; `tito export`
+# collects the tables of all modules. Given.
+
+# %%
+#| export
+PYTORCH_NAMES = {
+    "relu": "relu", "relu_": "relu_", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
+    "log_softmax": "log_softmax", "nn.functional.relu": "relu", "nn.functional.relu_": "relu_",
+    "nn.functional.leaky_relu": "leaky_relu", "nn.functional.leaky_relu_": "leaky_relu_",
+    "nn.functional.elu": "elu", "nn.functional.gelu": "gelu", "nn.functional.silu": "silu",
+    "nn.functional.sigmoid": "sigmoid", "nn.functional.tanh": "tanh", "nn.functional.softmax": "softmax",
+    "nn.functional.log_softmax": "log_softmax", "nn.functional.prelu": "prelu",
+}

@@ -35,28 +35,17 @@ from tinytorch.core.autograd import Tensor, record_op
 # A `Parameter` is a Tensor that a layer learns. It differs from a Tensor in two ways only: it requires grad
 # by default, and assigning one to an attribute of a `Module` registers it (section 2).
 #
-# Initial weights are random. `manual_seed(seed)` reseeds the one NumPy `Generator` that initializers and
-# `Dropout` draw from when they are not given their own `rng` (PyTorch's `torch.manual_seed`): the same seed
+# Initial weights are random. `manual_seed(seed)` (module 01's) reseeds the one NumPy `Generator` that initializers
+# and `Dropout` draw from when they are not given their own `rng` (PyTorch's `torch.manual_seed`): the same seed
 # builds the same model, bit for bit. Without a seed, every run starts from fresh entropy, as in PyTorch.
 # `_generator(rng)` returns `rng` if given, else that shared generator. The next cell is given.
 
 # %%
 #| export
-class _RandomState:
-    """Holds the Generator used when no `rng` is given; manual_seed replaces it."""
-
-    generator = np.random.default_rng()
-
-
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the generator of initializers and Dropout; the same seed gives the same model."""
-    _RandomState.generator = np.random.default_rng(seed)
-    return _RandomState.generator
-
-
-def _generator(rng: np.random.Generator | None = None) -> np.random.Generator:
-    """`rng` when given, else the shared generator that manual_seed sets."""
-    return _RandomState.generator if rng is None else rng
+# One generator for the whole package, kept by module 01: `manual_seed` resets it for randn, initializers,
+# Dropout and shuffling alike, as torch.manual_seed does.
+from tinytorch.core.tensor import array_of, manual_seed
+from tinytorch.core.tensor import default_generator as _generator
 
 
 class Parameter(Tensor):
@@ -1061,15 +1050,10 @@ if __name__ == "__main__":
 # **Task: `linear`.** Compute the forward in NumPy, then return `record_op("linear", out, parents, backward)`
 # with parents `(x, weight, bias)`, or `(x, weight)` without bias. Compute only the gradients someone needs:
 # the network's input usually does not require grad, and its `d_x` would be the largest product of all.
-# `_data(t)` and `_wants_grad(t)` are given.
+# `array_of(t)` and `_wants_grad(t)` are given.
 
 # %% nbgrader={"grade": false, "grade_id": "linear-function", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def _data(t) -> np.ndarray:
-    """The array behind a Tensor; anything else through np.asarray."""
-    return t.data if isinstance(t, Tensor) else np.asarray(t)
-
-
 def _wants_grad(t) -> bool:
     """True when t is a Tensor that requires grad."""
     return isinstance(t, Tensor) and t.requires_grad
@@ -1077,8 +1061,8 @@ def _wants_grad(t) -> bool:
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x @ weight.T + bias for x (*, in_features), weight (out_features, in_features), bias (out_features,)."""
-    X, W = _data(x), _data(weight)
-    B = None if bias is None else _data(bias)
+    X, W = array_of(x), array_of(weight)
+    B = None if bias is None else array_of(bias)
     if W.ndim != 2 or X.ndim < 1 or X.shape[-1] != W.shape[1]:
         raise ValueError(f"linear: x of shape {X.shape} needs a last axis equal to weight's second, weight has shape {W.shape}")
     if B is not None and B.shape != (W.shape[0],):
@@ -1970,3 +1954,22 @@ if __name__ == "__main__":
             print(f"step {step:3d}  mse {loss.item():.5f}")
     model.load_state_dict(best)
     print(f"best mse {best_loss:.5f}")
+
+# %% [markdown]
+# ## The names this module adds to `tinytorch`
+#
+# `import tinytorch as torch` reads like PyTorch: `nn.Module`, the layers, their initializers. The table maps
+# each PyTorch-shaped name to this module's object; `tito export` collects the tables of all modules. Given.
+
+# %%
+#| export
+PYTORCH_NAMES = {
+    "nn.Module": "Module", "nn.Parameter": "Parameter", "nn.ModuleList": "ModuleList",
+    "nn.Sequential": "Sequential", "nn.Linear": "Linear", "nn.ReLU": "ReLU", "nn.LeakyReLU": "LeakyReLU",
+    "nn.PReLU": "PReLU", "nn.ELU": "ELU", "nn.GELU": "GELU", "nn.SiLU": "SiLU", "nn.Sigmoid": "Sigmoid",
+    "nn.Tanh": "Tanh", "nn.Softmax": "Softmax", "nn.LogSoftmax": "LogSoftmax", "nn.Dropout": "Dropout",
+    "nn.Flatten": "Flatten", "nn.Residual": "Residual", "nn.functional.linear": "linear",
+    "nn.init.calculate_gain": "calculate_gain", "nn.init.xavier_uniform_": "xavier_uniform_",
+    "nn.init.xavier_normal_": "xavier_normal_", "nn.init.kaiming_uniform_": "kaiming_uniform_",
+    "nn.init.kaiming_normal_": "kaiming_normal_",
+}

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 
 from tinytorch.core.autograd import Tensor, record_op
+from tinytorch.core.tensor import array_of
 from tinytorch.core.layers import Module
 
 # %% [markdown]
@@ -68,14 +69,9 @@ def _reduce(per_item: np.ndarray, reduction: str) -> tuple:
     return per_item, 1.0
 
 
-def _array(x) -> np.ndarray:
-    """The ndarray behind a Tensor; np.asarray of anything else."""
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
-
-
 def _floats(*operands) -> tuple:
     """The operands' arrays in one float dtype: the widest float dtype of the Tensor operands, else float32."""
-    arrays = [_array(x) for x in operands]
+    arrays = [array_of(x) for x in operands]
     floats = [a.dtype for x, a in zip(operands, arrays)
               if isinstance(x, Tensor) and np.issubdtype(a.dtype, np.floating)]
     dtype = np.result_type(*floats) if floats else np.float32
@@ -89,7 +85,7 @@ def _wants_grad(x) -> bool:
 
 def _class_targets(target, shape: tuple, name: str) -> np.ndarray:
     """Check integer class targets for scores of shape (N, C) or (C,); return them with shape (N,) or (1,)."""
-    y = _array(target)
+    y = array_of(target)
     if not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"{name}: target must hold integer class indices, got dtype {y.dtype}")
     if len(shape) not in (1, 2):
@@ -656,7 +652,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, *, reduction
     x, y = _floats(input, target)
     if x.shape != y.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: target shape {y.shape} must equal input shape {x.shape}")
-    w = None if pos_weight is None else _array(pos_weight).astype(x.dtype)
+    w = None if pos_weight is None else array_of(pos_weight).astype(x.dtype)
     if w is not None and np.broadcast_shapes(w.shape, x.shape) != x.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: pos_weight of shape {w.shape} does not broadcast "
                          f"to the input's shape {x.shape}")
@@ -916,3 +912,19 @@ def test_loss_modules():
 
 if __name__ == "__main__":
     test_loss_modules()
+
+# %% [markdown]
+# ## The names this module adds to `tinytorch`
+#
+# `import tinytorch as torch` reads like PyTorch: the losses, as modules and as functions. The table maps each
+# PyTorch-shaped name to this module's object; `tito export` collects the tables of all modules. Given.
+
+# %%
+#| export
+PYTORCH_NAMES = {
+    "nn.MSELoss": "MSELoss", "nn.CrossEntropyLoss": "CrossEntropyLoss", "nn.NLLLoss": "NLLLoss",
+    "nn.BCELoss": "BCELoss", "nn.BCEWithLogitsLoss": "BCEWithLogitsLoss", "nn.functional.mse_loss": "mse_loss",
+    "nn.functional.cross_entropy": "cross_entropy", "nn.functional.nll_loss": "nll_loss",
+    "nn.functional.binary_cross_entropy": "binary_cross_entropy",
+    "nn.functional.binary_cross_entropy_with_logits": "binary_cross_entropy_with_logits",
+}

@@ -1183,3 +1183,19 @@ def test_clip_grad_norm():
 
 if __name__ == "__main__":
     test_clip_grad_norm()
+
+# %% [markdown]
+# ## The names this module adds to `tinytorch`
+#
+# `import tinytorch as torch` reads like PyTorch: `torch.optim`, its schedules and gradient clipping. The table
+# maps each PyTorch-shaped name to this module's object; `tito export` collects the tables of all modules.
+# Given.
+
+# %%
+#| export
+PYTORCH_NAMES = {
+    "optim.Optimizer": "Optimizer", "optim.SGD": "SGD", "optim.RMSprop": "RMSprop", "optim.Adam": "Adam",
+    "optim.AdamW": "AdamW", "optim.lr_scheduler.LRScheduler": "LRScheduler", "optim.lr_scheduler.StepLR": "StepLR",
+    "optim.lr_scheduler.CosineAnnealingLR": "CosineAnnealingLR", "optim.lr_scheduler.LinearLR": "LinearLR",
+    "nn.utils.clip_grad_norm_": "clip_grad_norm_",
+}

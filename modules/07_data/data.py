@@ -31,6 +31,7 @@ import numpy as np
 
 import tinytorch
 from tinytorch.core.autograd import Tensor
+from tinytorch.core.tensor import array_of, default_generator
 
 # %% [markdown]
 # ## 1. Datasets
@@ -196,7 +197,7 @@ def collate(items: Sequence) -> tuple:
         raise ValueError(f"collate: samples have different numbers of fields {sorted(counts)}")
     batch = []
     for column in zip(*rows):  # one pass per field (x, y), not per sample
-        arrays = [v.data if isinstance(v, Tensor) else Tensor(v).data for v in column]
+        arrays = [array_of(v) if isinstance(v, Tensor) else Tensor(v).data for v in column]
         stacked = np.stack(arrays)
         batch.append(Tensor(stacked, dtype=stacked.dtype))
     return tuple(batch)
@@ -328,9 +329,9 @@ if __name__ == "__main__":
 # ## 4. DataLoader
 #
 # `DataLoader(dataset, batch_size=1, shuffle=False, drop_last=False, seed=None)` yields, for each batch of
-# indices, a tuple of Tensors. It makes one generator, `np.random.default_rng(seed)`, when created; each
-# epoch (each `for` loop over the loader) draws the next permutation from it, so the same seed reproduces
-# the whole sequence of epochs, and each epoch has a new order.
+# indices, a tuple of Tensors. It keeps one generator from its creation, `np.random.default_rng(seed)` (without
+# a seed: the shared one that `manual_seed` resets); each epoch (each `for` loop over the loader) draws the next
+# permutation from it, so the same seed reproduces the whole sequence of epochs, and each epoch has a new order.
 #
 # **Task: `__len__` and `__iter__`.**
 # - `__len__`: the number of batches per epoch (see section 3).
@@ -354,8 +355,9 @@ class DataLoader:
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.drop_last = drop_last
-        # One generator for the loader's lifetime: every epoch draws the next permutation from it.
-        self.generator = np.random.default_rng(seed)
+        # One generator for the loader's lifetime: every epoch draws the next permutation from it. Without a
+        # seed it is the package's shared generator, so tinytorch.manual_seed fixes the order, as in PyTorch.
+        self.generator = default_generator(seed)
 
     def __len__(self) -> int:
         """Batches per epoch: n // batch_size with drop_last, else ceil(n / batch_size)."""
@@ -538,7 +540,7 @@ class TransformDataset(Dataset):
         return len(self.dataset)
 
     def _apply(self, x) -> Tensor:
-        out = np.asarray(self.transform(x.data if isinstance(x, Tensor) else np.asarray(x)))
+        out = np.asarray(self.transform(array_of(x)))
         return Tensor(out, dtype=out.dtype)  # the transform decides the dtype
 
     def __getitem__(self, index: int) -> tuple:
@@ -1268,3 +1270,16 @@ def test_parse_idx():
 
 if __name__ == "__main__":
     test_parse_idx()
+
+# %% [markdown]
+# ## The names this module adds to `tinytorch`
+#
+# `import tinytorch as torch` reads like PyTorch: `torch.utils.data`. The table maps each PyTorch-shaped name to
+# this module's object; `tito export` collects the tables of all modules. Given.
+
+# %%
+#| export
+PYTORCH_NAMES = {
+    "utils.data.Dataset": "Dataset", "utils.data.TensorDataset": "TensorDataset",
+    "utils.data.DataLoader": "DataLoader",
+}

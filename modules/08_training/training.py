@@ -31,8 +31,8 @@ from typing import TextIO
 
 import numpy as np
 
-import tinytorch.core.tensor as base
 from tinytorch.core.autograd import Tensor, no_grad
+from tinytorch.core.tensor import array_of
 from tinytorch.core.data import load_digits
 from tinytorch.core.layers import Linear, Module, ReLU, Sequential, Sigmoid, Tanh, manual_seed
 from tinytorch.core.losses import CrossEntropyLoss
@@ -41,16 +41,11 @@ from tinytorch.core.optim import clip_grad_norm_
 # %% [markdown]
 # ### Given: two helpers
 #
-# `_as_array(x)` is the ndarray behind a Tensor (anything else through `np.asarray`); `_to_float(v)` turns a
+# `array_of(x)` is the ndarray behind a Tensor (anything else through `np.asarray`); `_to_float(v)` turns a
 # one-element Tensor, a NumPy scalar or a number into a Python float, which JSON can store.
 
 # %%
 #| export
-def _as_array(x) -> np.ndarray:
-    """The ndarray behind a Tensor (of module 01 or 02); anything else through np.asarray."""
-    return x.data if isinstance(x, base.Tensor) else np.asarray(x)
-
-
 def _to_float(value) -> float:
     """A Python float from a one-element Tensor, a NumPy scalar or a number."""
     return float(value.item()) if hasattr(value, "item") else float(value)
@@ -77,7 +72,7 @@ def _to_float(value) -> float:
 #| export
 def accuracy(logits, targets) -> float:
     """Fraction of samples with argmax(logits) == target (binary logits: (logit > 0) == (target > 0.5))."""
-    out, y = _as_array(logits), _as_array(targets)
+    out, y = array_of(logits), array_of(targets)
     if out.ndim == 0:
         raise ValueError("accuracy needs logits with at least one axis, got a 0-d array")
     ### BEGIN SOLUTION
@@ -894,7 +889,7 @@ if __name__ == "__main__":
 #| export
 def _batch_size(y) -> int:
     """Number of samples in a batch of targets (a 0-d target is one sample)."""
-    shape = _as_array(y).shape
+    shape = array_of(y).shape
     return shape[0] if shape else 1
 
 

@@ -17,19 +17,14 @@ from typing import TextIO
 
 import numpy as np
 
-import tinytorch.core.tensor as base
 from .autograd import Tensor, no_grad
+from .tensor import array_of
 from .data import load_digits
 from .layers import Linear, Module, ReLU, Sequential, Sigmoid, Tanh, manual_seed
 from .losses import CrossEntropyLoss
 from .optim import clip_grad_norm_
 
 # %% ../../modules/08_training/training.py #6760b42d
-def _as_array(x) -> np.ndarray:
-    """The ndarray behind a Tensor (of module 01 or 02); anything else through np.asarray."""
-    return x.data if isinstance(x, base.Tensor) else np.asarray(x)
-
-
 def _to_float(value) -> float:
     """A Python float from a one-element Tensor, a NumPy scalar or a number."""
     return float(value.item()) if hasattr(value, "item") else float(value)
@@ -37,7 +32,7 @@ def _to_float(value) -> float:
 # %% ../../modules/08_training/training.py #accuracy
 def accuracy(logits, targets) -> float:
     """Fraction of samples with argmax(logits) == target (binary logits: (logit > 0) == (target > 0.5))."""
-    out, y = _as_array(logits), _as_array(targets)
+    out, y = array_of(logits), array_of(targets)
     if out.ndim == 0:
         raise ValueError("accuracy needs logits with at least one axis, got a 0-d array")
     classes = out.shape[-1]
@@ -307,7 +302,7 @@ class ProgressBar:
 # %% ../../modules/08_training/training.py #trainer
 def _batch_size(y) -> int:
     """Number of samples in a batch of targets (a 0-d target is one sample)."""
-    shape = _as_array(y).shape
+    shape = array_of(y).shape
     return shape[0] if shape else 1
 
 
