@@ -19,9 +19,25 @@ def _timeout_arg(p, default):
     p.add_argument("--timeout", type=int, default=default, metavar="SECONDS", help=f"per-cell limit (default {default})")
 
 
-def parser() -> argparse.ArgumentParser:
+# What a student runs in their bundle; `tito --help` there lists only these (the rest refuse to run there).
+STUDENT_COMMANDS = ("test", "export", "milestone")
+
+
+class _Commands:
+    """Adds subcommands; in a student bundle only the student commands are listed in `tito --help`."""
+
+    def __init__(self, sub, mode: str) -> None:
+        self.sub, self.mode = sub, mode
+
+    def add_parser(self, name: str, help: str):
+        if self.mode == "student" and name not in STUDENT_COMMANDS:
+            return self.sub.add_parser(name, description=help)  # no help=: argparse leaves it out of the list
+        return self.sub.add_parser(name, help=help, description=help)
+
+
+def parser(mode: str = "instructor") -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="tito", description="TinyTorch course tool.")
-    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = _Commands(top.add_subparsers(dest="command", required=True, metavar="COMMAND"), mode)
 
     p = sub.add_parser("build", help="module sources to notebooks in course/source/")
     _modules_arg(p)
@@ -39,6 +55,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("test", help="run a module's notebook headless and list its graded tests")
     _modules_arg(p)
     _timeout_arg(p, 60)
+    p.add_argument("--verbose", "-v", action="store_true", help="show each failing test's line and case")
     p = sub.add_parser("samples", help="write the demo submissions for a module into course/submitted/")
     p.add_argument("module", metavar="MODULE")
     p = sub.add_parser("grade", help="autograde course/submitted/*/MODULE with nbgrader")
@@ -113,7 +130,8 @@ def run(args) -> int:
               f"{ws.bundle_dir.relative_to(ws.root)}/ (leak check passed)")
     elif cmd == "test":
         from .notebook_tests import test_module
-        _each_module(ws, args, test_module, "tests failed in")
+        check = lambda ws, module, timeout: test_module(ws, module, timeout, args.verbose)
+        _each_module(ws, args, check, "tests failed in")
     elif cmd == "samples":
         from .samples import make_samples
         module = ws.select([args.module])[0]
@@ -139,14 +157,12 @@ def run(args) -> int:
         from . import milestones
         from .table import render
         if args.action == "list":
-            print(render(["year", "name", "what"], [[m.year, m.name, m.summary] for m in milestones.milestones(ws)]))
+            print(render(["year", "name", "modules", "what"],
+                         [[m.year, m.name, " ".join(m.requires), m.summary] for m in milestones.milestones(ws)]))
         else:
             if not args.milestone:
                 raise TitoError("`tito milestone run` needs a MILESTONE (year or name); see `tito milestone list`")
-            milestone = milestones.find(ws, args.milestone)
-            code = milestones.run(ws, milestone, args.fast)
-            if code != 0:
-                raise TitoError(f"milestone {milestone.year}_{milestone.name} missed its target (exit {code})")
+            milestones.run(ws, milestones.find(ws, args.milestone), args.fast)
     elif cmd == "grades":
         from .grades import table, write_csv
         ws.require_instructor("grades")
@@ -156,8 +172,16 @@ def run(args) -> int:
     return 0
 
 
+def _mode() -> str:
+    """The workspace's mode for `--help`; outside a workspace everything is listed (the command then says why)."""
+    try:
+        return find_workspace().mode
+    except TitoError:
+        return "instructor"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser(_mode()).parse_args(argv)
     quiet_known_warnings()
     try:
         return run(args)

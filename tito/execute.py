@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ class TestResult:
     points: float
     passed: bool
     error: str  # first line of the error; empty when the test passed
+    traceback: str = ""  # the whole error, for `tito test --verbose`
 
 
 def kernel_env(package_root: Path) -> dict:
@@ -64,6 +66,18 @@ def first_error(cell) -> str:
     return ""
 
 
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def full_error(cell) -> str:
+    """The cell's traceback as plain text (IPython colours removed): the failing line and its case."""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            lines = out.get("traceback") or [f"{out.get('ename')}: {out.get('evalue')}"]
+            return ANSI_COLOUR.sub("", "\n".join(lines))
+    return ""
+
+
 def graded_results(nb) -> list[TestResult]:
     """One row per graded code cell, in notebook order."""
     rows = []
@@ -72,5 +86,6 @@ def graded_results(nb) -> list[TestResult]:
         error = first_error(cell)
         if not error and cell.get("execution_count") is None:
             error = "not run"
-        rows.append(TestResult(meta.get("grade_id", "?"), float(meta.get("points", 0)), not error, error))
+        rows.append(TestResult(meta.get("grade_id", "?"), float(meta.get("points", 0)), not error, error,
+                               full_error(cell)))
     return rows

@@ -13,6 +13,7 @@ R8 prose         no emoji, no banner lines
 R9 observed      a graded test cell has a hidden part that hands values to the grader with observe() and
                  asserts nothing itself (the grader compares; an assert there would put the expected value in
                  the student's process)
+R10 references   the text names only modules the course has (a student's bundle has no module 18 to look at)
 """
 from __future__ import annotations
 
@@ -121,6 +122,7 @@ def lint_text(text: str, shown: str, number: str, packages: dict[str, str]) -> l
     _rule7(cells, add)
     _rule8(text, shown, out)
     _rule9(cells, add)
+    _rule10(text, shown, out, set(packages.values()) | {number})
     return sorted(out, key=lambda p: (p.line, p.rule))
 
 
@@ -309,6 +311,17 @@ def _rule9(cells, add):
         for i, line in hidden:
             if re.match(r"\s*assert\b", line):
                 add(c, "R9 observed", "assert in a hidden part: observe the value instead", i)
+
+
+MODULE_REFERENCE = re.compile(r"\bmodules? (\d\d)\b")
+
+
+def _rule10(text, shown, out, known: set[str]):
+    for n, line in enumerate(text.splitlines(), start=1):
+        for m in MODULE_REFERENCE.finditer(line):
+            if m.group(1) not in known:
+                out.append(Problem(shown, n, "R10 references", f"names module {m.group(1)}, which the course does "
+                                   "not have (yet): the student cannot look there"))
 
 
 def lint(ws: Workspace, modules: list[Module]) -> list[Problem]:

@@ -28,7 +28,7 @@ build-backend = "setuptools.build_meta"
 name = "tinytorch"
 version = "{version}"
 description = "My own TinyTorch, built module by module"
-requires-python = ">=3.10"
+requires-python = ">=3.11"
 dependencies = {dependencies}
 
 [project.scripts]

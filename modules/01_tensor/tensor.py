@@ -730,7 +730,7 @@ if __name__ == "__main__":
 #     C[i, j] = sum over p of A[i, p] * B[p, j]
 #
 # The inner dimensions (k) must agree. The cost is n * m * k multiply-adds. As three Python loops it is
-# slow, and that is the point: module 18 measures how much the vectorized version gains.
+# slow, and that is the point: time it against the vectorized `matmul` of section 5.
 #
 # **Task: `matmul_loops`.** 2-D inputs only. Raise `ValueError` naming both shapes if an input is not 2-D or
 # the inner dimensions differ. Compute with three explicit loops (no `np.matmul`, `np.dot` or `@`) and

@@ -76,7 +76,7 @@ class Parameter(Tensor):
 # Python calls for every `self.name = value`, files Parameters in the dict `self._parameters` and Modules in
 # `self._modules`, in assignment order (Python dicts keep insertion order). `__getattr__` (given) finds them
 # there again, so `layer.weight` works as usual. Buffers (`register_buffer`, given) are a third registry, for
-# state that is saved but not learned, such as a batch norm's running mean (module 09).
+# state that is saved but not learned, such as a batch norm's running mean.
 #
 # From the registries everything else follows by walking the tree of modules:
 # - names are dotted paths, the same as PyTorch's: `"fc1.bias"` for `bias` in the child `fc1`, `"0.weight"` for
@@ -821,7 +821,7 @@ if __name__ == "__main__":
 # U(-a, a) has variance a^2 / 3, so a = sqrt(3 * Var) gives the wanted variance with bounded values.
 #
 # Fans follow PyTorch's convention for a weight of shape (out, in, *kernel) (a `Linear` weight is
-# (out_features, in_features); a convolution's (out_channels, in_channels, kh, kw), module 09):
+# (out_features, in_features); a convolution's (out_channels, in_channels, kh, kw)):
 # fan_in = in * k and fan_out = out * k, with k the product of the kernel sizes (1 without a kernel).
 #
 # **Task: `calculate_fans`, `xavier_uniform_`, `xavier_normal_`, `kaiming_uniform_`, `kaiming_normal_`.**
@@ -1845,7 +1845,7 @@ if __name__ == "__main__":
 # stack the gradient reaching layer 1 is a product of L Jacobians, which shrinks or grows geometrically with
 # depth; in a residual stack every product also contains the identity path, along which the gradient arrives
 # unchanged even when the blocks' Jacobians are small. That is what makes networks of a hundred layers
-# trainable, and why every transformer block (module 13) is residual. The block must return x's shape.
+# trainable, and why every transformer block is residual. The block must return x's shape.
 #
 # **Task: `Residual.forward`.**
 

@@ -339,8 +339,8 @@ if __name__ == "__main__":
 #   yield `tuple(self.dataset.get_batch(idx))` when the dataset has a `get_batch` method (the fast path:
 #   `hasattr`), else `collate([self.dataset[int(i)] for i in idx])`.
 #
-# Why `drop_last`: a short last batch gives a noisier gradient step, and batch statistics (BatchNorm,
-# module 09) are undefined for a batch of one sample.
+# Why `drop_last`: a short last batch gives a noisier gradient step, and batch statistics (BatchNorm)
+# are undefined for a batch of one sample.
 
 # %% nbgrader={"grade": false, "grade_id": "dataloader", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
