@@ -140,3 +140,15 @@ def test_r9_hidden_parts_observe_and_do_not_assert():
                                    '    observe("hidden: double of arange(3)", double(np.arange(3)))\n'
                                    '    assert double(2) == 4\n')
     assert "R9" in rules(asserting)
+
+
+def test_text_naming_a_module_the_course_lacks_is_r10():
+    text = TOY_SOURCE.replace("# Test it.", "# Module 05 builds on this; module 18 measures it.", 1)
+    found = [p for p in problems(text) if p.rule.startswith("R10")]
+    assert [p.line for p in found] == [line_of(text, "module 18")] and "module 18" in found[0].message
+
+
+def test_importing_the_package_name_resolver_is_allowed():
+    text = TOY_SOURCE.replace("#| export\nimport numpy as np", "#| export\nimport numpy as np\n"
+                              "from tinytorch._namespace import finished_attribute")
+    assert "R6" not in rules(text)

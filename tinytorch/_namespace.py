@@ -3,7 +3,7 @@
 Each module declares the names it adds in a `PYTORCH_NAMES` table; `tito export` collects them into
 `tinytorch/_names.py` and copies this file to `tinytorch/_namespace.py` (do not edit either there). A name
 resolves lazily, when first used, to the highest-numbered module that declares it and is finished: exported
-with no `raise NotImplementedError()` stub left. So `tinytorch.Tensor` is module 01's Tensor until module 02
+with no nbgrader stub left. So `tinytorch.Tensor` is module 01's Tensor until module 02
 is finished, then the autograd Tensor; and a name whose module is not finished yet raises one error that says
 which module to complete.
 """

@@ -2,9 +2,9 @@
 
 course/sandbox/<assignment>/lib/ is the only code a graded notebook can import besides NumPy and friends: the
 reference package files of the EARLIER modules (module 03 builds on 01 and 02; it must not find 03's own
-solution) and tito/check.py. course/sandbox/<assignment>/reference.json holds, per graded cell, the
+solution), tito/check.py and tito/testkit.py. course/sandbox/<assignment>/reference.json holds, per graded cell, the
 observations the solution notebook makes when run in that same sandbox: what every submission is compared with.
-Both are rebuilt when the module source, the package or tito/check.py change.
+Both are rebuilt when the module source, the package or those two files change.
 """
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from .execute import first_error
 from .notebooks import graded_cells, nbgrader_meta, read_source
 from .workspace import Module, Workspace
 
-CHECK_FILE = Path(__file__).with_name("check.py")
+# What graded test cells import from tito: observe() and the given test helpers; each grading sandbox gets a copy.
+TEST_FILES = [Path(__file__).with_name("check.py"), Path(__file__).with_name("testkit.py")]
 
 
 def sandbox_dir(ws: Workspace, module: Module) -> Path:
@@ -48,7 +49,7 @@ def _lib_files(ws: Workspace, module: Module) -> list[Path]:
 
 def _fingerprint(ws: Workspace, module: Module) -> str:
     digest = hashlib.sha256()
-    for path in [module.path, CHECK_FILE, *_lib_files(ws, module)]:
+    for path in [module.path, *TEST_FILES, *_lib_files(ws, module)]:
         digest.update(str(path.relative_to(ws.root) if path.is_relative_to(ws.root) else path.name).encode())
         digest.update(path.read_bytes() if path.is_file() else b"(missing)")
     return digest.hexdigest()
@@ -68,7 +69,8 @@ def _build_lib(ws: Workspace, module: Module, lib: Path) -> None:
             shutil.copy(path, target)
     (lib / "tito").mkdir(parents=True)
     (lib / "tito" / "__init__.py").write_text("", encoding="utf-8")
-    shutil.copy(CHECK_FILE, lib / "tito" / "check.py")
+    for path in TEST_FILES:
+        shutil.copy(path, lib / "tito" / path.name)
 
 
 def observations_by_grade_id(nb, observations: dict[int, list[dict]]) -> dict[str, list[dict]]:

@@ -865,27 +865,11 @@ if __name__ == "__main__":
 # %% [markdown]
 # ## 6. The trainer
 #
-# `Trainer(model, optimizer, loss_fn, scheduler=None, clip_grad_norm=None, progress=True)` runs the loop.
-#
-# **Task: `train_epoch(loader, bar=None) -> {"loss", "accuracy"}`.** Put the model in training mode
-# (`self.model.train()`: Dropout drops, module 04), then for each batch `(x, y)`:
-# 1. `self.optimizer.zero_grad()`: gradients add up across backward calls; without this step each update
-#    also contains every earlier batch's gradient;
-# 2. forward `out = self.model(x)`, `loss = self.loss_fn(out, y)`, `loss.backward()`;
-# 3. when `self.clip_grad_norm` is set, `clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)`, after
-#    backward and before the step;
-# 4. `self.optimizer.step()`;
-# 5. update the two `RunningMean`s with `loss.item()` and `accuracy(out, y)`, weighted by the batch size
-#    `_batch_size(y)`, and `bar.update(1, loss=...)` with the running loss.
-#
-# The metrics use the outputs computed before the step, as every framework reports them: they describe the
-# model during the epoch, not after it.
-#
-# **Task: `evaluate(loader) -> {"loss", "accuracy"}`.** `self.model.eval()` (Dropout off), and the whole loop
-# inside `with no_grad():`, so no graph is recorded: no backward is coming, and the graph would hold every
-# intermediate array in memory. The given `try/finally` puts back the mode the model had before.
+# `Trainer(model, optimizer, loss_fn, scheduler=None, clip_grad_norm=None, progress=True)` holds what a run
+# needs; its methods `train_epoch`, `evaluate` and `fit` call the three functions you write below, each with the
+# trainer as its first argument (the class is given, as module 01's Tensor forwards to functions).
 
-# %% nbgrader={"grade": false, "grade_id": "trainer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %%
 #| export
 def _batch_size(y) -> int:
     """Number of samples in a batch of targets (a 0-d target is one sample)."""
@@ -909,83 +893,82 @@ class Trainer:
 
     def train_epoch(self, loader, bar: ProgressBar | None = None) -> dict:
         """One pass over loader in training mode; sample means of the batch losses and accuracies."""
-        own_bar = bar is None
-        bar = self._bar(loader, "train") if own_bar else bar
-        loss_mean, acc_mean = RunningMean(), RunningMean()
-        ### BEGIN SOLUTION
-        self.model.train()
-        for x, y in loader:
-            self.optimizer.zero_grad()
-            out = self.model(x)
-            loss = self.loss_fn(out, y)
-            loss.backward()
-            if self.clip_grad_norm is not None:
-                clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
-            self.optimizer.step()
-            n = _batch_size(y)
-            loss_mean.update(loss.item(), n)
-            acc_mean.update(accuracy(out, y), n)
-            bar.update(1, loss=loss_mean.compute())
-        ### END SOLUTION
-        if own_bar:
-            bar.close()
-        return {"loss": loss_mean.compute(), "accuracy": acc_mean.compute()}
+        return train_epoch(self, loader, bar)
 
     def evaluate(self, loader) -> dict:
         """Loss and accuracy over loader in eval mode, without recording a graph."""
-        was_training = self.model.training
-        loss_mean, acc_mean = RunningMean(), RunningMean()
-        try:
-            ### BEGIN SOLUTION
-            self.model.eval()
-            with no_grad():
-                for x, y in loader:
-                    out = self.model(x)
-                    n = _batch_size(y)
-                    loss_mean.update(self.loss_fn(out, y).item(), n)
-                    acc_mean.update(accuracy(out, y), n)
-            ### END SOLUTION
-        finally:
-            self.model.train(was_training)
-        return {"loss": loss_mean.compute(), "accuracy": acc_mean.compute()}
+        return evaluate(self, loader)
 
     def fit(self, train_loader, val_loader=None, epochs: int = 1, early_stopping: EarlyStopping | None = None,
             checkpoint_path=None) -> History:
         """Train for `epochs` epochs (fewer with early stopping); returns the History of every epoch."""
-        default = "val_loss" if val_loader is not None else "train_loss"
-        tracker = early_stopping if early_stopping is not None else EarlyStopping(patience=epochs, monitor=default)
-        available = ["train_loss", "train_accuracy"] + (["val_loss", "val_accuracy"] if val_loader is not None else [])
-        if tracker.monitor not in available:
-            raise ValueError(f"early stopping monitors {tracker.monitor!r}, but this run records only {available}")
-        history = self.history = History()
-        best_state = None
+        return fit(self, train_loader, val_loader, epochs, early_stopping, checkpoint_path)
+
+# %% [markdown]
+# **Task: `train_epoch(trainer, loader, bar=None) -> {"loss", "accuracy"}`.** Put the model in training
+# mode (`trainer.model.train()`: Dropout drops, module 04), then for each batch `(x, y)`:
+# 1. `trainer.optimizer.zero_grad()`: gradients add up across backward calls; without this step each update
+#    also contains every earlier batch's gradient;
+# 2. forward `out = trainer.model(x)`, `loss = trainer.loss_fn(out, y)`, `loss.backward()`;
+# 3. when `trainer.clip_grad_norm` is set, `clip_grad_norm_(trainer.model.parameters(), trainer.clip_grad_norm)`,
+#    after backward and before the step;
+# 4. `trainer.optimizer.step()`;
+# 5. update the two `RunningMean`s with `loss.item()` and `accuracy(out, y)`, weighted by the batch size
+#    `_batch_size(y)`, and `bar.update(1, loss=...)` with the running loss.
+#
+# The metrics use the outputs computed before the step, as every framework reports them: they describe the
+# model during the epoch, not after it.
+
+# %% nbgrader={"grade": false, "grade_id": "train-epoch", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def train_epoch(trainer: Trainer, loader, bar: ProgressBar | None = None) -> dict:
+    """One pass over loader in training mode; sample means of the batch losses and accuracies."""
+    own_bar = bar is None
+    bar = trainer._bar(loader, "train") if own_bar else bar
+    loss_mean, acc_mean = RunningMean(), RunningMean()
+    ### BEGIN SOLUTION
+    trainer.model.train()
+    for x, y in loader:
+        trainer.optimizer.zero_grad()
+        out = trainer.model(x)
+        loss = trainer.loss_fn(out, y)
+        loss.backward()
+        if trainer.clip_grad_norm is not None:
+            clip_grad_norm_(trainer.model.parameters(), trainer.clip_grad_norm)
+        trainer.optimizer.step()
+        n = _batch_size(y)
+        loss_mean.update(loss.item(), n)
+        acc_mean.update(accuracy(out, y), n)
+        bar.update(1, loss=loss_mean.compute())
+    ### END SOLUTION
+    if own_bar:
+        bar.close()
+    return {"loss": loss_mean.compute(), "accuracy": acc_mean.compute()}
+
+# %% [markdown]
+# **Task: `evaluate(trainer, loader) -> {"loss", "accuracy"}`.** `trainer.model.eval()` (Dropout off), and the
+# whole loop inside `with no_grad():`, so no graph is recorded: no backward is coming, and the graph would hold
+# every intermediate array in memory. The given `try/finally` puts back the mode the model had before.
+
+# %% nbgrader={"grade": false, "grade_id": "evaluate", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def evaluate(trainer: Trainer, loader) -> dict:
+    """Loss and accuracy over loader in eval mode, without recording a graph."""
+    was_training = trainer.model.training
+    loss_mean, acc_mean = RunningMean(), RunningMean()
+    try:
         ### BEGIN SOLUTION
-        for epoch in range(epochs):
-            start = time.perf_counter()
-            lr = self.optimizer.param_groups[0]["lr"]
-            bar = self._bar(train_loader, f"epoch {epoch + 1}/{epochs}")
-            train = self.train_epoch(train_loader, bar)
-            values = {"train_loss": train["loss"], "train_accuracy": train["accuracy"]}
-            if val_loader is not None:
-                val = self.evaluate(val_loader)
-                values.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
-                bar.update(0, val_loss=val["loss"], val_accuracy=val["accuracy"])
-            bar.close()
-            history.append(**values, lr=lr, seconds=time.perf_counter() - start)
-            stop = tracker.step(values[tracker.monitor])
-            if tracker.improved:
-                if tracker.restore_best:
-                    best_state = self.model.state_dict()  # copies, so later steps do not change them
-                if checkpoint_path is not None:
-                    save_checkpoint(checkpoint_path, self.model, self.optimizer, epoch + 1, history, self.scheduler)
-            if self.scheduler is not None:
-                self.scheduler.step()
-            if stop and early_stopping is not None:
-                break
-        if best_state is not None:
-            self.model.load_state_dict(best_state)
+        trainer.model.eval()
+        with no_grad():
+            for x, y in loader:
+                out = trainer.model(x)
+                n = _batch_size(y)
+                loss_mean.update(trainer.loss_fn(out, y).item(), n)
+                acc_mean.update(accuracy(out, y), n)
         ### END SOLUTION
-        return history
+    finally:
+        trainer.model.train(was_training)
+    return {"loss": loss_mean.compute(), "accuracy": acc_mean.compute()}
 
 # %% [markdown]
 # The next cell tests `train_epoch` and `evaluate`: a linear model on two separable clouds reaches 100%
@@ -1106,21 +1089,62 @@ if __name__ == "__main__":
     test_train_epoch()
 
 # %% [markdown]
-# **Task: `fit(train_loader, val_loader=None, epochs=1, early_stopping=None, checkpoint_path=None)`.** The
+# **Task: `fit(trainer, train_loader, val_loader=None, epochs=1, early_stopping=None, checkpoint_path=None)`.**
+# The
 # given lines make `tracker` (your `early_stopping`, or a tracker of `val_loss`, else `train_loss`, that never
 # stops) and an empty `history`. For each epoch:
-# 1. read the learning rate `self.optimizer.param_groups[0]["lr"]` before training (the rate this epoch uses);
-# 2. `bar = self._bar(train_loader, f"epoch {epoch + 1}/{epochs}")`, `self.train_epoch(train_loader, bar)`, then
-#    `self.evaluate(val_loader)` if there is one (show its values with `bar.update(0, ...)`), `bar.close()`;
+# 1. read the learning rate `trainer.optimizer.param_groups[0]["lr"]` before training (the rate this epoch uses);
+# 2. `bar = trainer._bar(train_loader, f"epoch {epoch + 1}/{epochs}")`, `trainer.train_epoch(train_loader, bar)`, then
+#    `trainer.evaluate(val_loader)` if there is one (show its values with `bar.update(0, ...)`), `bar.close()`;
 # 3. `history.append(...)` with `train_loss`, `train_accuracy`, `val_loss`, `val_accuracy` (with a validation
 #    loader), `lr` and `seconds` (wall time of the epoch, `time.perf_counter()`);
-# 4. `stop = tracker.step(value of tracker.monitor)`; when `tracker.improved`: keep `self.model.state_dict()`
+# 4. `stop = tracker.step(value of tracker.monitor)`; when `tracker.improved`: keep `trainer.model.state_dict()`
 #    if `tracker.restore_best`, and `save_checkpoint(checkpoint_path, model, optimizer, epoch + 1, history,
 #    scheduler)` if a path was given;
-# 5. `self.scheduler.step()` if there is a scheduler: once per epoch;
+# 5. `trainer.scheduler.step()` if there is a scheduler: once per epoch;
 # 6. break when `stop` and early stopping was asked for.
 #
 # After the loop, load the kept best weights back into the model. Return the history.
+
+# %% nbgrader={"grade": false, "grade_id": "fit", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def fit(trainer: Trainer, train_loader, val_loader=None, epochs: int = 1, early_stopping: EarlyStopping | None = None,
+        checkpoint_path=None) -> History:
+    """Train for `epochs` epochs (fewer with early stopping); returns the History of every epoch."""
+    default = "val_loss" if val_loader is not None else "train_loss"
+    tracker = early_stopping if early_stopping is not None else EarlyStopping(patience=epochs, monitor=default)
+    available = ["train_loss", "train_accuracy"] + (["val_loss", "val_accuracy"] if val_loader is not None else [])
+    if tracker.monitor not in available:
+        raise ValueError(f"early stopping monitors {tracker.monitor!r}, but this run records only {available}")
+    history = trainer.history = History()
+    best_state = None
+    ### BEGIN SOLUTION
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        lr = trainer.optimizer.param_groups[0]["lr"]
+        bar = trainer._bar(train_loader, f"epoch {epoch + 1}/{epochs}")
+        train = trainer.train_epoch(train_loader, bar)
+        values = {"train_loss": train["loss"], "train_accuracy": train["accuracy"]}
+        if val_loader is not None:
+            val = trainer.evaluate(val_loader)
+            values.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
+            bar.update(0, val_loss=val["loss"], val_accuracy=val["accuracy"])
+        bar.close()
+        history.append(**values, lr=lr, seconds=time.perf_counter() - start)
+        stop = tracker.step(values[tracker.monitor])
+        if tracker.improved:
+            if tracker.restore_best:
+                best_state = trainer.model.state_dict()  # copies, so later steps do not change them
+            if checkpoint_path is not None:
+                save_checkpoint(checkpoint_path, trainer.model, trainer.optimizer, epoch + 1, history, trainer.scheduler)
+        if trainer.scheduler is not None:
+            trainer.scheduler.step()
+        if stop and early_stopping is not None:
+            break
+    if best_state is not None:
+        trainer.model.load_state_dict(best_state)
+    ### END SOLUTION
+    return history
 
 # %% nbgrader={"grade": true, "grade_id": "test-fit", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
 import os

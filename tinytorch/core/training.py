@@ -2,8 +2,8 @@
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'accuracy', 'RunningMean', 'History', 'EarlyStopping', 'save_checkpoint', 'load_checkpoint',
-           'ProgressBar', 'Trainer', 'plot_history', 'deep_mlp', 'layer_gradient_norms', 'vanishing_gradient_study',
-           'plot_gradient_norms']
+           'ProgressBar', 'Trainer', 'train_epoch', 'evaluate', 'fit', 'plot_history', 'deep_mlp',
+           'layer_gradient_norms', 'vanishing_gradient_study', 'plot_gradient_norms']
 
 # %% ../../modules/08_training/training.py #f41f9c7d
 import json
@@ -299,7 +299,7 @@ class ProgressBar:
             self.stream.flush()
         self.closed = True
 
-# %% ../../modules/08_training/training.py #trainer
+# %% ../../modules/08_training/training.py #3e57114f
 def _batch_size(y) -> int:
     """Number of samples in a batch of targets (a 0-d target is one sample)."""
     shape = array_of(y).shape
@@ -322,79 +322,95 @@ class Trainer:
 
     def train_epoch(self, loader, bar: ProgressBar | None = None) -> dict:
         """One pass over loader in training mode; sample means of the batch losses and accuracies."""
-        own_bar = bar is None
-        bar = self._bar(loader, "train") if own_bar else bar
-        loss_mean, acc_mean = RunningMean(), RunningMean()
-        self.model.train()
-        for x, y in loader:
-            self.optimizer.zero_grad()
-            out = self.model(x)
-            loss = self.loss_fn(out, y)
-            loss.backward()
-            if self.clip_grad_norm is not None:
-                clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
-            self.optimizer.step()
-            n = _batch_size(y)
-            loss_mean.update(loss.item(), n)
-            acc_mean.update(accuracy(out, y), n)
-            bar.update(1, loss=loss_mean.compute())
-        if own_bar:
-            bar.close()
-        return {"loss": loss_mean.compute(), "accuracy": acc_mean.compute()}
+        return train_epoch(self, loader, bar)
 
     def evaluate(self, loader) -> dict:
         """Loss and accuracy over loader in eval mode, without recording a graph."""
-        was_training = self.model.training
-        loss_mean, acc_mean = RunningMean(), RunningMean()
-        try:
-            self.model.eval()
-            with no_grad():
-                for x, y in loader:
-                    out = self.model(x)
-                    n = _batch_size(y)
-                    loss_mean.update(self.loss_fn(out, y).item(), n)
-                    acc_mean.update(accuracy(out, y), n)
-        finally:
-            self.model.train(was_training)
-        return {"loss": loss_mean.compute(), "accuracy": acc_mean.compute()}
+        return evaluate(self, loader)
 
     def fit(self, train_loader, val_loader=None, epochs: int = 1, early_stopping: EarlyStopping | None = None,
             checkpoint_path=None) -> History:
         """Train for `epochs` epochs (fewer with early stopping); returns the History of every epoch."""
-        default = "val_loss" if val_loader is not None else "train_loss"
-        tracker = early_stopping if early_stopping is not None else EarlyStopping(patience=epochs, monitor=default)
-        available = ["train_loss", "train_accuracy"] + (["val_loss", "val_accuracy"] if val_loader is not None else [])
-        if tracker.monitor not in available:
-            raise ValueError(f"early stopping monitors {tracker.monitor!r}, but this run records only {available}")
-        history = self.history = History()
-        best_state = None
-        for epoch in range(epochs):
-            start = time.perf_counter()
-            lr = self.optimizer.param_groups[0]["lr"]
-            bar = self._bar(train_loader, f"epoch {epoch + 1}/{epochs}")
-            train = self.train_epoch(train_loader, bar)
-            values = {"train_loss": train["loss"], "train_accuracy": train["accuracy"]}
-            if val_loader is not None:
-                val = self.evaluate(val_loader)
-                values.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
-                bar.update(0, val_loss=val["loss"], val_accuracy=val["accuracy"])
-            bar.close()
-            history.append(**values, lr=lr, seconds=time.perf_counter() - start)
-            stop = tracker.step(values[tracker.monitor])
-            if tracker.improved:
-                if tracker.restore_best:
-                    best_state = self.model.state_dict()  # copies, so later steps do not change them
-                if checkpoint_path is not None:
-                    save_checkpoint(checkpoint_path, self.model, self.optimizer, epoch + 1, history, self.scheduler)
-            if self.scheduler is not None:
-                self.scheduler.step()
-            if stop and early_stopping is not None:
-                break
-        if best_state is not None:
-            self.model.load_state_dict(best_state)
-        return history
+        return fit(self, train_loader, val_loader, epochs, early_stopping, checkpoint_path)
 
-# %% ../../modules/08_training/training.py #20b7bbd3
+# %% ../../modules/08_training/training.py #train-epoch
+def train_epoch(trainer: Trainer, loader, bar: ProgressBar | None = None) -> dict:
+    """One pass over loader in training mode; sample means of the batch losses and accuracies."""
+    own_bar = bar is None
+    bar = trainer._bar(loader, "train") if own_bar else bar
+    loss_mean, acc_mean = RunningMean(), RunningMean()
+    trainer.model.train()
+    for x, y in loader:
+        trainer.optimizer.zero_grad()
+        out = trainer.model(x)
+        loss = trainer.loss_fn(out, y)
+        loss.backward()
+        if trainer.clip_grad_norm is not None:
+            clip_grad_norm_(trainer.model.parameters(), trainer.clip_grad_norm)
+        trainer.optimizer.step()
+        n = _batch_size(y)
+        loss_mean.update(loss.item(), n)
+        acc_mean.update(accuracy(out, y), n)
+        bar.update(1, loss=loss_mean.compute())
+    if own_bar:
+        bar.close()
+    return {"loss": loss_mean.compute(), "accuracy": acc_mean.compute()}
+
+# %% ../../modules/08_training/training.py #evaluate
+def evaluate(trainer: Trainer, loader) -> dict:
+    """Loss and accuracy over loader in eval mode, without recording a graph."""
+    was_training = trainer.model.training
+    loss_mean, acc_mean = RunningMean(), RunningMean()
+    try:
+        trainer.model.eval()
+        with no_grad():
+            for x, y in loader:
+                out = trainer.model(x)
+                n = _batch_size(y)
+                loss_mean.update(trainer.loss_fn(out, y).item(), n)
+                acc_mean.update(accuracy(out, y), n)
+    finally:
+        trainer.model.train(was_training)
+    return {"loss": loss_mean.compute(), "accuracy": acc_mean.compute()}
+
+# %% ../../modules/08_training/training.py #fit
+def fit(trainer: Trainer, train_loader, val_loader=None, epochs: int = 1, early_stopping: EarlyStopping | None = None,
+        checkpoint_path=None) -> History:
+    """Train for `epochs` epochs (fewer with early stopping); returns the History of every epoch."""
+    default = "val_loss" if val_loader is not None else "train_loss"
+    tracker = early_stopping if early_stopping is not None else EarlyStopping(patience=epochs, monitor=default)
+    available = ["train_loss", "train_accuracy"] + (["val_loss", "val_accuracy"] if val_loader is not None else [])
+    if tracker.monitor not in available:
+        raise ValueError(f"early stopping monitors {tracker.monitor!r}, but this run records only {available}")
+    history = trainer.history = History()
+    best_state = None
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        lr = trainer.optimizer.param_groups[0]["lr"]
+        bar = trainer._bar(train_loader, f"epoch {epoch + 1}/{epochs}")
+        train = trainer.train_epoch(train_loader, bar)
+        values = {"train_loss": train["loss"], "train_accuracy": train["accuracy"]}
+        if val_loader is not None:
+            val = trainer.evaluate(val_loader)
+            values.update(val_loss=val["loss"], val_accuracy=val["accuracy"])
+            bar.update(0, val_loss=val["loss"], val_accuracy=val["accuracy"])
+        bar.close()
+        history.append(**values, lr=lr, seconds=time.perf_counter() - start)
+        stop = tracker.step(values[tracker.monitor])
+        if tracker.improved:
+            if tracker.restore_best:
+                best_state = trainer.model.state_dict()  # copies, so later steps do not change them
+            if checkpoint_path is not None:
+                save_checkpoint(checkpoint_path, trainer.model, trainer.optimizer, epoch + 1, history, trainer.scheduler)
+        if trainer.scheduler is not None:
+            trainer.scheduler.step()
+        if stop and early_stopping is not None:
+            break
+    if best_state is not None:
+        trainer.model.load_state_dict(best_state)
+    return history
+
+# %% ../../modules/08_training/training.py #ec5915b1
 def plot_history(history: History, path) -> Path:
     """Loss and accuracy per epoch, train vs val, saved as a PNG at `path`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -446,7 +462,7 @@ def layer_gradient_norms(model: Module, x, y, loss_fn) -> list:
             for m in model.modules() if isinstance(m, Linear)]
 
 
-# %% ../../modules/08_training/training.py #2b803e76
+# %% ../../modules/08_training/training.py #30418817
 def vanishing_gradient_study(depth: int = 10, seed: int = 0) -> dict:
     """{"sigmoid": norms, "relu": norms}: layer_gradient_norms of deep_mlp(activation, depth) on 256 digits."""
     images, labels = load_digits()

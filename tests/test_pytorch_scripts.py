@@ -1,0 +1,57 @@
+"""`import tinytorch as torch`: ordinary PyTorch scripts run on tinytorch with only their import lines changed.
+
+Each script in tests/pytorch_scripts/ is written as a PyTorch user writes it and prints its test accuracy on
+its last line. The test rewrites `torch` to `tinytorch` in the import lines only (the names stay: `torch.`,
+`nn.`, `F.`), runs it, and checks the accuracy; with torch installed it runs the original too and compares.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from workspace_factory import REPO
+
+SCRIPTS = Path(__file__).with_name("pytorch_scripts")
+DIGITS = REPO / "datasets" / "digits" / "digits.npz"
+IMPORT = re.compile(r"^(import|from) torch\b", re.M)
+
+
+def on_tinytorch(source: str) -> str:
+    """`import torch` -> `import tinytorch as torch`; `import torch.nn as nn` -> `import tinytorch.nn as nn`;
+    `from torch.x import y` -> `from tinytorch.x import y`. Nothing else changes."""
+    source = re.sub(r"^import torch$", "import tinytorch as torch", source, flags=re.M)
+    return IMPORT.sub(lambda m: f"{m.group(1)} tinytorch", source)
+
+
+def accuracy(source: str, tmp_path: Path, name: str) -> float:
+    script = tmp_path / name
+    script.write_text(source, encoding="utf-8")
+    run = subprocess.run([sys.executable, str(script), str(DIGITS)], cwd=REPO, capture_output=True, text=True,
+                         timeout=600, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
+    last = run.stdout.strip().splitlines()[-1]
+    assert last.startswith("test accuracy "), last
+    return float(last.split()[-1])
+
+
+def test_imports_are_rewritten_and_nothing_else():
+    source = "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\nx = torch.zeros(2)\n"
+    assert on_tinytorch(source) == ("import tinytorch as torch\nimport tinytorch.nn as nn\n"
+                                    "from tinytorch.utils.data import DataLoader\nx = torch.zeros(2)\n")
+
+
+def test_mlp_script_trains_on_tinytorch_as_on_torch(tmp_path):
+    source = (SCRIPTS / "mlp_digits.py").read_text(encoding="utf-8")
+    ours = accuracy(on_tinytorch(source), tmp_path, "mlp_tinytorch.py")
+    assert ours >= 0.95, f"tinytorch reached {ours:.3f} test accuracy"
+    try:
+        import torch  # noqa: F401  (test oracle only)
+    except ImportError:
+        pytest.skip(f"torch not installed: tinytorch reached {ours:.3f}; no comparison")
+    theirs = accuracy(source, tmp_path, "mlp_torch.py")
+    assert abs(ours - theirs) <= 0.03, f"tinytorch {ours:.3f} vs torch {theirs:.3f}"
