@@ -154,7 +154,7 @@ def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tenso
     return record_op("mse_loss", loss, (input, target), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-mse-loss", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-mse-loss", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 import warnings
 
 import numpy as np
@@ -203,6 +203,8 @@ def test_mse_loss():
             gradcheck(lambda p, q: mse_loss(p, q, reduction=reduction), [u, v])
         assert mse_loss(u, v, reduction="none").shape == (3, 4, 2), "(3, 1, 2) and (4, 2) broadcast to (3, 4, 2)"
     assert any("broadcast" in str(w.message) for w in caught), "a shape mismatch must warn"
+    empty = mse_loss(Tensor(np.zeros((0, 2))), Tensor(np.zeros((0, 2))))
+    assert np.isnan(empty.item()), f"the mean over an empty batch is 0 / 0 = nan, as in PyTorch, got {empty.item()}"
 
     ### BEGIN HIDDEN TESTS
     for i in range(6):
@@ -230,6 +232,12 @@ def test_mse_loss():
     half = mse_loss(Tensor([1.0, 3.0]), Tensor([0.0, 0.0], dtype=np.float64))
     observe("mse_loss float32 input, float64 target: dtype", str(half.dtype))
     observe("mse_loss float32 input, float64 target: value", half.item())
+    for reduction in REDUCTIONS:
+        e = Tensor(np.zeros((0, 3)), dtype=np.float64, requires_grad=True)
+        got = mse_loss(e, np.zeros((0, 3)), reduction=reduction)
+        got.backward(np.ones(got.shape))
+        observe(f"mse_loss on an empty batch, {reduction}: value", got.data)
+        observe(f"mse_loss on an empty batch, {reduction}: gradient shape", tuple(e.grad.shape))
     ### END HIDDEN TESTS
 
 
@@ -426,7 +434,7 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
 # correct rounding of exp(-20000)), the identity with `nll_loss(log_softmax(x))` from module 03, and the
 # target errors of `_class_targets`.
 
-# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy", "locked": true, "points": 25, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy", "locked": true, "points": 20, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -551,6 +559,84 @@ if __name__ == "__main__":
     test_cross_entropy()
 
 # %% [markdown]
+# The next cell tests `weight` and `ignore_index` of `nll_loss` and `cross_entropy` (sections 3 and 4): values,
+# the weighted mean, zero gradients for ignored samples, NaN when nothing is kept or the batch is empty.
+
+# %% nbgrader={"grade": true, "grade_id": "test-class-weights", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+from tinytorch.core.autograd import gradcheck
+
+
+def test_class_weights():
+    """A kept sample's loss is w[t] times its loss; ignored ones give 0; the mean divides by the kept weight sum."""
+    X = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [-1.0, 0.0, 3.0], [1.0, 1.0, 1.0]])
+    T = np.array([0, 2, -100, 1])
+    W = np.array([1.0, 2.0, 0.5])
+    logp = X - np.log(np.exp(X).sum(axis=1, keepdims=True))
+    per = np.array([-1.0 * logp[0, 0], -0.5 * logp[1, 2], 0.0, -2.0 * logp[3, 1]])
+    for f, inp in ((nll_loss, logp), (cross_entropy, X)):
+        x = Tensor(inp, dtype=np.float64, requires_grad=True)
+        none = f(x, T, W, reduction="none")
+        assert none.shape == (4,) and np.allclose(none.data, per), f"{f.__name__}: w[t] * loss, 0 for target -100; got {none.data}"
+        assert np.isclose(f(x, T, W, reduction="sum").item(), per.sum()), f"{f.__name__}: the sum of the weighted losses"
+        mean = f(x, T, W)
+        assert np.isclose(mean.item(), per.sum() / 3.5), f"{f.__name__}: the mean divides by the kept weights 1 + 0.5 + 2"
+        mean.backward()
+        assert np.array_equal(x.grad.data[2], np.zeros(3)), f"{f.__name__}: an ignored sample gets no gradient"
+        gradcheck(lambda a: f(a, T, W), [Tensor(inp, dtype=np.float64, requires_grad=True)])
+        nothing = f(Tensor(inp[:2], requires_grad=True), [-100, -100])
+        assert np.isnan(nothing.item()), f"{f.__name__}: every target ignored gives 0 / 0 = nan, as in PyTorch"
+        empty = f(Tensor(np.zeros((0, 3))), np.zeros(0, dtype=np.int64))
+        assert np.isnan(empty.item()), f"{f.__name__}: the mean over an empty batch is nan"
+    assert np.isclose(cross_entropy(Tensor(X), [0, 2, 2, 1], ignore_index=2).item(),
+                      cross_entropy(Tensor(X[[0, 3]]), [0, 1]).item()), "ignore_index may name a real class"
+    gradcheck(lambda a: cross_entropy(a, T, W, label_smoothing=0.2), [Tensor(X, dtype=np.float64, requires_grad=True)])
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(513)
+    for i in range(8):
+        n, c = int(rng.integers(1, 7)), int(rng.integers(1, 5))
+        Z = rng.standard_normal((n, c)) * 2
+        ignore = -100 if i % 2 else int(rng.integers(0, c))
+        Y = rng.integers(0, c, size=n)
+        Y[rng.random(n) < 0.3] = ignore
+        Wc = rng.uniform(0.1, 3.0, c) if i % 3 else None
+        reduction = REDUCTIONS[i % 3]
+        s = float(rng.choice([0.0, 0.25]))
+        case = f"class weights case {i} ({n}, {c}), {reduction}, ignore {ignore}, weight {Wc is not None}"
+        for f, kw in ((nll_loss, {}), (cross_entropy, {"label_smoothing": s})):
+            a = Tensor(Z, dtype=np.float64, requires_grad=True)
+            got = f(a, Y, Wc, ignore_index=ignore, reduction=reduction, **kw)
+            observe(f"{f.__name__} {case}: shape", tuple(got.shape))
+            observe(f"{f.__name__} {case}: value", got.data)
+            got.backward(np.asarray(rng.standard_normal(got.shape)))
+            observe(f"{f.__name__} {case}: d input", a.grad.data, rtol=1e-4, atol=1e-5)
+    for f in (nll_loss, cross_entropy):
+        a = Tensor(rng.standard_normal((3, 4)), dtype=np.float64, requires_grad=True)
+        got = f(a, [5, 5, 5], np.array([1.0, 2.0, 3.0, 4.0]), ignore_index=5)
+        got.backward()
+        observe(f"{f.__name__}: all targets ignored, mean", got.item())
+        observe(f"{f.__name__}: all targets ignored, gradient", a.grad.data)
+        for reduction in REDUCTIONS:
+            got = f(Tensor(np.zeros((0, 4))), np.zeros(0, dtype=np.int64), np.ones(4), reduction=reduction)
+            observe(f"{f.__name__}: empty batch, {reduction}", got.data)
+        single = f(Tensor(rng.standard_normal(4), dtype=np.float64), -100, reduction="none")
+        observe(f"{f.__name__}: one ignored sample of shape (C,), none: value and shape", (single.data, tuple(single.shape)))
+    try:
+        cross_entropy(Tensor(np.zeros((2, 3))), [0, 1], np.ones(4))
+        named = "no error"
+    except ValueError as e:
+        named = "3" in str(e)
+    observe("cross_entropy with 4 weights for 3 classes: ValueError naming 3", named)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_class_weights()
+
+# %% [markdown]
 # ## 5. Binary cross-entropy on probabilities
 #
 # For yes/no targets: the input p is the predicted probability of "yes" (after a sigmoid), the target y is in
@@ -593,7 +679,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, *, reduction: str = "mea
     return record_op("binary_cross_entropy", loss, (input, target), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-binary-cross-entropy", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-binary-cross-entropy", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -655,6 +741,9 @@ def test_binary_cross_entropy():
     tiny = Tensor([1e-30, 1 - 1e-12], dtype=np.float64, requires_grad=True)
     out = binary_cross_entropy(tiny, Tensor([1.0, 0.0], dtype=np.float64), reduction="sum")
     observe("binary_cross_entropy at p = 1e-30 and 1 - 1e-12: logs above -100 are not clamped", out.item(), rtol=1e-3)
+    for reduction in REDUCTIONS:
+        got = binary_cross_entropy(Tensor(np.zeros(0)), Tensor(np.zeros(0)), reduction=reduction)
+        observe(f"binary_cross_entropy on an empty batch, {reduction}: value", got.data)
     ### END HIDDEN TESTS
 
 
@@ -728,7 +817,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, *, reduction
     return record_op("binary_cross_entropy_with_logits", loss, (input, target), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-bce-with-logits", "locked": true, "points": 25, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-bce-with-logits", "locked": true, "points": 21, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -807,6 +896,10 @@ def test_bce_with_logits():
         with np.errstate(all="raise", under="ignore"):
             far = binary_cross_entropy_with_logits(Tensor(shifted), Tensor((Yr > 0.5).astype(np.float32)), reduction="none")
         observe(f"{case}: logits beyond +-50 in float32", far.data, rtol=1e-5, atol=1e-5)
+    for reduction in REDUCTIONS:
+        got = binary_cross_entropy_with_logits(Tensor(np.zeros((0, 2))), Tensor(np.zeros((0, 2))), reduction=reduction,
+                                               pos_weight=np.array([2.0, 0.5]))
+        observe(f"bce_with_logits on an empty batch, {reduction}: value", got.data)
     ### END HIDDEN TESTS
 
 
@@ -926,6 +1019,9 @@ def test_loss_modules():
          lambda: cross_entropy(Tensor(X), T, reduction="sum", label_smoothing=0.1), (X, T)),
         (NLLLoss(reduction="none"), lambda: nll_loss(Tensor(X), T, reduction="none"), (X, T)),
         (NLLLoss(), lambda: nll_loss(Tensor(X), T), (X, T)),
+        (NLLLoss(W, reduction="sum", ignore_index=0), lambda: nll_loss(Tensor(X), T, W, reduction="sum", ignore_index=0), (X, T)),
+        (CrossEntropyLoss(Tensor(W), ignore_index=1, label_smoothing=0.1),
+         lambda: cross_entropy(Tensor(X), T, W, ignore_index=1, label_smoothing=0.1), (X, T)),
         (BCELoss(reduction="sum"), lambda: binary_cross_entropy(Tensor(P), Tensor(B), reduction="sum"), (P, B)),
         (BCEWithLogitsLoss(), lambda: binary_cross_entropy_with_logits(Tensor(X), Tensor(B)), (X, B)),
         (BCEWithLogitsLoss(reduction="none", pos_weight=Tensor(W)),
@@ -962,6 +1058,11 @@ def test_loss_modules():
         got = CrossEntropyLoss(reduction=reduction, label_smoothing=s)(Tensor(Z, dtype=np.float64), Yc)
         observe(f"random CrossEntropyLoss {i} ({reduction}): shape", tuple(got.shape))
         observe(f"random CrossEntropyLoss {i} ({reduction}): value", got.data)
+        Wc = rng.uniform(0.5, 2.0, c)
+        got = CrossEntropyLoss(Wc, ignore_index=0, reduction=reduction)(Tensor(Z, dtype=np.float64), Yc)
+        observe(f"random CrossEntropyLoss {i} ({reduction}), weight, ignore_index 0: value", got.data)
+        got = NLLLoss(Wc, ignore_index=c - 1, reduction=reduction)(Tensor(Z, dtype=np.float64), Yc)
+        observe(f"random NLLLoss {i} ({reduction}), weight, ignore_index {c - 1}: value", got.data)
         Bn = rng.uniform(0, 1, (n, c))
         got = BCEWithLogitsLoss(reduction=reduction)(Tensor(Z, dtype=np.float64), Tensor(Bn, dtype=np.float64))
         observe(f"random BCEWithLogitsLoss {i} ({reduction}): shape", tuple(got.shape))
