@@ -173,3 +173,24 @@ def test_erf_matches_torch():
     grid = np.concatenate([np.linspace(-8.0, 8.0, 16001), [-1e-300, 1e-12, 5.9999, 6.0, 2.0, 1.9999999]])
     np.testing.assert_allclose(act.erf(grid), torch.special.erf(torch.tensor(grid)).numpy(), rtol=1e-13, atol=1e-15)
     assert math.isnan(float(act.erf(np.array(np.nan))))
+
+
+@pytest.mark.parametrize("shape, dim", [((2, 0), 1), ((0,), 0), ((3, 0, 2), 1), ((0, 4), 1), ((2, 0), 0)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_of_empty_input_matches_torch(name, shape, dim):
+    """A size-0 input gives an empty result and an empty gradient in both."""
+    ours_out, ours_grad = run_ours(lambda x: getattr(act, name)(x, dim=dim), np.zeros(shape), np.zeros(shape), np.float64)
+    ref_out, ref_grad = run_theirs(lambda x: getattr(F, name)(x, dim=dim), np.zeros(shape), np.zeros(shape), torch.float64)
+    assert ours_out.shape == ref_out.shape and ours_grad.shape == ref_grad.shape
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_axis_keyword_equals_torch_dim(name):
+    """axis= (NumPy's name) gives what torch gives for dim=."""
+    data = np.random.default_rng(7).standard_normal((3, 4, 2))
+    upstream = np.random.default_rng(8).standard_normal((3, 4, 2))
+    for dim in (0, 1, -1):
+        ours_out, ours_grad = run_ours(lambda x: getattr(act, name)(x, axis=dim), data, upstream, np.float64)
+        ref_out, ref_grad = run_theirs(lambda x: getattr(F, name)(x, dim=dim), data, upstream, torch.float64)
+        np.testing.assert_allclose(ours_out.data, ref_out, **TOL64)
+        np.testing.assert_allclose(ours_grad.data, ref_grad, **TOL64)

@@ -271,3 +271,25 @@ def test_uniform_bounds_match_torch(init):
     # (torch's default nonlinearity for kaiming is leaky_relu with a=0, whose gain equals our default relu's)
     ours_max, ref_max = float(np.abs(ours_t.data).max()), float(ref_t.abs().max())
     assert ours_max == pytest.approx(ref_max, rel=2e-3)
+
+
+@pytest.mark.parametrize("n_in, n_out", [(0, 3), (3, 0), (0, 0)])
+def test_linear_with_zero_features_matches_torch(n_in, n_out):
+    """Linear(0, 3) and Linear(3, 0): both warn at init; outputs and gradients agree (the weights are empty)."""
+    with pytest.warns(UserWarning, match="zero-element"):
+        layer = L.Linear(n_in, n_out)
+    with pytest.warns(UserWarning, match="zero-element"):
+        ref = torch.nn.Linear(n_in, n_out, dtype=torch.float64)
+    layer.double()
+    with torch.no_grad():
+        ref.bias.zero_()
+    rng = np.random.default_rng(n_in * 10 + n_out)
+    x, g = rng.standard_normal((4, n_in)), rng.standard_normal((4, n_out))
+    tx, px = ours(x), theirs(x)
+    y, py = layer(tx), ref(px)
+    np.testing.assert_allclose(y.data, py.detach().numpy(), **TOL64)
+    y.backward(g)
+    py.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(tx.grad.data, px.grad.numpy(), **TOL64)
+    assert layer.weight.grad.shape == tuple(ref.weight.grad.shape)
+    np.testing.assert_allclose(layer.bias.grad.data, ref.bias.grad.numpy(), **TOL64)

@@ -222,3 +222,77 @@ def test_target_errors_match_torch():
             losses.cross_entropy(Tensor(x), bad)
         with pytest.raises(IndexError):
             losses.nll_loss(Tensor(x), bad)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", ["mse_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits"])
+def test_elementwise_losses_on_an_empty_batch(name, reduction):
+    """mean over nothing is NaN, sum 0, none empty, as in torch; backward works."""
+    (x, y), (tx, ty) = ours_and_theirs(np.zeros((0, 3)), np.zeros((0, 3)))
+    mine = getattr(losses, name)(x, y, reduction=reduction)
+    ref = getattr(F, name)(tx, ty, reduction=reduction)
+    assert_same(mine, ref, f"{name} on (0, 3), {reduction}")
+    mine.backward(np.ones(mine.shape))
+    assert x.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.3])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weight", [None, "random", "zeros"])
+@pytest.mark.parametrize("ignore", ["none", "some", "all", "valid class"])
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+def test_class_weight_and_ignore_index(name, ignore, weight, reduction, label_smoothing):
+    """weight and ignore_index: values and gradients, including the NaN means torch gives for a zero weight sum."""
+    if name == "nll_loss" and label_smoothing:
+        pytest.skip("nll_loss has no label smoothing")
+    rng = np.random.default_rng(seed((name, ignore, weight, reduction, label_smoothing)))
+    n, c = 6, 4
+    target = rng.integers(0, c, size=n)
+    ignore_index = 2 if ignore == "valid class" else -100
+    if ignore == "some":
+        target[[1, 4]] = -100
+    elif ignore == "all":
+        target[:] = -100
+    w = {None: None, "random": rng.uniform(0.2, 3.0, c), "zeros": np.zeros(c)}[weight]
+    (x,), (tx,) = ours_and_theirs(rng.standard_normal((n, c)) * 2)
+    extra = {"label_smoothing": label_smoothing} if name == "cross_entropy" else {}
+    mine = getattr(losses, name)(x, target, w, ignore_index=ignore_index, reduction=reduction, **extra)
+    ref = getattr(F, name)(tx, torch.from_numpy(target), None if w is None else torch.from_numpy(w),
+                           ignore_index=ignore_index, reduction=reduction, **extra)
+    what = f"{name} ignore={ignore} weight={weight} {reduction} eps={label_smoothing}"
+    assert_same(mine, ref, what)
+    backward_both(mine, ref, rng)
+    assert_grads([x], [tx], what)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", ["cross_entropy", "nll_loss"])
+def test_class_losses_on_an_empty_batch_and_one_ignored_sample(name, reduction):
+    (x,), (tx,) = ours_and_theirs(np.zeros((0, 3)))
+    empty = np.zeros(0, dtype=np.int64)
+    assert_same(getattr(losses, name)(x, empty, reduction=reduction),
+                getattr(F, name)(tx, torch.from_numpy(empty), reduction=reduction), f"{name} empty {reduction}")
+    (v,), (tv,) = ours_and_theirs(np.array([0.5, -1.0, 2.0]))
+    mine = getattr(losses, name)(v, -100, np.array([1.0, 2.0, 3.0]), reduction=reduction)
+    ref = getattr(F, name)(tv, torch.tensor(-100), torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64), reduction=reduction)
+    assert_same(mine, ref, f"{name} one ignored sample {reduction}")
+
+
+def test_weighted_loss_modules_match_torch_nn():
+    rng = np.random.default_rng(17)
+    logits, target = rng.standard_normal((6, 4)), rng.integers(0, 4, size=6)
+    weight = rng.uniform(0.5, 2.0, 4)
+    target[2] = 3
+    cases = [
+        (losses.CrossEntropyLoss(Tensor(weight, dtype=np.float64), ignore_index=3, label_smoothing=0.2),
+         torch.nn.CrossEntropyLoss(torch.from_numpy(weight), ignore_index=3, label_smoothing=0.2), logits),
+        (losses.NLLLoss(Tensor(weight, dtype=np.float64), reduction="sum", ignore_index=0),
+         torch.nn.NLLLoss(torch.from_numpy(weight), reduction="sum", ignore_index=0), logits - 3.0),
+    ]
+    for mine_fn, ref_fn, inp in cases:
+        (x,), (tx,) = ours_and_theirs(inp)
+        mine, ref = mine_fn(x, Tensor(target)), ref_fn(tx, torch.from_numpy(target))
+        assert_same(mine, ref, type(mine_fn).__name__)
+        backward_both(mine, ref, rng)
+        assert_grads([x], [tx], type(mine_fn).__name__)
+    assert "weight" in dict(cases[0][0].named_buffers()) and list(cases[0][0].parameters()) == []

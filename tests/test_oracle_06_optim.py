@@ -221,3 +221,25 @@ def test_float32_trajectory_matches_torch():
         for p, q in zip(ours, theirs):
             assert p.dtype == np.float32
             np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-5, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 2.0, math.inf])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_clip_grad_norm_with_nonfinite_gradient_matches_torch(bad, norm_type):
+    """A NaN or inf gradient: the same total and the same NaN/zero gradients everywhere; error_if_nonfinite raises in both."""
+    rng = np.random.default_rng(29)
+    ours, theirs = pair(rng)
+    grads = [rng.standard_normal(s) for s in SHAPES]
+    grads[1][2] = bad
+    set_grads(ours, theirs, grads)
+    total = optim.clip_grad_norm_(ours, 1.0, norm_type=norm_type)
+    ref_total = torch.nn.utils.clip_grad_norm_(theirs, 1.0, norm_type=norm_type)
+    assert (math.isnan(total) and math.isnan(ref_total.item())) or total == ref_total.item()
+    for p, q in zip(ours, theirs):
+        np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
+    set_grads(ours, theirs, grads)
+    with pytest.raises(RuntimeError):
+        torch.nn.utils.clip_grad_norm_(theirs, 1.0, norm_type=norm_type, error_if_nonfinite=True)
+    with pytest.raises(RuntimeError):
+        optim.clip_grad_norm_(ours, 1.0, norm_type=norm_type, error_if_nonfinite=True)
+    np.testing.assert_array_equal(ours[0].grad.data, grads[0])

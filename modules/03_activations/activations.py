@@ -587,26 +587,45 @@ if __name__ == "__main__":
 # - softmax: the Jacobian is ds_i/dx_j = s_i (delta_ij - s_j), so dx = s * (g - sum(g * s)).
 # - log_softmax: dx = g - softmax(x) * sum(g), where softmax(x) = exp(out).
 #
-# **Task: `softmax(x, dim=-1)` and `log_softmax(x, dim=-1)`.**
+# Edge: an input with no elements (a dim of size 0) has nothing to normalize, and `max` over an empty slice
+# raises; return the empty result (PyTorch does) and keep the same backward rule, which works on empty arrays.
+#
+# **Task: `softmax(x, dim=-1)` and `log_softmax(x, dim=-1)`**, including the empty input. Both accept NumPy's
+# `axis=` as well as PyTorch's `dim=`; the given line `dim = _softmax_dim(dim, axis)` picks one.
 
 # %% nbgrader={"grade": false, "grade_id": "softmax", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
+def _softmax_dim(dim: int | None, axis: int | None) -> int:
+    """The one axis to normalize along: `dim` (PyTorch) or `axis` (NumPy), -1 when neither is given."""
+    if dim is not None and axis is not None and dim != axis:
+        raise TypeError(f"got dim={dim} and axis={axis}; pass only one")
+    return -1 if dim is None and axis is None else (axis if dim is None else dim)
+
+
+def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """e^x / sum(e^x) along dim, computed as e^(x - max); gradient s * (g - sum(g * s))."""
     a = _float_data(x)
+    dim = _softmax_dim(dim, axis)
     ### BEGIN SOLUTION
-    e = np.exp(a - a.max(axis=dim, keepdims=True))  # exponents <= 0: no overflow
-    out = e / e.sum(axis=dim, keepdims=True)
+    if a.size == 0:
+        out = a.copy()  # nothing to normalize; max() of an empty slice would raise
+    else:
+        e = np.exp(a - a.max(axis=dim, keepdims=True))  # exponents <= 0: no overflow
+        out = e / e.sum(axis=dim, keepdims=True)
     return record_op("softmax", out, (x,), lambda grad: (out * (grad - (grad * out).sum(axis=dim, keepdims=True)),))
     ### END SOLUTION
 
 
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """x - log(sum(e^x)) along dim, by log-sum-exp; gradient g - exp(out) * sum(g)."""
     a = _float_data(x)
+    dim = _softmax_dim(dim, axis)
     ### BEGIN SOLUTION
-    shifted = a - a.max(axis=dim, keepdims=True)
-    out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))  # the sum is >= 1: log is finite
+    if a.size == 0:
+        out = a.copy()  # empty in, empty out: the log of an empty sum would be -inf
+    else:
+        shifted = a - a.max(axis=dim, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))  # the sum is >= 1: log is finite
     return record_op("log_softmax", out, (x,), lambda grad: (grad - np.exp(out) * grad.sum(axis=dim, keepdims=True),))
     ### END SOLUTION
 
@@ -678,6 +697,15 @@ def test_softmax():
             check_grad(f"{f.__name__}(a, dim={dim})", lambda a: f(a, dim=dim), A)
         check_grad(f"{f.__name__}(a + b, dim=1)", lambda a, b: f(a + b, dim=1), A, B)
 
+    # NumPy's axis= equals PyTorch's dim=; an empty dim gives an empty result and an empty gradient
+    for f in (softmax, log_softmax):
+        assert np.allclose(f(Tensor(X), axis=0).data, f(Tensor(X), dim=0).data), f"{f.__name__}(x, axis=0) must equal dim=0"
+        e = Tensor(np.zeros((2, 0)), requires_grad=True)
+        out = f(e, dim=1)
+        assert out.shape == (2, 0), f"{f.__name__} over a size-0 dim: an empty (2, 0) result, got {out.shape}"
+        out.backward(np.zeros((2, 0)))
+        assert e.grad is not None and e.grad.shape == (2, 0), f"{f.__name__}: the empty input gets an empty gradient"
+
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(3051)
 
@@ -699,6 +727,15 @@ def test_softmax():
                 rtol=1e-4, atol=1e-5)
         observe(f"log_softmax(a, dim) * a random case {i}: gradient",
                 backward_grads(lambda a: log_softmax(a, dim) * a, arr), rtol=1e-4, atol=1e-5)
+        observe(f"softmax(a, axis=dim) random case {i}", softmax(Tensor(arr, dtype=np.float64), axis=dim).data,
+                rtol=1e-12, atol=1e-8)
+        observe(f"log_softmax(a, axis=dim) random case {i}", log_softmax(Tensor(arr, dtype=np.float64), axis=dim).data,
+                rtol=1e-12, atol=1e-12)
+    for shape, dim in (((0,), 0), ((3, 0, 2), 1), ((0, 4), 1), ((2, 0), -1)):
+        for f in (softmax, log_softmax):
+            got = backward_grads(lambda a: f(a, dim=dim), np.zeros(shape))
+            observe(f"{f.__name__} of an empty {shape} along {dim}: output shape", tuple(f(Tensor(np.zeros(shape)), dim=dim).shape))
+            observe(f"{f.__name__} of an empty {shape} along {dim}: gradient shape", tuple(got[0].shape))
     ### END HIDDEN TESTS
 
 

@@ -21,6 +21,7 @@
 # %%
 #| export
 import math
+import warnings
 from collections import namedtuple
 from typing import Callable, Iterable, Iterator
 
@@ -829,6 +830,10 @@ if __name__ == "__main__":
 # tensor keeps its array and dtype) and returns the tensor. The trailing underscore is PyTorch's mark of an
 # in-place function. `mode="fan_out"` uses fan_out instead of fan_in; the He gain is
 # `calculate_gain(nonlinearity, a)`.
+#
+# Edge: a weight with no elements (`Linear(0, 3)` has shape (3, 0)) has fan_in 0, and the He bound would divide
+# by zero. The He initializers then warn "Initializing zero-element tensors is a no-op" and return the tensor
+# unchanged, as PyTorch does.
 
 # %%
 #| export
@@ -889,6 +894,9 @@ def kaiming_uniform_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlineari
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
     ### BEGIN SOLUTION
+    if t.numel() == 0:  # a fan of 0 would divide by zero, and there is nothing to fill
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return t
     fan = calculate_fans(t)[0 if mode == "fan_in" else 1]
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return _fill_(t, _generator(rng).uniform(-bound, bound, size=t.shape))
@@ -901,6 +909,9 @@ def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearit
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
     ### BEGIN SOLUTION
+    if t.numel() == 0:  # a fan of 0 would divide by zero, and there is nothing to fill
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return t
     fan = calculate_fans(t)[0 if mode == "fan_in" else 1]
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return _fill_(t, _generator(rng).normal(0.0, std, size=t.shape))
@@ -913,6 +924,7 @@ def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearit
 
 # %% nbgrader={"grade": true, "grade_id": "test-initializers", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 import math
+import warnings
 
 import numpy as np
 from tito.check import observe
@@ -962,6 +974,14 @@ def test_initializers():
     again = kaiming_normal_(Parameter(np.zeros((4, 3)))).data
     assert np.array_equal(first, again), "without rng, draw from the generator that manual_seed sets"
     assert not np.array_equal(first, after), "two draws in a row must differ"
+
+    # a zero-element weight, as in Linear(0, 3): warn and return it, no division by a fan of 0
+    for init in (kaiming_uniform_, kaiming_normal_):
+        empty = Parameter(np.zeros((3, 0)))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert init(empty) is empty and empty.shape == (3, 0), f"{init.__name__} on (3, 0) must return the tensor"
+        assert any("zero-element" in str(w.message) for w in caught), f"{init.__name__} on (3, 0) must warn"
 
     def deep(init, act, **kw):
         """E[x^2] after 30 layers of width 256."""
@@ -1019,6 +1039,18 @@ def test_initializers():
     kaiming_uniform_(t64, rng=np.random.default_rng(0))
     observe("float64 tensor after kaiming_uniform_: dtype", str(t64.dtype))
     observe("float64 tensor after kaiming_uniform_: variance", float(t64.data.var()), rtol=0.05, atol=0.0)
+    for shape, mode in (((0, 4), "fan_in"), ((4, 0), "fan_out"), ((2, 0, 3), "fan_in")):
+        for init in (kaiming_uniform_, kaiming_normal_):
+            z = Parameter(np.zeros(shape))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    same = init(z, mode=mode, rng=np.random.default_rng(0)) is z
+                except ZeroDivisionError:
+                    same = "ZeroDivisionError"
+            observe(f"{init.__name__} on zero-element {shape}, {mode}: returns the tensor", same)
+            observe(f"{init.__name__} on zero-element {shape}, {mode}: warnings about zero elements",
+                    sum("zero-element" in str(w.message) for w in caught))
     ### END HIDDEN TESTS
 
 
@@ -1046,6 +1078,8 @@ if __name__ == "__main__":
 #     d_bias = G.sum(axis=0)              (out,)
 #
 # Flattening also makes the forward one matrix product, (n, in) @ (in, out), instead of one per leading index.
+# Give the row count n = prod(x.shape[:-1]) explicitly: `reshape(-1, 0)` cannot infer it, and a layer with zero
+# inputs or outputs (`Linear(0, 3)`, `Linear(3, 0)`) must still work, as in PyTorch.
 #
 # **Task: `linear`.** Compute the forward in NumPy, then return `record_op("linear", out, parents, backward)`
 # with parents `(x, weight, bias)`, or `(x, weight)` without bias. Compute only the gradients someone needs:
@@ -1069,14 +1103,15 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueError(f"linear: bias must have shape ({W.shape[0]},), got {B.shape}")
     ### BEGIN SOLUTION
     out_features, in_features = W.shape
-    X2 = X.reshape(-1, in_features)  # every leading position is one row: one matrix product
+    rows = math.prod(X.shape[:-1])  # not -1: reshape cannot infer it when a feature count is 0
+    X2 = X.reshape(rows, in_features)  # every leading position is one row: one matrix product
     out = X2 @ W.T
     if B is not None:
         out = out + B
     out = out.reshape(X.shape[:-1] + (out_features,))
 
     def backward(grad: np.ndarray) -> tuple:
-        G = grad.reshape(-1, out_features)
+        G = grad.reshape(rows, out_features)
         d_x = (G @ W).reshape(X.shape) if _wants_grad(x) else None
         d_w = G.T @ X2 if _wants_grad(weight) else None
         if B is None:
@@ -1137,6 +1172,18 @@ def test_linear_function():
     linear(xa, frozen).sum().backward()
     assert np.allclose(xa.grad.data, np.ones((4, 2)) @ frozen.data), "a frozen weight still passes the gradient to x"
 
+    # zero features: in_features 0 gives the bias, out_features 0 an empty result; backward works on both
+    x0, w0, b0 = t(2, 0), t(3, 0), t(3)
+    y0 = linear(x0, w0, b0)
+    assert y0.shape == (2, 3) and np.allclose(y0.data, b0.data), "with in_features 0, linear is the bias"
+    y0.sum().backward()
+    assert x0.grad.shape == (2, 0) and w0.grad.shape == (3, 0) and np.allclose(b0.grad.data, 2.0), "in_features 0: gradients"
+    x1, w1 = t(2, 3), t(0, 3)
+    y1 = linear(x1, w1, t(0))
+    assert y1.shape == (2, 0), f"out_features 0 gives shape (2, 0), got {y1.shape}"
+    y1.backward(np.zeros((2, 0)))
+    assert np.array_equal(x1.grad.data, np.zeros((2, 3))) and w1.grad.shape == (0, 3), "out_features 0: d_x is zeros"
+
     ### BEGIN HIDDEN TESTS
     for i in range(6):
         lead = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(0, 4))))
@@ -1156,6 +1203,15 @@ def test_linear_function():
             y.backward(rng.standard_normal(lead + (n_out,)))
             observe(f"case {i}: second input, the gradients of x, weight, bias",
                     [xs.grad.data, ws.grad.data, bs.grad.data], rtol=1e-4, atol=1e-5)
+    for lead, n_in, n_out in (((4,), 0, 2), ((2, 3), 3, 0), ((0,), 2, 3), ((2, 2), 0, 0)):
+        xs, ws, bs = t(*lead, n_in), t(n_out, n_in), t(n_out)
+        y = linear(xs, ws, bs)
+        y.backward(rng.standard_normal(lead + (n_out,)))
+        observe(f"linear with zero features, x {lead + (n_in,)}, {n_out} outputs: values", y.data)
+        observe(f"linear with zero features, x {lead + (n_in,)}, {n_out} outputs: gradient shapes",
+                [tuple(xs.grad.shape), tuple(ws.grad.shape), tuple(bs.grad.shape)])
+        observe(f"linear with zero features, x {lead + (n_in,)}, {n_out} outputs: d_x and d_b",
+                [xs.grad.data, bs.grad.data])
     ### END HIDDEN TESTS
 
 
@@ -1174,6 +1230,9 @@ if __name__ == "__main__":
 # do no harm. `init="he"` (the default, for ReLU networks) fills the weight with `kaiming_uniform_`,
 # `init="xavier"` with `xavier_uniform_`, both from the shared generator. (PyTorch's own default is a uniform
 # with Var = 1/(3 fan_in), and random biases.)
+#
+# As in PyTorch, `Linear(0, 3)` and `Linear(3, 0)` are legal: the He initializer warns and leaves the empty
+# weight as it is, and `linear` handles zero features, so no special case is needed here.
 #
 # **Task: `Linear.__init__` and `forward`.** Parameters are float32; assign `self.bias = None` when `bias` is
 # False.
@@ -1208,6 +1267,7 @@ class Linear(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test-linear-module", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 import math
+import warnings
 
 import numpy as np
 from tito.check import observe
@@ -1254,6 +1314,15 @@ def test_linear_module():
     assert np.allclose(plain(x).data, x.data @ plain.weight.data.T, atol=1e-6), "bias=False: x @ W.T"
     assert repr(plain) == "Linear(in_features=5, out_features=2, bias=False)", f"repr: {plain!r}"
 
+    # zero features, as in PyTorch: the init warns (nothing to fill), forward and backward work
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        no_in, no_out = Linear(0, 3), Linear(3, 0)
+    assert no_in.weight.shape == (3, 0) and np.allclose(no_in(Tensor(np.zeros((2, 0)))).data, 0.0), "Linear(0, 3) outputs its zero bias"
+    xz = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    no_out(xz).sum().backward()
+    assert no_out(xz).shape == (2, 0) and np.array_equal(xz.grad.data, np.zeros((2, 3))), "Linear(3, 0): empty output, zero d_x"
+
     ### BEGIN HIDDEN TESTS
     for i in range(5):
         n_in, n_out = (int(s) for s in rng.integers(1, 8, size=2))
@@ -1275,6 +1344,15 @@ def test_linear_module():
                 rtol=1e-3, atol=0.0)
         observe(f"case {i}: Xavier init of Linear({n_in}, {wide}): max |w|", float(np.abs(xavier.weight.data).max()),
                 rtol=1e-3, atol=0.0)
+    for n_in, n_out in ((0, 4), (4, 0), (0, 0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            lay = Linear(n_in, n_out)
+        xx = Tensor(rng.standard_normal((3, n_in)), requires_grad=True)
+        y = lay(xx)
+        y.backward(rng.standard_normal((3, n_out)))
+        observe(f"Linear({n_in}, {n_out}): output", y.data)
+        observe(f"Linear({n_in}, {n_out}): d_x, d_weight, d_bias", [xx.grad.data, lay.weight.grad.data, lay.bias.grad.data])
     ### END HIDDEN TESTS
 
 

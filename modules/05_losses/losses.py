@@ -34,16 +34,19 @@ from tinytorch.core.layers import Module
 # cross-entropy) and then reduces them, selected by `reduction` as in PyTorch: `"mean"` (default) averages,
 # `"sum"` adds, `"none"` returns the per-item values.
 #
-# `_reduce(per_item, reduction)` returns `(loss, scale)`: the reduced loss and d loss / d per_item, which is
-# 1/count for `"mean"` and 1 for `"sum"` and `"none"`. In a backward rule, `grad * scale` is the upstream
-# gradient of every per-item value: a 0-d array for mean and sum, an array of `per_item`'s shape for none.
-# Either way it broadcasts against an elementwise local gradient.
+# `_reduce(per_item, reduction, total=None)` returns `(loss, scale)`: the reduced loss and d loss / d per_item,
+# which is 1/total for `"mean"` and 1 for `"sum"` and `"none"`. `total` is the divisor of the mean: the number of
+# items unless given (weighted NLL and cross-entropy pass their sum of weights, section 4). In a backward rule,
+# `grad * scale` is the upstream gradient of every per-item value: a 0-d array for mean and sum, an array of
+# `per_item`'s shape for none. Either way it broadcasts against an elementwise local gradient. A total of 0 (an
+# empty batch, or every target ignored) gives a NaN mean and a NaN scale, as PyTorch does; the sum of nothing is 0.
 #
 # The other helpers: `_floats(*operands)` returns the operands' arrays in one float dtype (the widest float
 # dtype among the Tensor operands, else float32: module 01's rule); `_wants_grad(x)` says whether x is a Tensor
 # that requires grad, so a rule can skip gradients nobody needs; `_class_targets(target, shape, name)` checks
 # integer class targets against scores of shape (N, C) or (C,) and returns them as an int array of shape
-# (N,), (1,) for a single sample.
+# (N,), (1,) for a single sample (a target equal to `ignore_index` may lie outside 0..C-1); `_class_weights(weight,
+# classes, dtype, name)` returns the per-class weights as a (C,) array, all ones when `weight` is None.
 #
 # Pitfall: `"mean"` divides by the number of items, so a sample's gradient shrinks as the batch grows and the
 # learning rate does not depend on the batch size; with `"sum"` it does.
@@ -59,11 +62,14 @@ def _check_reduction(reduction: str) -> None:
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _reduce(per_item: np.ndarray, reduction: str) -> tuple:
-    """(loss, scale): per_item reduced, and d loss / d per_item (1/count for "mean", else 1)."""
+def _reduce(per_item: np.ndarray, reduction: str, total=None) -> tuple:
+    """(loss, scale): per_item reduced, and d loss / d per_item (1/total for "mean", total = count by default, else 1)."""
     _check_reduction(reduction)
     if reduction == "mean":
-        return per_item.mean(), 1.0 / per_item.size
+        total = per_item.size if total is None else total
+        if total == 0:  # 0 / 0: an empty batch or all targets ignored gives NaN, as in PyTorch
+            return per_item.dtype.type(np.nan), np.nan
+        return per_item.sum() / per_item.dtype.type(total), 1.0 / float(total)
     if reduction == "sum":
         return per_item.sum(), 1.0
     return per_item, 1.0
@@ -83,7 +89,7 @@ def _wants_grad(x) -> bool:
     return isinstance(x, Tensor) and x.requires_grad
 
 
-def _class_targets(target, shape: tuple, name: str) -> np.ndarray:
+def _class_targets(target, shape: tuple, name: str, ignore_index: int = -100) -> np.ndarray:
     """Check integer class targets for scores of shape (N, C) or (C,); return them with shape (N,) or (1,)."""
     y = array_of(target)
     if not np.issubdtype(y.dtype, np.integer):
@@ -96,11 +102,21 @@ def _class_targets(target, shape: tuple, name: str) -> np.ndarray:
         raise ValueError(f"{name}: input of shape {shape} needs a target of shape {expected}, got {y.shape}")
     y = y.reshape(-1)
     classes = shape[-1]
-    bad = (y < 0) | (y >= classes)
+    bad = ((y < 0) | (y >= classes)) & (y != ignore_index)
     if bad.any():
         raise IndexError(f"{name}: target {int(y[bad][0])} is out of bounds for {classes} classes "
                          f"(valid: 0 to {classes - 1})")
     return y
+
+
+def _class_weights(weight, classes: int, dtype, name: str) -> np.ndarray:
+    """The weight of each class as a (C,) array of the scores' dtype; all ones when weight is None."""
+    if weight is None:
+        return np.ones(classes, dtype=dtype)
+    w = array_of(weight).astype(dtype)
+    if w.shape != (classes,):
+        raise ValueError(f"{name}: weight must hold one value per class, shape ({classes},), got {w.shape}")
+    return w
 
 # %% [markdown]
 # ## 2. Mean squared error
@@ -138,7 +154,7 @@ def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tenso
     return record_op("mse_loss", loss, (input, target), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-mse-loss", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-mse-loss", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 import warnings
 
 import numpy as np
@@ -187,6 +203,8 @@ def test_mse_loss():
             gradcheck(lambda p, q: mse_loss(p, q, reduction=reduction), [u, v])
         assert mse_loss(u, v, reduction="none").shape == (3, 4, 2), "(3, 1, 2) and (4, 2) broadcast to (3, 4, 2)"
     assert any("broadcast" in str(w.message) for w in caught), "a shape mismatch must warn"
+    empty = mse_loss(Tensor(np.zeros((0, 2))), Tensor(np.zeros((0, 2))))
+    assert np.isnan(empty.item()), f"the mean over an empty batch is 0 / 0 = nan, as in PyTorch, got {empty.item()}"
 
     ### BEGIN HIDDEN TESTS
     for i in range(6):
@@ -214,6 +232,12 @@ def test_mse_loss():
     half = mse_loss(Tensor([1.0, 3.0]), Tensor([0.0, 0.0], dtype=np.float64))
     observe("mse_loss float32 input, float64 target: dtype", str(half.dtype))
     observe("mse_loss float32 input, float64 target: value", half.item())
+    for reduction in REDUCTIONS:
+        e = Tensor(np.zeros((0, 3)), dtype=np.float64, requires_grad=True)
+        got = mse_loss(e, np.zeros((0, 3)), reduction=reduction)
+        got.backward(np.ones(got.shape))
+        observe(f"mse_loss on an empty batch, {reduction}: value", got.data)
+        observe(f"mse_loss on an empty batch, {reduction}: gradient shape", tuple(e.grad.shape))
     ### END HIDDEN TESTS
 
 
@@ -231,27 +255,41 @@ if __name__ == "__main__":
 # Targets are class indices, not one-hot vectors. A single sample may come as scores of shape (C,) with a 0-d
 # target; `_class_targets` then returns shape (1,), and `input.reshape(-1, C)` views the scores as (1, C).
 #
+# Two options, with PyTorch's semantics. `weight` (one value w_c per class) scales each sample's loss by the weight
+# of its target, l_i = -w_{y_i} input[i, y_i], to count a rare class more. A sample whose target equals
+# `ignore_index` (default -100, e.g. padding) counts nothing: its loss is 0, its gradient 0, and its target need
+# not be a valid class. `"mean"` then divides by the sum of the weights of the targets kept, not by N:
+#
+#     mean = sum_i l_i / sum_{i kept} w_{y_i}        (all targets ignored: 0 / 0 = NaN, as in PyTorch)
+#
 # **Task: `nll_loss`.** Pick each row's target entry with an integer index pair `rows[np.arange(N), y]`, reduce,
 # and record one operation with the input as its only parent. The per-sample losses have shape (N,), or () for
-# a single sample, so that `reduction="none"` matches PyTorch.
+# a single sample, so that `reduction="none"` matches PyTorch. For ignored samples, index with a valid class
+# instead (`np.where(keep, y, 0)`) and give them weight 0; pass `total=` (the weight sum) to `_reduce`.
 #
 # Pitfall: nll_loss trusts that its input holds log-probabilities. Given raw scores or probabilities, it still
 # returns a number, and training minimizes the wrong thing without any error.
 
 # %% nbgrader={"grade": false, "grade_id": "nll-loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def nll_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
-    """-input[i, target[i]] per sample, reduced; gradient -1 at each target entry, 0 elsewhere."""
+def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """-w[t_i] input[i, t_i] per sample (0 where t_i == ignore_index), reduced; gradient -w[t_i] at each target entry."""
     (logp,) = _floats(input)
-    y = _class_targets(target, logp.shape, "nll_loss")
+    y = _class_targets(target, logp.shape, "nll_loss", ignore_index)
+    w = _class_weights(weight, logp.shape[-1], logp.dtype, "nll_loss")
     ### BEGIN SOLUTION
     rows = logp.reshape(-1, logp.shape[-1])  # (C,) -> (1, C)
     n = np.arange(len(y))
-    loss, scale = _reduce(-rows[n, y].reshape(logp.shape[:-1]), reduction)
+    keep = y != ignore_index
+    picked = np.where(keep, y, 0)  # a valid column for every row; ignored rows get weight 0
+    w_y = np.where(keep, w[picked], 0).astype(rows.dtype)
+    per_sample = np.where(keep, -w_y * rows[n, picked], 0)  # where, not a product: 0 * -inf would be nan
+    loss, scale = _reduce(per_sample.reshape(logp.shape[:-1]), reduction, total=w_y.sum())
 
     def backward(grad):
         d = np.zeros_like(rows)
-        d[n, y] = -np.reshape(grad * scale, -1)  # (1,) for mean and sum, (N,) for none
+        up = np.reshape(grad * scale, -1)  # (1,) for mean and sum, (N,) for none
+        d[n, picked] = np.where(keep, -w_y * up, 0)  # ignored samples get no gradient, even from a NaN mean
         return (d.reshape(logp.shape),)
 
     return record_op("nll_loss", loss, (input,), backward)
@@ -338,38 +376,54 @@ if __name__ == "__main__":
 #
 #     l_i = -sum_c q_c log p_ic = (1 - eps) (-log p_{i, y_i}) + eps * mean_c(-log p_ic),    dl_i/dx_i = p_i - q
 #
+# `weight` and `ignore_index` work as in `nll_loss`: a kept sample's loss is w_{y_i} (-log p_{i, y_i}), "mean"
+# divides by the weight sum of the kept targets, ignored samples give 0 and get no gradient. With both weight and
+# smoothing, PyTorch weights the smoothing term class by class, eps * sum_c w_c (-log p_ic) / C, so
+#
+#     dl_i/dx_i = (1 - eps) w_{y_i} (p_i - onehot(y_i)) + (eps / C) (sum_c w_c p_i - w)
+#
+# (with w = 1 this is p_i - q again).
+#
 # **Task: `cross_entropy`.** Compute the log-probabilities stably (shift by the row maximum), the per-sample
-# losses (shape (N,), or () for a single sample, as in `nll_loss`), reduce, and record one operation. The backward
-# rule: softmax minus q, times the upstream gradient of each sample's loss.
+# losses (shape (N,), or () for a single sample, as in `nll_loss`), reduce (with `total=`), and record one
+# operation. The backward rule: the gradient above, times the upstream gradient of each sample's loss, and 0 for
+# ignored samples.
 #
 # Pitfall: `CrossEntropyLoss` takes logits. A model that ends in a Softmax layer still trains with it, but
 # slowly: softmax is applied twice and the gradient shrinks.
 
 # %% nbgrader={"grade": false, "grade_id": "cross-entropy", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def cross_entropy(input: Tensor, target, *, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """log sum_c exp(x_c) - x_target per sample, reduced; gradient softmax(x) - onehot(target) (smoothed)."""
+def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """w[t] (log sum_c exp(x_c) - x_t) per sample (0 if t == ignore_index), reduced; gradient w[t] (softmax(x) - onehot(t)), smoothed."""
     (x,) = _floats(input)
-    y = _class_targets(target, x.shape, "cross_entropy")
+    y = _class_targets(target, x.shape, "cross_entropy", ignore_index)
+    w = _class_weights(weight, x.shape[-1], x.dtype, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
     ### BEGIN SOLUTION
     rows = x.reshape(-1, x.shape[-1])  # (C,) -> (1, C)
     n, classes = np.arange(len(y)), rows.shape[1]
+    keep = y != ignore_index
+    picked = np.where(keep, y, 0)  # a valid column for every row; ignored rows get weight 0
+    w_y = np.where(keep, w[picked], 0).astype(rows.dtype)
     shifted = rows - rows.max(axis=1, keepdims=True)  # the largest logit becomes 0: exp cannot overflow
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    per_sample = -log_probs[n, y]
+    per_sample = w_y * -log_probs[n, picked]
     if label_smoothing:
-        per_sample = (1 - label_smoothing) * per_sample - label_smoothing * log_probs.mean(axis=1)
-    loss, scale = _reduce(per_sample.reshape(x.shape[:-1]), reduction)
+        smooth = np.where(keep, -(log_probs * w).sum(axis=1) / classes, 0)  # weighted mean of -log p over classes
+        per_sample = (1 - label_smoothing) * per_sample + label_smoothing * smooth
+    loss, scale = _reduce(per_sample.reshape(x.shape[:-1]), reduction, total=w_y.sum())
 
     def backward(grad):
-        d = np.exp(log_probs)  # softmax
+        # (1 - eps) w_y (p - onehot) + (eps / C) (sum(w) p - w), row by row
+        d = np.exp(log_probs) * ((1 - label_smoothing) * w_y + label_smoothing * w.sum() / classes)[:, None]
         if label_smoothing:
-            d -= label_smoothing / classes
-        d[n, y] -= 1 - label_smoothing
-        d *= np.reshape(grad * scale, (-1, 1))  # each row times the upstream gradient of its loss
-        return (d.reshape(x.shape),)
+            d -= label_smoothing * w / classes
+        d[n, picked] -= (1 - label_smoothing) * w_y
+        up = np.where(keep, np.reshape(grad * scale, -1), 0)  # ignored rows get 0, even from a NaN mean
+        return ((d * up[:, None]).reshape(x.shape),)
 
     return record_op("cross_entropy", loss, (input,), backward)
     ### END SOLUTION
@@ -380,7 +434,7 @@ def cross_entropy(input: Tensor, target, *, reduction: str = "mean", label_smoot
 # correct rounding of exp(-20000)), the identity with `nll_loss(log_softmax(x))` from module 03, and the
 # target errors of `_class_targets`.
 
-# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy", "locked": true, "points": 25, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy", "locked": true, "points": 20, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -505,6 +559,84 @@ if __name__ == "__main__":
     test_cross_entropy()
 
 # %% [markdown]
+# The next cell tests `weight` and `ignore_index` of `nll_loss` and `cross_entropy` (sections 3 and 4): values,
+# the weighted mean, zero gradients for ignored samples, NaN when nothing is kept or the batch is empty.
+
+# %% nbgrader={"grade": true, "grade_id": "test-class-weights", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+from tinytorch.core.autograd import gradcheck
+
+
+def test_class_weights():
+    """A kept sample's loss is w[t] times its loss; ignored ones give 0; the mean divides by the kept weight sum."""
+    X = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [-1.0, 0.0, 3.0], [1.0, 1.0, 1.0]])
+    T = np.array([0, 2, -100, 1])
+    W = np.array([1.0, 2.0, 0.5])
+    logp = X - np.log(np.exp(X).sum(axis=1, keepdims=True))
+    per = np.array([-1.0 * logp[0, 0], -0.5 * logp[1, 2], 0.0, -2.0 * logp[3, 1]])
+    for f, inp in ((nll_loss, logp), (cross_entropy, X)):
+        x = Tensor(inp, dtype=np.float64, requires_grad=True)
+        none = f(x, T, W, reduction="none")
+        assert none.shape == (4,) and np.allclose(none.data, per), f"{f.__name__}: w[t] * loss, 0 for target -100; got {none.data}"
+        assert np.isclose(f(x, T, W, reduction="sum").item(), per.sum()), f"{f.__name__}: the sum of the weighted losses"
+        mean = f(x, T, W)
+        assert np.isclose(mean.item(), per.sum() / 3.5), f"{f.__name__}: the mean divides by the kept weights 1 + 0.5 + 2"
+        mean.backward()
+        assert np.array_equal(x.grad.data[2], np.zeros(3)), f"{f.__name__}: an ignored sample gets no gradient"
+        gradcheck(lambda a: f(a, T, W), [Tensor(inp, dtype=np.float64, requires_grad=True)])
+        nothing = f(Tensor(inp[:2], requires_grad=True), [-100, -100])
+        assert np.isnan(nothing.item()), f"{f.__name__}: every target ignored gives 0 / 0 = nan, as in PyTorch"
+        empty = f(Tensor(np.zeros((0, 3))), np.zeros(0, dtype=np.int64))
+        assert np.isnan(empty.item()), f"{f.__name__}: the mean over an empty batch is nan"
+    assert np.isclose(cross_entropy(Tensor(X), [0, 2, 2, 1], ignore_index=2).item(),
+                      cross_entropy(Tensor(X[[0, 3]]), [0, 1]).item()), "ignore_index may name a real class"
+    gradcheck(lambda a: cross_entropy(a, T, W, label_smoothing=0.2), [Tensor(X, dtype=np.float64, requires_grad=True)])
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(513)
+    for i in range(8):
+        n, c = int(rng.integers(1, 7)), int(rng.integers(1, 5))
+        Z = rng.standard_normal((n, c)) * 2
+        ignore = -100 if i % 2 else int(rng.integers(0, c))
+        Y = rng.integers(0, c, size=n)
+        Y[rng.random(n) < 0.3] = ignore
+        Wc = rng.uniform(0.1, 3.0, c) if i % 3 else None
+        reduction = REDUCTIONS[i % 3]
+        s = float(rng.choice([0.0, 0.25]))
+        case = f"class weights case {i} ({n}, {c}), {reduction}, ignore {ignore}, weight {Wc is not None}"
+        for f, kw in ((nll_loss, {}), (cross_entropy, {"label_smoothing": s})):
+            a = Tensor(Z, dtype=np.float64, requires_grad=True)
+            got = f(a, Y, Wc, ignore_index=ignore, reduction=reduction, **kw)
+            observe(f"{f.__name__} {case}: shape", tuple(got.shape))
+            observe(f"{f.__name__} {case}: value", got.data)
+            got.backward(np.asarray(rng.standard_normal(got.shape)))
+            observe(f"{f.__name__} {case}: d input", a.grad.data, rtol=1e-4, atol=1e-5)
+    for f in (nll_loss, cross_entropy):
+        a = Tensor(rng.standard_normal((3, 4)), dtype=np.float64, requires_grad=True)
+        got = f(a, [5, 5, 5], np.array([1.0, 2.0, 3.0, 4.0]), ignore_index=5)
+        got.backward()
+        observe(f"{f.__name__}: all targets ignored, mean", got.item())
+        observe(f"{f.__name__}: all targets ignored, gradient", a.grad.data)
+        for reduction in REDUCTIONS:
+            got = f(Tensor(np.zeros((0, 4))), np.zeros(0, dtype=np.int64), np.ones(4), reduction=reduction)
+            observe(f"{f.__name__}: empty batch, {reduction}", got.data)
+        single = f(Tensor(rng.standard_normal(4), dtype=np.float64), -100, reduction="none")
+        observe(f"{f.__name__}: one ignored sample of shape (C,), none: value and shape", (single.data, tuple(single.shape)))
+    try:
+        cross_entropy(Tensor(np.zeros((2, 3))), [0, 1], np.ones(4))
+        named = "no error"
+    except ValueError as e:
+        named = "3" in str(e)
+    observe("cross_entropy with 4 weights for 3 classes: ValueError naming 3", named)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_class_weights()
+
+# %% [markdown]
 # ## 5. Binary cross-entropy on probabilities
 #
 # For yes/no targets: the input p is the predicted probability of "yes" (after a sigmoid), the target y is in
@@ -547,7 +679,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, *, reduction: str = "mea
     return record_op("binary_cross_entropy", loss, (input, target), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-binary-cross-entropy", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-binary-cross-entropy", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -609,6 +741,9 @@ def test_binary_cross_entropy():
     tiny = Tensor([1e-30, 1 - 1e-12], dtype=np.float64, requires_grad=True)
     out = binary_cross_entropy(tiny, Tensor([1.0, 0.0], dtype=np.float64), reduction="sum")
     observe("binary_cross_entropy at p = 1e-30 and 1 - 1e-12: logs above -100 are not clamped", out.item(), rtol=1e-3)
+    for reduction in REDUCTIONS:
+        got = binary_cross_entropy(Tensor(np.zeros(0)), Tensor(np.zeros(0)), reduction=reduction)
+        observe(f"binary_cross_entropy on an empty batch, {reduction}: value", got.data)
     ### END HIDDEN TESTS
 
 
@@ -682,7 +817,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, *, reduction
     return record_op("binary_cross_entropy_with_logits", loss, (input, target), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-bce-with-logits", "locked": true, "points": 25, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-bce-with-logits", "locked": true, "points": 21, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -761,6 +896,10 @@ def test_bce_with_logits():
         with np.errstate(all="raise", under="ignore"):
             far = binary_cross_entropy_with_logits(Tensor(shifted), Tensor((Yr > 0.5).astype(np.float32)), reduction="none")
         observe(f"{case}: logits beyond +-50 in float32", far.data, rtol=1e-5, atol=1e-5)
+    for reduction in REDUCTIONS:
+        got = binary_cross_entropy_with_logits(Tensor(np.zeros((0, 2))), Tensor(np.zeros((0, 2))), reduction=reduction,
+                                               pos_weight=np.array([2.0, 0.5]))
+        observe(f"bce_with_logits on an empty batch, {reduction}: value", got.data)
     ### END HIDDEN TESTS
 
 
@@ -772,8 +911,9 @@ if __name__ == "__main__":
 #
 # `torch.nn` wraps each loss in a Module: its options are fixed in the constructor, and `loss_fn(output,
 # target)` calls `forward`, so a loss sits in a training loop like any layer. The classes hold no parameters.
-# The given base class `_Loss` checks and stores `reduction`; the constructors are given (`pos_weight` is a
-# buffer, as in PyTorch). As in PyTorch, the options are keyword arguments: `CrossEntropyLoss(label_smoothing=0.1)`.
+# The given base class `_Loss` checks and stores `reduction`; the constructors are given (`pos_weight` and the class
+# `weight` are buffers, as in PyTorch). As in PyTorch, the options are keyword arguments, except the class weight,
+# which may come first: `CrossEntropyLoss(w, ignore_index=0, label_smoothing=0.1)`.
 #
 # **Task: the five `forward` methods.** Each calls its function with the module's options.
 
@@ -797,27 +937,41 @@ class MSELoss(_Loss):
         ### END SOLUTION
 
 
+def _weight_buffer(weight) -> Tensor | None:
+    """The class weight as a Tensor, or None."""
+    return weight if weight is None or isinstance(weight, Tensor) else Tensor(weight)
+
+
 class CrossEntropyLoss(_Loss):
     """Module form of cross_entropy: logits (N, C) and integer targets (N,)."""
 
-    def __init__(self, *, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+    def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
         super().__init__(reduction=reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
+        self.register_buffer("weight", _weight_buffer(weight))  # saved and cast with the module, not learned
+        self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target) -> Tensor:
         ### BEGIN SOLUTION
-        return cross_entropy(input, target, reduction=self.reduction, label_smoothing=self.label_smoothing)
+        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
+                             label_smoothing=self.label_smoothing)
         ### END SOLUTION
 
 
 class NLLLoss(_Loss):
     """Module form of nll_loss: log-probabilities (N, C) and integer targets (N,)."""
 
+    def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.register_buffer("weight", _weight_buffer(weight))
+        self.ignore_index = ignore_index
+
     def forward(self, input: Tensor, target) -> Tensor:
         ### BEGIN SOLUTION
-        return nll_loss(input, target, reduction=self.reduction)
+        return nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
         ### END SOLUTION
 
 
@@ -865,6 +1019,9 @@ def test_loss_modules():
          lambda: cross_entropy(Tensor(X), T, reduction="sum", label_smoothing=0.1), (X, T)),
         (NLLLoss(reduction="none"), lambda: nll_loss(Tensor(X), T, reduction="none"), (X, T)),
         (NLLLoss(), lambda: nll_loss(Tensor(X), T), (X, T)),
+        (NLLLoss(W, reduction="sum", ignore_index=0), lambda: nll_loss(Tensor(X), T, W, reduction="sum", ignore_index=0), (X, T)),
+        (CrossEntropyLoss(Tensor(W), ignore_index=1, label_smoothing=0.1),
+         lambda: cross_entropy(Tensor(X), T, W, ignore_index=1, label_smoothing=0.1), (X, T)),
         (BCELoss(reduction="sum"), lambda: binary_cross_entropy(Tensor(P), Tensor(B), reduction="sum"), (P, B)),
         (BCEWithLogitsLoss(), lambda: binary_cross_entropy_with_logits(Tensor(X), Tensor(B)), (X, B)),
         (BCEWithLogitsLoss(reduction="none", pos_weight=Tensor(W)),
@@ -901,6 +1058,11 @@ def test_loss_modules():
         got = CrossEntropyLoss(reduction=reduction, label_smoothing=s)(Tensor(Z, dtype=np.float64), Yc)
         observe(f"random CrossEntropyLoss {i} ({reduction}): shape", tuple(got.shape))
         observe(f"random CrossEntropyLoss {i} ({reduction}): value", got.data)
+        Wc = rng.uniform(0.5, 2.0, c)
+        got = CrossEntropyLoss(Wc, ignore_index=0, reduction=reduction)(Tensor(Z, dtype=np.float64), Yc)
+        observe(f"random CrossEntropyLoss {i} ({reduction}), weight, ignore_index 0: value", got.data)
+        got = NLLLoss(Wc, ignore_index=c - 1, reduction=reduction)(Tensor(Z, dtype=np.float64), Yc)
+        observe(f"random NLLLoss {i} ({reduction}), weight, ignore_index {c - 1}: value", got.data)
         Bn = rng.uniform(0, 1, (n, c))
         got = BCEWithLogitsLoss(reduction=reduction)(Tensor(Z, dtype=np.float64), Tensor(Bn, dtype=np.float64))
         observe(f"random BCEWithLogitsLoss {i} ({reduction}): shape", tuple(got.shape))

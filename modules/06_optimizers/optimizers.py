@@ -1079,11 +1079,17 @@ if __name__ == "__main__":
 #
 #     total = || (||g_1||_p, ..., ||g_k||_p) ||_p     (the p-norm of all gradients as one vector;
 #                                                       for p = inf, the largest |g|)
-#     if total > max_norm:  every g_i <- g_i * max_norm / (total + 1e-6)
+#     every g_i <- g_i * min(max_norm / (total + 1e-6), 1)     (a factor of 1, no change, when total <= max_norm)
+#
+# A NaN or inf anywhere makes the total NaN or inf. As in PyTorch, the factor is then NaN (min must propagate it:
+# `np.minimum`, not `if scale < 1`) or 0, so every gradient becomes NaN (0 times inf is NaN, too): the bad step
+# shows in the whole model instead of leaving the finite gradients unclipped. With `error_if_nonfinite=True`, a
+# non-finite total raises RuntimeError before any gradient changes.
 #
 # **Task: `clip_grad_norm_`.** The trailing underscore is PyTorch's mark for "changes its input in place": scale
 # the gradient arrays themselves. Return the total norm before clipping as a float; it is worth logging, since
 # a jump signals trouble. `np.linalg.norm(x.ravel(), ord=norm_type)` computes the p-norm of a vector, inf included.
+# Handle the non-finite total as above.
 #
 # The order in a training step: `zero_grad()`, forward, `backward()`, `clip_grad_norm_`, `step()`; then
 # `scheduler.step()` once per epoch.
@@ -1092,8 +1098,8 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "clip-grad-norm", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> float:
-    """total = ||(||g_1||, ..., ||g_k||)||_p; when total > max_norm, scale every g by max_norm / (total + 1e-6)."""
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False) -> float:
+    """total = ||(||g_1||, ..., ||g_k||)||_p; scale every g by min(max_norm / (total + 1e-6), 1), NaN included."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     grads = [p.grad.data for p in parameters if p.grad is not None]
@@ -1103,8 +1109,11 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> floa
     ### BEGIN SOLUTION
     norms = np.array([np.linalg.norm(g.ravel(), ord=norm_type) for g in grads])
     total = float(np.linalg.norm(norms, ord=norm_type))
-    scale = max_norm / (total + 1e-6)
-    if scale < 1.0:
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"the total norm of order {norm_type} of the gradients is {total}, so it cannot be "
+                           "clipped; pass error_if_nonfinite=False to scale by it anyway")
+    scale = np.minimum(max_norm / (total + 1e-6), 1.0)  # NaN stays NaN: a NaN gradient poisons all, as in PyTorch
+    with np.errstate(invalid="ignore"):  # 0 * inf = NaN is intended here
         for g in grads:
             g *= scale  # in place: the parameters' gradients change
     return total
@@ -1156,6 +1165,19 @@ def test_clip_grad_norm():
     assert math.isclose(clip_grad_norm_(single, 1.0), 10.0), "a single Tensor is accepted, as in PyTorch"
     assert np.allclose(np.linalg.norm(single.grad.data), 1.0, rtol=1e-6), "after clipping the norm is max_norm"
 
+    # a NaN gradient makes the total NaN and, as in PyTorch, every gradient NaN; or raises if asked to
+    a, b = with_grads([3.0, 4.0], [np.nan, 1.0])
+    assert math.isnan(clip_grad_norm_([a, b], 1.0)), "a NaN gradient gives a NaN total norm"
+    assert np.isnan(a.grad.data).all(), f"the NaN factor must reach the finite gradients too, got {a.grad.data}"
+    a, b = with_grads([3.0, 4.0], [np.inf, 1.0])
+    try:
+        clip_grad_norm_([a, b], 1.0, error_if_nonfinite=True)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("error_if_nonfinite=True with an inf gradient must raise RuntimeError")
+    assert np.array_equal(a.grad.data, [3.0, 4.0]), "the error comes before any gradient changes"
+
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(607)
     for norm_type in (1.0, 2.0, 3.0, math.inf):
@@ -1178,6 +1200,24 @@ def test_clip_grad_norm():
     observe("float32 gradients of norm 20: returned total norm", total, rtol=1e-6, atol=0.0)
     observe("float32 gradients clipped to norm 2: dtype", str(p32.grad.dtype))
     observe("float32 gradients clipped to norm 2: values", p32.grad.data, rtol=1e-5, atol=1e-8)
+    for bad in (np.nan, np.inf, -np.inf):
+        for norm_type in (1.0, 2.0, math.inf):
+            params = with_grads(rng.standard_normal(3), [bad, 0.5], [[0.25]])
+            total = clip_grad_norm_(params, 1.0, norm_type=norm_type)
+            observe(f"gradient {bad}, norm_type={norm_type}: total norm", str(total))
+            observe(f"gradient {bad}, norm_type={norm_type}: NaN pattern after clipping",
+                    [np.isnan(p.grad.data) for p in params])
+            params = with_grads([bad, 1.0], [2.0])
+            try:
+                clip_grad_norm_(params, 1.0, norm_type=norm_type, error_if_nonfinite=True)
+                raised = "no error"
+            except RuntimeError:
+                raised = "RuntimeError"
+            observe(f"gradient {bad}, norm_type={norm_type}, error_if_nonfinite: raises, gradient kept",
+                    (raised, float(params[1].grad.data[0])))
+    big = with_grads([1e3, -2e3], [[5e2]])
+    observe("finite total with error_if_nonfinite=True: total norm", clip_grad_norm_(big, 10.0, error_if_nonfinite=True),
+            rtol=1e-10, atol=0.0)
     ### END HIDDEN TESTS
 
 

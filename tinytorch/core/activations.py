@@ -123,19 +123,34 @@ def silu(x: Tensor) -> Tensor:
 
 
 # %% ../../modules/03_activations/activations.py #softmax
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
+def _softmax_dim(dim: int | None, axis: int | None) -> int:
+    """The one axis to normalize along: `dim` (PyTorch) or `axis` (NumPy), -1 when neither is given."""
+    if dim is not None and axis is not None and dim != axis:
+        raise TypeError(f"got dim={dim} and axis={axis}; pass only one")
+    return -1 if dim is None and axis is None else (axis if dim is None else dim)
+
+
+def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """e^x / sum(e^x) along dim, computed as e^(x - max); gradient s * (g - sum(g * s))."""
     a = _float_data(x)
-    e = np.exp(a - a.max(axis=dim, keepdims=True))  # exponents <= 0: no overflow
-    out = e / e.sum(axis=dim, keepdims=True)
+    dim = _softmax_dim(dim, axis)
+    if a.size == 0:
+        out = a.copy()  # nothing to normalize; max() of an empty slice would raise
+    else:
+        e = np.exp(a - a.max(axis=dim, keepdims=True))  # exponents <= 0: no overflow
+        out = e / e.sum(axis=dim, keepdims=True)
     return record_op("softmax", out, (x,), lambda grad: (out * (grad - (grad * out).sum(axis=dim, keepdims=True)),))
 
 
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """x - log(sum(e^x)) along dim, by log-sum-exp; gradient g - exp(out) * sum(g)."""
     a = _float_data(x)
-    shifted = a - a.max(axis=dim, keepdims=True)
-    out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))  # the sum is >= 1: log is finite
+    dim = _softmax_dim(dim, axis)
+    if a.size == 0:
+        out = a.copy()  # empty in, empty out: the log of an empty sum would be -inf
+    else:
+        shifted = a - a.max(axis=dim, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))  # the sum is >= 1: log is finite
     return record_op("log_softmax", out, (x,), lambda grad: (grad - np.exp(out) * grad.sum(axis=dim, keepdims=True),))
 
 

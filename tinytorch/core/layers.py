@@ -8,6 +8,7 @@ __all__ = ['IncompatibleKeys', 'PYTORCH_NAMES', 'Parameter', 'Module', 'ModuleLi
 
 # %% ../../modules/04_layers/layers.py #6b6c9356
 import math
+import warnings
 from collections import namedtuple
 from typing import Callable, Iterable, Iterator
 
@@ -345,6 +346,9 @@ def kaiming_uniform_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlineari
     """Fill t from U(-b, b), b = gain * sqrt(3 / fan): Var = gain^2 / fan (2 / fan_in for ReLU)."""
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    if t.numel() == 0:  # a fan of 0 would divide by zero, and there is nothing to fill
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return t
     fan = calculate_fans(t)[0 if mode == "fan_in" else 1]
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
     return _fill_(t, _generator(rng).uniform(-bound, bound, size=t.shape))
@@ -355,6 +359,9 @@ def kaiming_normal_(t: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearit
     """Fill t from N(0, std^2), std = gain / sqrt(fan) (sqrt(2 / fan_in) for ReLU)."""
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    if t.numel() == 0:  # a fan of 0 would divide by zero, and there is nothing to fill
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
+        return t
     fan = calculate_fans(t)[0 if mode == "fan_in" else 1]
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return _fill_(t, _generator(rng).normal(0.0, std, size=t.shape))
@@ -375,14 +382,15 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if B is not None and B.shape != (W.shape[0],):
         raise ValueError(f"linear: bias must have shape ({W.shape[0]},), got {B.shape}")
     out_features, in_features = W.shape
-    X2 = X.reshape(-1, in_features)  # every leading position is one row: one matrix product
+    rows = math.prod(X.shape[:-1])  # not -1: reshape cannot infer it when a feature count is 0
+    X2 = X.reshape(rows, in_features)  # every leading position is one row: one matrix product
     out = X2 @ W.T
     if B is not None:
         out = out + B
     out = out.reshape(X.shape[:-1] + (out_features,))
 
     def backward(grad: np.ndarray) -> tuple:
-        G = grad.reshape(-1, out_features)
+        G = grad.reshape(rows, out_features)
         d_x = (G @ W).reshape(X.shape) if _wants_grad(x) else None
         d_w = G.T @ X2 if _wants_grad(weight) else None
         if B is None:

@@ -23,11 +23,14 @@ def _check_reduction(reduction: str) -> None:
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _reduce(per_item: np.ndarray, reduction: str) -> tuple:
-    """(loss, scale): per_item reduced, and d loss / d per_item (1/count for "mean", else 1)."""
+def _reduce(per_item: np.ndarray, reduction: str, total=None) -> tuple:
+    """(loss, scale): per_item reduced, and d loss / d per_item (1/total for "mean", total = count by default, else 1)."""
     _check_reduction(reduction)
     if reduction == "mean":
-        return per_item.mean(), 1.0 / per_item.size
+        total = per_item.size if total is None else total
+        if total == 0:  # 0 / 0: an empty batch or all targets ignored gives NaN, as in PyTorch
+            return per_item.dtype.type(np.nan), np.nan
+        return per_item.sum() / per_item.dtype.type(total), 1.0 / float(total)
     if reduction == "sum":
         return per_item.sum(), 1.0
     return per_item, 1.0
@@ -47,7 +50,7 @@ def _wants_grad(x) -> bool:
     return isinstance(x, Tensor) and x.requires_grad
 
 
-def _class_targets(target, shape: tuple, name: str) -> np.ndarray:
+def _class_targets(target, shape: tuple, name: str, ignore_index: int = -100) -> np.ndarray:
     """Check integer class targets for scores of shape (N, C) or (C,); return them with shape (N,) or (1,)."""
     y = array_of(target)
     if not np.issubdtype(y.dtype, np.integer):
@@ -60,11 +63,21 @@ def _class_targets(target, shape: tuple, name: str) -> np.ndarray:
         raise ValueError(f"{name}: input of shape {shape} needs a target of shape {expected}, got {y.shape}")
     y = y.reshape(-1)
     classes = shape[-1]
-    bad = (y < 0) | (y >= classes)
+    bad = ((y < 0) | (y >= classes)) & (y != ignore_index)
     if bad.any():
         raise IndexError(f"{name}: target {int(y[bad][0])} is out of bounds for {classes} classes "
                          f"(valid: 0 to {classes - 1})")
     return y
+
+
+def _class_weights(weight, classes: int, dtype, name: str) -> np.ndarray:
+    """The weight of each class as a (C,) array of the scores' dtype; all ones when weight is None."""
+    if weight is None:
+        return np.ones(classes, dtype=dtype)
+    w = array_of(weight).astype(dtype)
+    if w.shape != (classes,):
+        raise ValueError(f"{name}: weight must hold one value per class, shape ({classes},), got {w.shape}")
+    return w
 
 # %% ../../modules/05_losses/losses.py #mse-loss
 def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:
@@ -85,45 +98,58 @@ def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tenso
 
 
 # %% ../../modules/05_losses/losses.py #nll-loss
-def nll_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
-    """-input[i, target[i]] per sample, reduced; gradient -1 at each target entry, 0 elsewhere."""
+def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+    """-w[t_i] input[i, t_i] per sample (0 where t_i == ignore_index), reduced; gradient -w[t_i] at each target entry."""
     (logp,) = _floats(input)
-    y = _class_targets(target, logp.shape, "nll_loss")
+    y = _class_targets(target, logp.shape, "nll_loss", ignore_index)
+    w = _class_weights(weight, logp.shape[-1], logp.dtype, "nll_loss")
     rows = logp.reshape(-1, logp.shape[-1])  # (C,) -> (1, C)
     n = np.arange(len(y))
-    loss, scale = _reduce(-rows[n, y].reshape(logp.shape[:-1]), reduction)
+    keep = y != ignore_index
+    picked = np.where(keep, y, 0)  # a valid column for every row; ignored rows get weight 0
+    w_y = np.where(keep, w[picked], 0).astype(rows.dtype)
+    per_sample = np.where(keep, -w_y * rows[n, picked], 0)  # where, not a product: 0 * -inf would be nan
+    loss, scale = _reduce(per_sample.reshape(logp.shape[:-1]), reduction, total=w_y.sum())
 
     def backward(grad):
         d = np.zeros_like(rows)
-        d[n, y] = -np.reshape(grad * scale, -1)  # (1,) for mean and sum, (N,) for none
+        up = np.reshape(grad * scale, -1)  # (1,) for mean and sum, (N,) for none
+        d[n, picked] = np.where(keep, -w_y * up, 0)  # ignored samples get no gradient, even from a NaN mean
         return (d.reshape(logp.shape),)
 
     return record_op("nll_loss", loss, (input,), backward)
 
 
 # %% ../../modules/05_losses/losses.py #cross-entropy
-def cross_entropy(input: Tensor, target, *, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """log sum_c exp(x_c) - x_target per sample, reduced; gradient softmax(x) - onehot(target) (smoothed)."""
+def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """w[t] (log sum_c exp(x_c) - x_t) per sample (0 if t == ignore_index), reduced; gradient w[t] (softmax(x) - onehot(t)), smoothed."""
     (x,) = _floats(input)
-    y = _class_targets(target, x.shape, "cross_entropy")
+    y = _class_targets(target, x.shape, "cross_entropy", ignore_index)
+    w = _class_weights(weight, x.shape[-1], x.dtype, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
     rows = x.reshape(-1, x.shape[-1])  # (C,) -> (1, C)
     n, classes = np.arange(len(y)), rows.shape[1]
+    keep = y != ignore_index
+    picked = np.where(keep, y, 0)  # a valid column for every row; ignored rows get weight 0
+    w_y = np.where(keep, w[picked], 0).astype(rows.dtype)
     shifted = rows - rows.max(axis=1, keepdims=True)  # the largest logit becomes 0: exp cannot overflow
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    per_sample = -log_probs[n, y]
+    per_sample = w_y * -log_probs[n, picked]
     if label_smoothing:
-        per_sample = (1 - label_smoothing) * per_sample - label_smoothing * log_probs.mean(axis=1)
-    loss, scale = _reduce(per_sample.reshape(x.shape[:-1]), reduction)
+        smooth = np.where(keep, -(log_probs * w).sum(axis=1) / classes, 0)  # weighted mean of -log p over classes
+        per_sample = (1 - label_smoothing) * per_sample + label_smoothing * smooth
+    loss, scale = _reduce(per_sample.reshape(x.shape[:-1]), reduction, total=w_y.sum())
 
     def backward(grad):
-        d = np.exp(log_probs)  # softmax
+        # (1 - eps) w_y (p - onehot) + (eps / C) (sum(w) p - w), row by row
+        d = np.exp(log_probs) * ((1 - label_smoothing) * w_y + label_smoothing * w.sum() / classes)[:, None]
         if label_smoothing:
-            d -= label_smoothing / classes
-        d[n, y] -= 1 - label_smoothing
-        d *= np.reshape(grad * scale, (-1, 1))  # each row times the upstream gradient of its loss
-        return (d.reshape(x.shape),)
+            d -= label_smoothing * w / classes
+        d[n, picked] -= (1 - label_smoothing) * w_y
+        up = np.where(keep, np.reshape(grad * scale, -1), 0)  # ignored rows get 0, even from a NaN mean
+        return ((d * up[:, None]).reshape(x.shape),)
 
     return record_op("cross_entropy", loss, (input,), backward)
 
@@ -204,24 +230,38 @@ class MSELoss(_Loss):
         return mse_loss(input, target, reduction=self.reduction)
 
 
+def _weight_buffer(weight) -> Tensor | None:
+    """The class weight as a Tensor, or None."""
+    return weight if weight is None or isinstance(weight, Tensor) else Tensor(weight)
+
+
 class CrossEntropyLoss(_Loss):
     """Module form of cross_entropy: logits (N, C) and integer targets (N,)."""
 
-    def __init__(self, *, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+    def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
         super().__init__(reduction=reduction)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing!r}")
+        self.register_buffer("weight", _weight_buffer(weight))  # saved and cast with the module, not learned
+        self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target) -> Tensor:
-        return cross_entropy(input, target, reduction=self.reduction, label_smoothing=self.label_smoothing)
+        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction,
+                             label_smoothing=self.label_smoothing)
 
 
 class NLLLoss(_Loss):
     """Module form of nll_loss: log-probabilities (N, C) and integer targets (N,)."""
 
+    def __init__(self, weight=None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
+        super().__init__(reduction=reduction)
+        self.register_buffer("weight", _weight_buffer(weight))
+        self.ignore_index = ignore_index
+
     def forward(self, input: Tensor, target) -> Tensor:
-        return nll_loss(input, target, reduction=self.reduction)
+        return nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class BCELoss(_Loss):
@@ -244,7 +284,7 @@ class BCEWithLogitsLoss(_Loss):
         return binary_cross_entropy_with_logits(input, target, reduction=self.reduction, pos_weight=self.pos_weight)
 
 
-# %% ../../modules/05_losses/losses.py #5638be6a
+# %% ../../modules/05_losses/losses.py #90050912
 PYTORCH_NAMES = {
     "nn.MSELoss": "MSELoss", "nn.CrossEntropyLoss": "CrossEntropyLoss", "nn.NLLLoss": "NLLLoss",
     "nn.BCELoss": "BCELoss", "nn.BCEWithLogitsLoss": "BCEWithLogitsLoss", "nn.functional.mse_loss": "mse_loss",

@@ -325,8 +325,8 @@ class LinearLR(LRScheduler):
 
 
 # %% ../../modules/06_optimizers/optimizers.py #clip-grad-norm
-def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> float:
-    """total = ||(||g_1||, ..., ||g_k||)||_p; when total > max_norm, scale every g by max_norm / (total + 1e-6)."""
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False) -> float:
+    """total = ||(||g_1||, ..., ||g_k||)||_p; scale every g by min(max_norm / (total + 1e-6), 1), NaN included."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     grads = [p.grad.data for p in parameters if p.grad is not None]
@@ -335,8 +335,11 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> floa
     norm_type = float(norm_type)
     norms = np.array([np.linalg.norm(g.ravel(), ord=norm_type) for g in grads])
     total = float(np.linalg.norm(norms, ord=norm_type))
-    scale = max_norm / (total + 1e-6)
-    if scale < 1.0:
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"the total norm of order {norm_type} of the gradients is {total}, so it cannot be "
+                           "clipped; pass error_if_nonfinite=False to scale by it anyway")
+    scale = np.minimum(max_norm / (total + 1e-6), 1.0)  # NaN stays NaN: a NaN gradient poisons all, as in PyTorch
+    with np.errstate(invalid="ignore"):  # 0 * inf = NaN is intended here
         for g in grads:
             g *= scale  # in place: the parameters' gradients change
     return total
