@@ -14,6 +14,8 @@ R9 observed      a graded test cell has a hidden part that hands values to the g
                  asserts nothing itself (the grader compares; an assert there would put the expected value in
                  the student's process)
 R10 references   the text names only modules the course has (a student's bundle has no module 18 to look at)
+R11 tasks        every solution cell follows a markdown cell with its `**Task` line; a graded test's grade_id is
+                 test-<id> or test-<id>-<aspect> for a solution cell <id> above it, so tests follow their tasks
 """
 from __future__ import annotations
 
@@ -123,6 +125,7 @@ def lint_text(text: str, shown: str, number: str, packages: dict[str, str]) -> l
     _rule8(text, shown, out)
     _rule9(cells, add)
     _rule10(text, shown, out, set(packages.values()) | {number})
+    _rule11(cells, add)
     return sorted(out, key=lambda p: (p.line, p.rule))
 
 
@@ -322,6 +325,24 @@ def _rule10(text, shown, out, known: set[str]):
             if m.group(1) not in known:
                 out.append(Problem(shown, n, "R10 references", f"names module {m.group(1)}, which the course does "
                                    "not have (yet): the student cannot look there"))
+
+
+def _rule11(cells, add):
+    tasks, task_line = [], False
+    for c in cells:
+        if c.kind == "markdown":
+            task_line = task_line or "**Task" in c.text
+            continue
+        gid = (c.meta or {}).get("grade_id", "")
+        if c.flag("solution"):
+            if not task_line:
+                add(c, "R11 tasks", f"solution cell {gid!r} has no `**Task` line in the markdown above it")
+            tasks.append(gid)
+        elif c.flag("grade") and not any(gid == f"test-{t}" or gid.startswith(f"test-{t}-") for t in tasks):
+            add(c, "R11 tasks", f"test {gid!r} is not named after a task above it (test-<task id>[-<aspect>]; "
+                "tasks so far: " + (", ".join(tasks) or "none") + ")")
+        if c.flag("solution") or c.flag("grade"):
+            task_line = False  # given code between a task's text and its stub may belong to the task
 
 
 def lint(ws: Workspace, modules: list[Module]) -> list[Problem]:
