@@ -152,3 +152,14 @@ def test_importing_the_package_name_resolver_is_allowed():
     text = TOY_SOURCE.replace("#| export\nimport numpy as np", "#| export\nimport numpy as np\n"
                               "from tinytorch._namespace import finished_attribute")
     assert "R6" not in rules(text)
+
+
+def test_tasks_and_test_names_are_r11():
+    no_task = TOY_SOURCE.replace("# **Task: `double`.**", "# Now double.")
+    found = [p for p in problems(no_task) if p.rule.startswith("R11")]
+    assert len(found) == 1 and "'double' has no `**Task` line" in found[0].message
+    renamed = TOY_SOURCE.replace('"grade_id": "test-double"', '"grade_id": "test-twice"')
+    found = [p for p in problems(renamed) if p.rule.startswith("R11")]
+    assert len(found) == 1 and "'test-twice' is not named after a task" in found[0].message
+    aspect = TOY_SOURCE.replace('"grade_id": "test-double"', '"grade_id": "test-double-arrays"')
+    assert "R11" not in rules(aspect)

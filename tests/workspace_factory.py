@@ -21,6 +21,9 @@ TOY_SOURCE = '''# %% [markdown]
 #| export
 import numpy as np
 
+# %% [markdown]
+# **Task: `add_one`.**
+
 # %% nbgrader={"grade": false, "grade_id": "add-one", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def add_one(x: np.ndarray) -> np.ndarray:
@@ -42,6 +45,9 @@ def test_add_one():
 
 if __name__ == "__main__":
     test_add_one()
+
+# %% [markdown]
+# **Task: `double`.**
 
 # %% nbgrader={"grade": false, "grade_id": "double", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
