@@ -420,16 +420,33 @@ class ValuesIndices(NamedTuple):
     indices: Tensor
 
 
-def _extremum(x: TensorLike, dim, keepdim, axis, keepdims, amax, with_indices, elementwise):
-    """The three meanings of torch.max / Tensor.max (and of min): an elementwise maximum when `dim` is a tensor;
-    the values only (amax) for no dim or for NumPy's `axis=`; the (values, indices) pair for a `dim`."""
+def _extremum_call(dim, keepdim, axis, keepdims) -> tuple:
+    """Which of the three meanings of torch.max / Tensor.max (and min) a call asks for: ("elementwise", other)
+    when `dim` is a tensor; ("values", axis, keepdims) for no dim or NumPy's `axis=` (torch.amax);
+    ("indices", dim, keepdim) for a dim, answered with the pair (values, indices)."""
     if isinstance(dim, (Tensor, np.ndarray)):
-        return elementwise(x, dim)
+        return "elementwise", dim
     if dim is None:
-        return amax(x, axis, keepdim if keepdims is None else keepdims)
+        return "values", axis, keepdim if keepdims is None else keepdims
     if axis is not None:
         raise TypeError("give the reduced axis as axis= (values only) or as dim (values and indices), not both")
-    return with_indices(x, dim, keepdim or bool(keepdims))
+    return "indices", dim, keepdim or bool(keepdims)
+
+
+def max_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """torch.max: values for no dim or axis=; (values, indices) for a dim; the elementwise maximum for a tensor."""
+    kind, *args = _extremum_call(dim, keepdim, axis, keepdims)
+    if kind == "elementwise":
+        return maximum(x, *args)
+    return reduce_max(x, *args) if kind == "values" else max_dim(x, *args)
+
+
+def min_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """torch.min: as max_of, for the smallest values."""
+    kind, *args = _extremum_call(dim, keepdim, axis, keepdims)
+    if kind == "elementwise":
+        return minimum(x, *args)
+    return reduce_min(x, *args) if kind == "values" else min_dim(x, *args)
 
 
 class _RandomState:
@@ -1545,7 +1562,8 @@ if __name__ == "__main__":
 # None): the predicted class of a row of logits. `reduce_min` is the smallest value (PyTorch's `amin`) and
 # `argmin` its index. `max_dim(x, dim)` returns both, as the pair `ValuesIndices(values, indices)` (given), and
 # that is what PyTorch's `t.max(dim)` returns; `t.max()` and `t.max(axis=...)` keep returning the values only.
-# `max_of` and `min_of` (given) tell the cases apart for `Tensor.max`, `Tensor.min` and `tinytorch.max`.
+# `max_of` and `min_of` (given in section 1) tell the cases apart for `Tensor.max`, `Tensor.min` and
+# `tinytorch.max`.
 #
 # Rule: ties go to the first position, as in NumPy and PyTorch; indices are int64.
 #
@@ -1598,15 +1616,6 @@ def min_dim(x: Tensor, dim: int, keepdim: bool = False) -> ValuesIndices:
     return ValuesIndices(reduce_min(x, dim, keepdim), argmin(x, dim, keepdim))
     ### END SOLUTION
 
-
-def max_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
-    """torch.max: values for no dim or axis=; (values, indices) for a dim; the elementwise maximum for a tensor."""
-    return _extremum(x, dim, keepdim, axis, keepdims, reduce_max, max_dim, maximum)
-
-
-def min_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
-    """torch.min: as max_of, for the smallest values."""
-    return _extremum(x, dim, keepdim, axis, keepdims, reduce_min, min_dim, minimum)
 
 # %% nbgrader={"grade": true, "grade_id": "test-index-reductions", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
 import numpy as np

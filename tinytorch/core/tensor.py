@@ -2,13 +2,13 @@
 
 # %% auto #0
 __all__ = ['TensorLike', 'float32', 'float64', 'float16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool_', 'long', 'double',
-           'half', 'PYTORCH_NAMES', 'Tensor', 'array_of', 'ValuesIndices', 'manual_seed', 'default_generator', 'tensor',
-           'zeros', 'ones', 'full', 'randn', 'rand', 'arange', 'zeros_like', 'ones_like', 'full_like', 'randn_like',
-           'rand_like', 'to_dtype', 'broadcast_shape', 'add', 'sub', 'mul', 'div', 'neg', 'power', 'matmul_loops',
-           'matmul', 'reduce_sum', 'reduce_mean', 'reduce_max', 'reshape', 'transpose', 'permute', 'exp', 'log', 'eq',
-           'ne', 'lt', 'le', 'gt', 'ge', 'where', 'maximum', 'minimum', 'clamp', 'absolute', 'sqrt', 'reduce_min',
-           'argmax', 'argmin', 'max_dim', 'min_dim', 'max_of', 'min_of', 'squeeze', 'unsqueeze', 'view', 'flatten',
-           'cat', 'stack']
+           'half', 'PYTORCH_NAMES', 'Tensor', 'array_of', 'ValuesIndices', 'max_of', 'min_of', 'manual_seed',
+           'default_generator', 'tensor', 'zeros', 'ones', 'full', 'randn', 'rand', 'arange', 'zeros_like', 'ones_like',
+           'full_like', 'randn_like', 'rand_like', 'to_dtype', 'broadcast_shape', 'add', 'sub', 'mul', 'div', 'neg',
+           'power', 'matmul_loops', 'matmul', 'reduce_sum', 'reduce_mean', 'reduce_max', 'reshape', 'transpose',
+           'permute', 'exp', 'log', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'where', 'maximum', 'minimum', 'clamp',
+           'absolute', 'sqrt', 'reduce_min', 'argmax', 'argmin', 'max_dim', 'min_dim', 'squeeze', 'unsqueeze', 'view',
+           'flatten', 'cat', 'stack']
 
 # %% ../../modules/01_tensor/tensor.py #a8b10bf2
 from typing import NamedTuple, Union
@@ -380,16 +380,33 @@ class ValuesIndices(NamedTuple):
     indices: Tensor
 
 
-def _extremum(x: TensorLike, dim, keepdim, axis, keepdims, amax, with_indices, elementwise):
-    """The three meanings of torch.max / Tensor.max (and of min): an elementwise maximum when `dim` is a tensor;
-    the values only (amax) for no dim or for NumPy's `axis=`; the (values, indices) pair for a `dim`."""
+def _extremum_call(dim, keepdim, axis, keepdims) -> tuple:
+    """Which of the three meanings of torch.max / Tensor.max (and min) a call asks for: ("elementwise", other)
+    when `dim` is a tensor; ("values", axis, keepdims) for no dim or NumPy's `axis=` (torch.amax);
+    ("indices", dim, keepdim) for a dim, answered with the pair (values, indices)."""
     if isinstance(dim, (Tensor, np.ndarray)):
-        return elementwise(x, dim)
+        return "elementwise", dim
     if dim is None:
-        return amax(x, axis, keepdim if keepdims is None else keepdims)
+        return "values", axis, keepdim if keepdims is None else keepdims
     if axis is not None:
         raise TypeError("give the reduced axis as axis= (values only) or as dim (values and indices), not both")
-    return with_indices(x, dim, keepdim or bool(keepdims))
+    return "indices", dim, keepdim or bool(keepdims)
+
+
+def max_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """torch.max: values for no dim or axis=; (values, indices) for a dim; the elementwise maximum for a tensor."""
+    kind, *args = _extremum_call(dim, keepdim, axis, keepdims)
+    if kind == "elementwise":
+        return maximum(x, *args)
+    return reduce_max(x, *args) if kind == "values" else max_dim(x, *args)
+
+
+def min_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """torch.min: as max_of, for the smallest values."""
+    kind, *args = _extremum_call(dim, keepdim, axis, keepdims)
+    if kind == "elementwise":
+        return minimum(x, *args)
+    return reduce_min(x, *args) if kind == "values" else min_dim(x, *args)
 
 
 class _RandomState:
@@ -777,15 +794,6 @@ def min_dim(x: Tensor, dim: int, keepdim: bool = False) -> ValuesIndices:
         raise TypeError(f"min(dim) takes one int dim, got {dim!r}; for several axes use amin or min(axis=...)")
     return ValuesIndices(reduce_min(x, dim, keepdim), argmin(x, dim, keepdim))
 
-
-def max_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
-    """torch.max: values for no dim or axis=; (values, indices) for a dim; the elementwise maximum for a tensor."""
-    return _extremum(x, dim, keepdim, axis, keepdims, reduce_max, max_dim, maximum)
-
-
-def min_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
-    """torch.min: as max_of, for the smallest values."""
-    return _extremum(x, dim, keepdim, axis, keepdims, reduce_min, min_dim, minimum)
 
 # %% ../../modules/01_tensor/tensor.py #join-ops
 def _check_dim(dim: int, ndim: int, op: str) -> int:
