@@ -217,7 +217,7 @@ if __name__ == "__main__":
 # %% [markdown]
 # ## 2. The graph, and the one way to add an operation
 #
-# The autograd `Tensor` is module 01's Tensor with five more fields:
+# The autograd `Tensor` is module 01's Tensor with these fields more:
 #
 # | field | meaning |
 # |---|---|
@@ -226,9 +226,12 @@ if __name__ == "__main__":
 # | `_parents` | the Tensors this one was computed from (empty for a leaf) |
 # | `_backward` | the rule that turns this tensor's gradient into its parents' gradients (None for a leaf) |
 # | `_op` | the name of the operation that made it (`''` for a leaf) |
+# | `_version` | how often the library changed it in place (`zero_()`); section 4 |
+# | `_versions` | the parents' `_version` when the operation recorded them |
 #
 # A leaf is a tensor you created (data, parameters); any other tensor is the result of an operation. Only
-# leaves with `requires_grad=True` receive `.grad`.
+# leaves with `requires_grad=True` receive `.grad`. `t.requires_grad_()` turns tracking on for a leaf and
+# returns `t`; `t.zero_()` sets `t` to zeros in place (`p.grad.zero_()`) and returns `t`.
 #
 # ### The extension point: `record_op`
 #
@@ -1780,6 +1783,9 @@ if __name__ == "__main__":
 # (`grad[..., None, :]` for a left vector, `grad[..., None]` for a right one), apply the formulas, unbroadcast
 # to the matrix shape, and reshape to the vector's shape. (k,) @ (k,) gives a 0-d result: both steps apply.
 #
+# Pitfall: a size may be 0 (an empty batch, a layer of width 0). The products are then empty sums, zeros of the
+# right shape, which NumPy gets right; but `reshape(-1, k)` cannot infer -1 when k is 0: give the sizes.
+#
 # **Task: `matmul`.** Compute only the gradients that are wanted (`_needs_grad`): in `x @ W` with data `x`,
 # d_x would be a whole matrix product thrown away.
 
@@ -2638,7 +2644,7 @@ def test_join_grads():
             observe_grads(f"reduce_min {d} keepdim {keep}", lambda a: reduce_min(a, d, keep), P)
     observe_grads("amin of all", lambda a: a.amin(), P)
     observe_grads("max(dim) of 0-d", lambda a: a.max(0).values * 3.0, np.array(2.0))
-    observe("max(dim) indices", P.squeeze(1).shape and Tensor(P).max(dim=2).indices.data)
+    observe("max(dim=2) indices", Tensor(P).max(dim=2).indices.data)
     observe("max(axis=2) is values only", isinstance(Tensor(P).max(axis=2), Tensor))
     ### END HIDDEN TESTS
 
