@@ -87,3 +87,101 @@ def test_reused_intermediates_and_accumulation():
         th = tx @ tw
         ty = (th * th + th.exp() * 0.1 - th).sum(dim=1)
         compare(y, ty, [x, w], [tx, tw])
+
+
+def test_selection_ops_at_kinks_and_ties():
+    """Subgradients where PyTorch picks one: ties of maximum/minimum split, clamp passes at its bounds, abs'(0) = 0."""
+    rng = np.random.default_rng(10)
+    x = rng.integers(-2, 3, (3, 4)).astype(np.float64)  # integers: ties, zeros and values on the bounds
+    y = rng.integers(-2, 3, (4,)).astype(np.float64)
+    cond = rng.random((3, 1)) < 0.5
+    cases = [
+        (lambda a, b: ag.where(cond, a, b), lambda a, b: torch.where(torch.from_numpy(cond), a, b)),
+        (lambda a, b: ag.maximum(a, b), lambda a, b: torch.maximum(a, b)),
+        (lambda a, b: ag.minimum(a, b), lambda a, b: torch.minimum(a, b)),
+        (lambda a, b: a.max(b) * b.min(a), lambda a, b: a.max(b) * b.min(a)),
+        (lambda a, b: ag.clamp(a, -1.0, 1.0) * b, lambda a, b: torch.clamp(a, -1.0, 1.0) * b),
+        (lambda a, b: a.clamp(min=0.0) + b.clamp(max=1.0), lambda a, b: a.clamp(min=0.0) + b.clamp(max=1.0)),
+        (lambda a, b: ag.clamp(a, b - 1.0, b + 0.5), lambda a, b: torch.clamp(a, b - 1.0, b + 0.5)),
+        (lambda a, b: abs(a) * b.abs(), lambda a, b: abs(a) * b.abs()),
+        (lambda a, b: ag.sqrt(a * a + 1.0) + (b * b + 0.5).sqrt(), lambda a, b: torch.sqrt(a * a + 1.0) + (b * b + 0.5).sqrt()),
+    ]
+    for i, (ours_fn, torch_fn) in enumerate(cases):
+        (a, b), (ta, tb) = leaves(x, y)
+        compare(ours_fn(a, b), torch_fn(ta, tb), [a, b], [ta, tb], seed=i)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_min_max_along_a_dim(dim, keepdim):
+    rng = np.random.default_rng(11)
+    x = rng.integers(-2, 3, (3, 4)).astype(np.float64)  # ties: max(dim) gives all to one index, amin splits
+    for ours_fn, torch_fn in [(lambda a: a.max(dim, keepdim).values, lambda a: a.max(dim, keepdim).values),
+                              (lambda a: a.min(dim=dim, keepdim=keepdim).values, lambda a: a.min(dim=dim, keepdim=keepdim).values),
+                              (lambda a: ag.reduce_min(a, dim, keepdim), lambda a: torch.amin(a, dim, keepdim)),
+                              (lambda a: a.amin(dim), lambda a: a.amin(dim))]:
+        (a,), (ta,) = leaves(x)
+        compare(ours_fn(a), torch_fn(ta), [a], [ta])
+    (a,), (ta,) = leaves(x)
+    np.testing.assert_array_equal(a.max(dim, keepdim).indices.data, ta.max(dim, keepdim).indices.numpy())
+    assert not a.argmax(dim).requires_grad and not (a > 0).requires_grad
+
+
+def test_new_shape_ops_and_joins():
+    rng = np.random.default_rng(12)
+    x, y = rng.standard_normal((2, 1, 3)), rng.standard_normal((2, 1, 3))
+    cases = [
+        (lambda a, b: a.squeeze() * b.squeeze(1), lambda a, b: a.squeeze() * b.squeeze(1)),
+        (lambda a, b: a.unsqueeze(0) + b.unsqueeze(-1), lambda a, b: a.unsqueeze(0) + b.unsqueeze(-1)),
+        (lambda a, b: a.view(3, 2) @ b.flatten(1), lambda a, b: a.view(3, 2) @ b.flatten(1)),
+        (lambda a, b: ag.cat([a, b, a], dim=1), lambda a, b: torch.cat([a, b, a], dim=1)),
+        (lambda a, b: ag.cat([a, b * 2.0], -1), lambda a, b: torch.cat([a, b * 2.0], -1)),
+        (lambda a, b: ag.stack([a, b, a], dim=0), lambda a, b: torch.stack([a, b, a], dim=0)),
+        (lambda a, b: ag.stack([a * b, b], dim=-1), lambda a, b: torch.stack([a * b, b], dim=-1)),
+    ]
+    for i, (ours_fn, torch_fn) in enumerate(cases):
+        (a, b), (ta, tb) = leaves(x, y)
+        compare(ours_fn(a, b), torch_fn(ta, tb), [a, b], [ta, tb], seed=i)
+
+
+@pytest.mark.parametrize("shape_a, shape_b", [((2, 0), (0, 3)), ((0, 3), (3, 2)), ((2, 3), (3, 0)), ((4, 2, 0), (0, 3)),
+                                              ((4, 2, 3), (3, 0)), ((0, 2, 3), (3, 2))])
+def test_matmul_with_a_size_0_dimension(shape_a, shape_b):
+    rng = np.random.default_rng(13)
+    (a, b), (ta, tb) = leaves(rng.standard_normal(shape_a), rng.standard_normal(shape_b))
+    compare(a @ b, ta @ tb, [a, b], [ta, tb])
+
+
+def test_retain_graph_and_freed_graph():
+    rng = np.random.default_rng(14)
+    (x,), (tx,) = leaves(rng.standard_normal(3))
+    y, ty = (x * x).sum(), (tx * tx).sum()
+    for _ in range(2):
+        y.backward(retain_graph=True)
+        ty.backward(retain_graph=True)
+    y.backward()
+    ty.backward()
+    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        ty.backward()
+
+
+def test_in_place_change_of_a_saved_input():
+    w, tw = ag.Tensor([2.0, 5.0], requires_grad=True), torch.tensor([2.0, 5.0], requires_grad=True)
+    c, tc = ag.Tensor([1.0, 3.0]), torch.tensor([1.0, 3.0])
+    y, ty = (w * c).sum(), (tw * tc).sum()
+    c.zero_()
+    tc.zero_()
+    assert c._version == tc._version == 1
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.backward()
+    # after backward, p.grad.zero_() clears in place in both, and requires_grad_ returns the tensor
+    p, tp = ag.Tensor([1.0, 2.0]).requires_grad_(), torch.tensor([1.0, 2.0]).requires_grad_()
+    (p * 3.0).sum().backward()
+    (tp * 3.0).sum().backward()
+    assert p.grad.zero_() is p.grad and tp.grad.zero_() is tp.grad
+    np.testing.assert_array_equal(p.grad.data, tp.grad.numpy())

@@ -5,7 +5,9 @@
 # losses, optimizers, attention) is built from the operations you write here, on top of NumPy.
 #
 # You will write the constructor's dtype rule, NumPy's broadcasting rule, elementwise arithmetic, matrix
-# multiplication (once with loops, once vectorized), reductions, reshape and transpose, and exp and log.
+# multiplication (once with loops, once vectorized), reductions, reshape and transpose, exp and log, and then
+# the everyday rest of PyTorch's tensor: comparisons and masks, where/maximum/clamp/abs/sqrt, argmax and
+# max(dim), squeeze/unsqueeze/flatten, cat and stack.
 # Each task is a cell containing `# YOUR CODE HERE`; the locked cell after it tests it. Run the cells in order.
 #
 # Conventions, as in PyTorch: floats are float32 unless you ask for another dtype, and every operation
@@ -16,7 +18,7 @@
 
 # %%
 #| export
-from typing import Union
+from typing import NamedTuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +49,10 @@ class Tensor:
     # NumPy arrays and scalars on the left of an operator hand the work to our reflected methods
     # (np.float32(2) * t calls t.__rmul__) instead of producing an array of Tensor objects.
     __array_ufunc__ = None
+
+    # Defining __eq__ (elementwise, below) would make the class unhashable; PyTorch hashes tensors by identity,
+    # so they stay usable as dict keys and in sets.
+    __hash__ = object.__hash__
 
     def __init__(self, data, dtype: npt.DTypeLike = None) -> None:
         """Copy `data` into a new ndarray: `dtype` if given, else floats -> float32, ints and bools unchanged."""
@@ -168,27 +174,128 @@ class Tensor:
     def __rmatmul__(self, other) -> "Tensor":
         return matmul(other, self)
 
+    # Comparisons are elementwise and give bool tensors, as in PyTorch (section 9).
+    def __eq__(self, other) -> "Tensor":
+        return eq(self, other)
+
+    def __ne__(self, other) -> "Tensor":
+        return ne(self, other)
+
+    def __lt__(self, other) -> "Tensor":
+        return lt(self, other)
+
+    def __le__(self, other) -> "Tensor":
+        return le(self, other)
+
+    def __gt__(self, other) -> "Tensor":
+        return gt(self, other)
+
+    def __ge__(self, other) -> "Tensor":
+        return ge(self, other)
+
+    def __abs__(self) -> "Tensor":
+        return absolute(self)
+
     # --- given: methods, forwarding to the functions below ---
 
     def matmul(self, other) -> "Tensor":
         """self @ other."""
         return matmul(self, other)
 
-    def sum(self, axis=None, keepdims: bool = False) -> "Tensor":
-        """Sum over `axis` (all axes when None)."""
-        return reduce_sum(self, axis, keepdims)
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> "Tensor":
+        """Sum over `axis` (all axes when None); `dim`/`keepdim` are PyTorch's names for the same."""
+        return reduce_sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def mean(self, axis=None, keepdims: bool = False) -> "Tensor":
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> "Tensor":
         """Arithmetic mean over `axis` (all axes when None)."""
-        return reduce_mean(self, axis, keepdims)
+        return reduce_mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis=None, keepdims: bool = False) -> "Tensor":
-        """Largest element over `axis` (values only, like torch.amax)."""
-        return reduce_max(self, axis, keepdims)
+    def max(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """t.max() and t.max(axis=...): the largest values (torch.amax); t.max(dim) and t.max(dim=...): the
+        pair (values, indices), as torch.max; t.max(other_tensor): the elementwise maximum."""
+        return max_of(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """As max, for the smallest values."""
+        return min_of(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amax(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Largest values over `dim` (all when None)."""
+        return reduce_max(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Smallest values over `dim` (all when None)."""
+        return reduce_min(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Index of the largest value over `dim` (of the flattened tensor when None), int64."""
+        return argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Index of the smallest value over `dim` (of the flattened tensor when None), int64."""
+        return argmin(self, dim, keepdim)
+
+    def eq(self, other) -> "Tensor":
+        return eq(self, other)
+
+    def ne(self, other) -> "Tensor":
+        return ne(self, other)
+
+    def lt(self, other) -> "Tensor":
+        return lt(self, other)
+
+    def le(self, other) -> "Tensor":
+        return le(self, other)
+
+    def gt(self, other) -> "Tensor":
+        return gt(self, other)
+
+    def ge(self, other) -> "Tensor":
+        return ge(self, other)
+
+    def maximum(self, other) -> "Tensor":
+        """Elementwise larger of self and other."""
+        return maximum(self, other)
+
+    def minimum(self, other) -> "Tensor":
+        """Elementwise smaller of self and other."""
+        return minimum(self, other)
+
+    def clamp(self, min=None, max=None) -> "Tensor":
+        """Each element limited to [min, max] (one bound may be None)."""
+        return clamp(self, min, max)
+
+    def where(self, condition, other) -> "Tensor":
+        """self where `condition` holds, else other (torch's x.where(cond, y))."""
+        return where(condition, self, other)
+
+    def abs(self) -> "Tensor":
+        """Elementwise |x|."""
+        return absolute(self)
+
+    def sqrt(self) -> "Tensor":
+        """Elementwise square root."""
+        return sqrt(self)
 
     def reshape(self, *shape) -> "Tensor":
         """Same elements in a new shape: t.reshape(2, 3) or t.reshape((2, 3)); one size may be -1."""
         return reshape(self, *shape)
+
+    def view(self, *shape) -> "Tensor":
+        """As reshape (PyTorch's view shares memory; here every result is a new array)."""
+        return view(self, *shape)
+
+    def squeeze(self, dim=None) -> "Tensor":
+        """Size-1 axes removed: all of them, or only `dim` (an int or a tuple)."""
+        return squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        """A size-1 axis inserted at position `dim`."""
+        return unsqueeze(self, dim)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        """Axes start_dim..end_dim merged into one."""
+        return flatten(self, start_dim, end_dim)
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
         """Swap axes dim0 and dim1."""
@@ -285,6 +392,61 @@ def _shape_arg(shape: tuple) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return tuple(int(s) for s in shape)
+
+
+def _reduce_args(x: TensorLike, axis, keepdims, dim=None, keepdim=None) -> tuple:
+    """(axis, keepdims) from NumPy's names or PyTorch's (`dim`, `keepdim`). A 0-d tensor reduced over axis 0 or
+    -1 is itself, as in PyTorch (np.mean would raise), so such an axis becomes None."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("give the reduced axes as axis= or as dim=, not both")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    if axis is not None and np.ndim(array_of(x)) == 0:
+        for a in axis if isinstance(axis, tuple) else (axis,):
+            if a not in (0, -1):
+                raise IndexError(f"dimension {a} is out of range for a 0-d tensor (expected 0 or -1)")
+        axis = None
+    return axis, bool(keepdims)
+
+
+class ValuesIndices(NamedTuple):
+    """What t.max(dim) and t.min(dim) return, as torch.max(t, dim): the values and their int64 indices."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _extremum_call(dim, keepdim, axis, keepdims) -> tuple:
+    """Which of the three meanings of torch.max / Tensor.max (and min) a call asks for: ("elementwise", other)
+    when `dim` is a tensor; ("values", axis, keepdims) for no dim or NumPy's `axis=` (torch.amax);
+    ("indices", dim, keepdim) for a dim, answered with the pair (values, indices)."""
+    if isinstance(dim, (Tensor, np.ndarray)):
+        return "elementwise", dim
+    if dim is None:
+        return "values", axis, keepdim if keepdims is None else keepdims
+    if axis is not None:
+        raise TypeError("give the reduced axis as axis= (values only) or as dim (values and indices), not both")
+    return "indices", dim, keepdim or bool(keepdims)
+
+
+def max_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """torch.max: values for no dim or axis=; (values, indices) for a dim; the elementwise maximum for a tensor."""
+    kind, *args = _extremum_call(dim, keepdim, axis, keepdims)
+    if kind == "elementwise":
+        return maximum(x, *args)
+    return reduce_max(x, *args) if kind == "values" else max_dim(x, *args)
+
+
+def min_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """torch.min: as max_of, for the smallest values."""
+    kind, *args = _extremum_call(dim, keepdim, axis, keepdims)
+    if kind == "elementwise":
+        return minimum(x, *args)
+    return reduce_min(x, *args) if kind == "values" else min_dim(x, *args)
 
 
 class _RandomState:
@@ -394,7 +556,7 @@ def to_dtype(x: TensorLike, dtype: npt.DTypeLike) -> Tensor:
 # The next cell tests `Tensor.__init__`. Expected: `Tensor([1, 2.5])` is `Tensor([1. , 2.5], dtype=float32)`,
 # `Tensor([1, 2])` is int64, `Tensor(np.ones(3, dtype=np.int32))` stays int32.
 
-# %% nbgrader={"grade": true, "grade_id": "test-tensor-creation", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-tensor-creation", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -501,7 +663,7 @@ def broadcast_shape(shape_a: tuple, shape_b: tuple) -> tuple:
     return tuple(result)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-broadcast-shape", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-broadcast-shape", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -634,7 +796,7 @@ def power(a: TensorLike, exponent: float) -> Tensor:
     return _wrap(array_of(a) ** exponent, a)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-arithmetic", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-arithmetic", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -669,6 +831,8 @@ def test_arithmetic():
     assert np.allclose((-a).data, -a_np), "-t is wrong"
     assert np.allclose((b ** 3).data, b_np ** 3), "t ** 3 is wrong"
     assert (a * 2.5).dtype == np.float32, "a Python float must not turn a float32 tensor into float64"
+    i32 = Tensor(np.array([1, 2], dtype=np.int32))
+    assert (i32 + 1).dtype == np.int32 and (2 * i32).dtype == np.int32, "int32 tensor with a Python int stays int32"
 
     # integers
     i, j = Tensor([1, 2, 3]), Tensor([2, 2, 2])
@@ -709,6 +873,9 @@ def test_arithmetic():
     observe("dtypes: float64 + 1.0, float64 * float32, int + 2.5",
             [str(add(d, 1.0).dtype), str(mul(d, t).dtype), str(add(Tensor([1, 2]), 2.5).dtype)])
     observe("Tensor([1, 2]) / 2", div(Tensor([1, 2]), 2).data)
+    i32 = Tensor(np.array([3, -4], dtype=np.int32))
+    observe("dtypes: int32 - 7, int32 * int64 tensor, int32 / 2", [str(sub(i32, 7).dtype), str(mul(i32, Tensor([2, 2])).dtype),
+                                                                   str(div(i32, 2).dtype)])
     for f in (sub, mul, div):
         try:
             f(Tensor(np.ones((3, 2))), Tensor(np.ones((3,))))
@@ -758,7 +925,7 @@ def matmul_loops(a: Tensor, b: Tensor) -> Tensor:
     return _wrap(out, a, b)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-matmul-loops", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-matmul-loops", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -844,7 +1011,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     return _wrap(np.matmul(x, y), a, b)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-matmul", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-matmul", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -917,32 +1084,40 @@ if __name__ == "__main__":
 # Pitfall: without `keepdims`, (4, 3) minus the row means (4,) fails to broadcast, and for a square (3, 3)
 # input it silently subtracts each row's mean from a column instead.
 #
+# PyTorch calls the same arguments `dim` and `keepdim`: every reduction here accepts both spellings. The given
+# first line of each function, `_reduce_args`, turns them into (axis, keepdims). It also settles a corner NumPy
+# gets wrong for PyTorch code: a 0-d tensor reduced over dim 0 or -1 is itself (`np.sum` allows that, `np.mean`
+# raises), so for a 0-d input the axis becomes None.
+#
 # **Task: `reduce_sum`, `reduce_mean`, `reduce_max`.** Same semantics as NumPy's `sum`, `mean`, `max`
 # (PyTorch: `sum`, `mean`, `amax`). Return `_wrap(result, x)`, so the mean of an integer tensor is float32.
 
 # %% nbgrader={"grade": false, "grade_id": "reductions", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def reduce_sum(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+def reduce_sum(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
     """Sum of the elements over `axis` (all axes when None)."""
+    axis, keepdims = _reduce_args(x, axis, keepdims, dim, keepdim)
     ### BEGIN SOLUTION
     return _wrap(np.sum(array_of(x), axis=axis, keepdims=keepdims), x)
     ### END SOLUTION
 
 
-def reduce_mean(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+def reduce_mean(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
     """Sum over `axis` divided by the number of elements reduced; float32 for integer input."""
+    axis, keepdims = _reduce_args(x, axis, keepdims, dim, keepdim)
     ### BEGIN SOLUTION
     return _wrap(np.mean(array_of(x), axis=axis, keepdims=keepdims), x)
     ### END SOLUTION
 
 
-def reduce_max(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+def reduce_max(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
     """Largest element over `axis` (all axes when None)."""
+    axis, keepdims = _reduce_args(x, axis, keepdims, dim, keepdim)
     ### BEGIN SOLUTION
     return _wrap(np.max(array_of(x), axis=axis, keepdims=keepdims), x)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-reductions", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-reductions", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -978,6 +1153,11 @@ def test_reductions():
     assert np.allclose(m.data, [1.5, 4.0]), f"row means of [[1, 2], [3, 5]] are [1.5, 4.0], got {m.data}"
     s = reduce_sum(Tensor([[1, 2], [3, 5]]))
     assert s.dtype == np.int64 and s.item() == 11, f"the sum of an int64 tensor is an int64, 11, got {s}"
+    k = x.sum(dim=1, keepdim=True)
+    assert k.shape == (2, 1, 4) and np.allclose(k.data, x_np.sum(axis=1, keepdims=True)), "dim=/keepdim= are axis=/keepdims="
+    for op in (reduce_sum, reduce_mean, reduce_max):
+        z = op(Tensor(2.5), axis=-1)
+        assert z.shape == () and z.item() == 2.5, f"{op.__name__} of a 0-d tensor over axis -1 is the tensor itself, got {z}"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(606)
@@ -1067,7 +1247,7 @@ def permute(x: Tensor, *dims: int) -> Tensor:
     return _wrap(np.transpose(data, dims).copy(), x)  # a new array, not a view of x
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-shape-ops", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-shape-ops", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -1153,7 +1333,7 @@ def log(x: Tensor) -> Tensor:
     return _wrap(np.log(array_of(x)), x)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-exp-log", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-exp-log", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -1197,6 +1377,458 @@ if __name__ == "__main__":
     test_exp_log()
 
 # %% [markdown]
+# ## 9. Comparisons and elementwise selection
+#
+# `a < b` compares element by element, with broadcasting, and gives a bool tensor, a mask. A mask selects:
+# `where(cond, a, b)` takes `a` where `cond` is True and `b` elsewhere. Built on the same idea: `maximum(a, b)`
+# and `minimum(a, b)` elementwise, `clamp(x, min, max)` (each element limited to [min, max]; one bound may be
+# None), `absolute(x)` (PyTorch's `abs`, also `abs(t)`) and `sqrt(x)`.
+#
+# Rule: results go through `_wrap`. A comparison is bool; `where`, `maximum`, `minimum` and `clamp` follow the
+# dtype rule of their value operands (never of `cond`); `sqrt` of integers is float32.
+#
+# Pitfall: `t == u` no longer asks "the same object?"; it gives a tensor. `if t == u:` works for one element
+# only, and `t in [u, v]` fails for larger tensors, as in PyTorch. The class keeps `__hash__` (identity), so
+# tensors still work as dict keys and in sets.
+#
+# **Task: `_compare`, `where`, `maximum`, `minimum`, `clamp`, `absolute`, `sqrt`.** `_compare(np_op, a, b)` is
+# the one rule behind the six comparisons (given below it): check the shapes with `broadcast_shape`, apply
+# `np_op` to the two arrays, wrap. `where` checks that all three shapes broadcast together. `clamp` with both
+# bounds None raises `ValueError`.
+
+# %% nbgrader={"grade": false, "grade_id": "compare-select", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _compare(np_op, a: TensorLike, b: TensorLike) -> Tensor:
+    """np_op(a, b) elementwise with broadcasting, for a NumPy comparison such as np.less: a bool Tensor."""
+    ### BEGIN SOLUTION
+    x, y = array_of(a), array_of(b)
+    broadcast_shape(x.shape, y.shape)
+    return _wrap(np_op(x, y), a, b)
+    ### END SOLUTION
+
+
+def eq(a: TensorLike, b: TensorLike) -> Tensor:
+    """a == b elementwise."""
+    return _compare(np.equal, a, b)
+
+
+def ne(a: TensorLike, b: TensorLike) -> Tensor:
+    """a != b elementwise."""
+    return _compare(np.not_equal, a, b)
+
+
+def lt(a: TensorLike, b: TensorLike) -> Tensor:
+    """a < b elementwise."""
+    return _compare(np.less, a, b)
+
+
+def le(a: TensorLike, b: TensorLike) -> Tensor:
+    """a <= b elementwise."""
+    return _compare(np.less_equal, a, b)
+
+
+def gt(a: TensorLike, b: TensorLike) -> Tensor:
+    """a > b elementwise."""
+    return _compare(np.greater, a, b)
+
+
+def ge(a: TensorLike, b: TensorLike) -> Tensor:
+    """a >= b elementwise."""
+    return _compare(np.greater_equal, a, b)
+
+
+def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
+    """a where condition is True, else b; the three shapes broadcast together."""
+    ### BEGIN SOLUTION
+    c, x, y = array_of(condition).astype(bool), array_of(a), array_of(b)
+    broadcast_shape(broadcast_shape(c.shape, x.shape), y.shape)
+    return _wrap(np.where(c, x, y), a, b)
+    ### END SOLUTION
+
+
+def maximum(a: TensorLike, b: TensorLike) -> Tensor:
+    """The larger of a and b, elementwise, with broadcasting."""
+    ### BEGIN SOLUTION
+    x, y = array_of(a), array_of(b)
+    broadcast_shape(x.shape, y.shape)
+    return _wrap(np.maximum(x, y), a, b)
+    ### END SOLUTION
+
+
+def minimum(a: TensorLike, b: TensorLike) -> Tensor:
+    """The smaller of a and b, elementwise, with broadcasting."""
+    ### BEGIN SOLUTION
+    x, y = array_of(a), array_of(b)
+    broadcast_shape(x.shape, y.shape)
+    return _wrap(np.minimum(x, y), a, b)
+    ### END SOLUTION
+
+
+def clamp(x: TensorLike, min: TensorLike | None = None, max: TensorLike | None = None) -> Tensor:
+    """min(max(x, min), max) elementwise; a bound that is None is not applied."""
+    ### BEGIN SOLUTION
+    if min is None and max is None:
+        raise ValueError("clamp: give min, max or both")
+    out = array_of(x)
+    if min is not None:
+        out = np.maximum(out, array_of(min))
+    if max is not None:
+        out = np.minimum(out, array_of(max))  # after min: for min > max every element becomes max, as in PyTorch
+    return _wrap(out, x, min, max)
+    ### END SOLUTION
+
+
+def absolute(x: TensorLike) -> Tensor:
+    """|x| elementwise (PyTorch's abs)."""
+    ### BEGIN SOLUTION
+    return _wrap(np.abs(array_of(x)), x)
+    ### END SOLUTION
+
+
+def sqrt(x: TensorLike) -> Tensor:
+    """Square root elementwise; nan for negative elements; float32 for integer input."""
+    ### BEGIN SOLUTION
+    return _wrap(np.sqrt(array_of(x)), x)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-compare-select", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_compare_select():
+    """Comparisons give bool masks; where, maximum, minimum, clamp, abs and sqrt match NumPy and keep the dtype."""
+    a_np = np.array([[1.0, -2.0, 3.0], [0.0, 5.0, -6.0]], dtype=np.float32)
+    b_np = np.array([1.0, 0.0, 4.0], dtype=np.float32)
+    a, b = Tensor(a_np), Tensor(b_np)
+    cases = [
+        ("a == b", a == b, a_np == b_np), ("a != b", a != b, a_np != b_np), ("a < b", a < b, a_np < b_np),
+        ("a <= 1", a <= 1, a_np <= 1), ("a > b", a > b, a_np > b_np), ("0 >= a", 0 >= a, 0 >= a_np),
+        ("where(a > 0, a, b)", where(a > 0, a, b), np.where(a_np > 0, a_np, b_np)),
+        ("maximum(a, b)", maximum(a, b), np.maximum(a_np, b_np)), ("minimum(a, 0.5)", minimum(a, 0.5), np.minimum(a_np, 0.5)),
+        ("clamp(a, -1, 2)", clamp(a, -1, 2), np.clip(a_np, -1, 2)), ("a.clamp(max=0)", a.clamp(max=0), np.minimum(a_np, 0)),
+        ("abs(a)", abs(a), np.abs(a_np)), ("sqrt(abs(a))", sqrt(absolute(a)), np.sqrt(np.abs(a_np))),
+    ]
+    for name, got, want in cases:
+        assert isinstance(got, Tensor) and got.shape == want.shape, f"{name} must be a Tensor of shape {want.shape}"
+        assert got.dtype == want.dtype, f"{name} should have dtype {want.dtype}, got {got.dtype}"
+        assert np.allclose(got.data, want), f"{name} gives {got.data}, expected {want}"
+    i = Tensor([4, 9])
+    assert sqrt(i).dtype == np.float32 and where(Tensor([True, False]), i, 0).dtype == np.int64, "the dtype rule holds"
+    assert len({a, b, a}) == 2, "tensors hash by identity: the set {a, b, a} has two elements"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(909)
+    for c in range(6):
+        full = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(1, 4))))
+        sa = tuple(s if rng.random() < 0.6 else 1 for s in full)
+        sb = tuple(s if rng.random() < 0.6 else 1 for s in full)[int(rng.integers(0, len(full) + 1)):]
+        x = Tensor(rng.integers(-3, 4, size=sa).astype(np.float32))
+        y = Tensor(rng.integers(-3, 4, size=sb).astype(np.float32))
+        for op in (eq, ne, lt, le, gt, ge, maximum, minimum):
+            got = op(x, y)
+            observe(f"case {c}: {op.__name__}", (str(got.dtype), got.data))
+        got = where(x > 0, x, y)
+        observe(f"case {c}: where", (str(got.dtype), got.data))
+        observe(f"case {c}: clamp(x, -1.5, 2)", clamp(x, -1.5, 2).data)
+        observe(f"case {c}: clamp(x, min=y)", clamp(x, min=y).data)
+        observe(f"case {c}: abs and sqrt", (absolute(x).data, sqrt(absolute(x)).data), rtol=1e-6)
+    observe("dtypes: clamp(int, 0.5), abs(int32), maximum(int, 2.5)",
+            [str(clamp(Tensor([1, 2]), 0.5).dtype), str(absolute(Tensor(np.array([-1], dtype=np.int32))).dtype),
+             str(maximum(Tensor([1, 2]), 2.5).dtype)])
+    observe("clamp with min > max", clamp(Tensor([0.0, 5.0]), 3.0, 1.0).data)
+    try:
+        clamp(Tensor([1.0]))
+        outcome = "no error"
+    except ValueError:
+        outcome = "ValueError"
+    observe("clamp without bounds", outcome)
+    try:
+        lt(Tensor(np.ones((2, 3))), Tensor(np.ones(4)))
+        named = "no error"
+    except ValueError as e:
+        named = "(2, 3)" in str(e) and "(4,)" in str(e)
+    observe("lt of (2, 3) and (4,): ValueError naming both", named)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_compare_select()
+
+# %% [markdown]
+# ## 10. Reductions that also say where
+#
+# `argmax(x, dim)` is the index of the largest element along `dim` (into the flattened tensor when `dim` is
+# None): the predicted class of a row of logits. `reduce_min` is the smallest value (PyTorch's `amin`) and
+# `argmin` its index. `max_dim(x, dim)` returns both, as the pair `ValuesIndices(values, indices)` (given), and
+# that is what PyTorch's `t.max(dim)` returns; `t.max()` and `t.max(axis=...)` keep returning the values only.
+# `max_of` and `min_of` (given in section 1) tell the cases apart for `Tensor.max`, `Tensor.min` and
+# `tinytorch.max`.
+#
+# Rule: ties go to the first position, as in NumPy and PyTorch; indices are int64.
+#
+# Pitfall: `_wrap` would give the indices of an int32 tensor the dtype int32: build them with
+# `Tensor(indices, dtype=np.int64)`.
+#
+# **Task: `reduce_min`, `argmax`, `argmin`, `max_dim`, `min_dim`.** `max_dim` and `min_dim` raise `TypeError`
+# unless `dim` is a single int (several axes: `reduce_max`).
+
+# %% nbgrader={"grade": false, "grade_id": "index-reductions", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def reduce_min(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    """Smallest element over `axis` (all axes when None)."""
+    axis, keepdims = _reduce_args(x, axis, keepdims, dim, keepdim)
+    ### BEGIN SOLUTION
+    return _wrap(np.min(array_of(x), axis=axis, keepdims=keepdims), x)
+    ### END SOLUTION
+
+
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """int64 index of the largest element along `dim` (into the flattened tensor when None); first of ties."""
+    dim, keepdim = _reduce_args(x, dim, keepdim)
+    ### BEGIN SOLUTION
+    return Tensor(np.argmax(array_of(x), axis=dim, keepdims=keepdim), dtype=np.int64)
+    ### END SOLUTION
+
+
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """int64 index of the smallest element along `dim` (into the flattened tensor when None); first of ties."""
+    dim, keepdim = _reduce_args(x, dim, keepdim)
+    ### BEGIN SOLUTION
+    return Tensor(np.argmin(array_of(x), axis=dim, keepdims=keepdim), dtype=np.int64)
+    ### END SOLUTION
+
+
+def max_dim(x: Tensor, dim: int, keepdim: bool = False) -> ValuesIndices:
+    """(largest values along `dim`, their int64 indices), as torch.max(x, dim)."""
+    ### BEGIN SOLUTION
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"max(dim) takes one int dim, got {dim!r}; for several axes use amax or max(axis=...)")
+    return ValuesIndices(reduce_max(x, dim, keepdim), argmax(x, dim, keepdim))
+    ### END SOLUTION
+
+
+def min_dim(x: Tensor, dim: int, keepdim: bool = False) -> ValuesIndices:
+    """(smallest values along `dim`, their int64 indices), as torch.min(x, dim)."""
+    ### BEGIN SOLUTION
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"min(dim) takes one int dim, got {dim!r}; for several axes use amin or min(axis=...)")
+    return ValuesIndices(reduce_min(x, dim, keepdim), argmin(x, dim, keepdim))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-index-reductions", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_index_reductions():
+    """argmax/argmin pick the first extreme as int64; t.max(dim) is (values, indices); t.max() is values only."""
+    x_np = np.array([[1.0, 3.0, 3.0], [2.0, -1.0, 0.5]], dtype=np.float32)
+    x = Tensor(x_np)
+    am = argmax(x, 1)
+    assert am.dtype == np.int64 and np.array_equal(am.data, [1, 0]), f"argmax per row is [1, 0] (first of ties), got {am}"
+    assert argmax(x).item() == 1 and argmin(x).item() == 4, "without dim: the index into the flattened tensor"
+    assert np.array_equal(reduce_min(x, axis=0).data, [1.0, -1.0, 0.5]), "reduce_min over axis 0 is wrong"
+    values, indices = x.max(1)
+    assert np.array_equal(values.data, [3.0, 2.0]) and np.array_equal(indices.data, [1, 0]), "x.max(1) is (values, indices)"
+    m = x.min(dim=0, keepdim=True)
+    assert m.values.shape == (1, 3) and np.array_equal(m.indices.data, [[0, 1, 1]]), "x.min(dim=0, keepdim=True) is wrong"
+    assert isinstance(x.max(axis=1), Tensor) and isinstance(x.max(), Tensor), "max() and max(axis=...) give the values only"
+    assert argmax(Tensor(np.array([[5, 9]], dtype=np.int32)), 1).dtype == np.int64, "indices are int64 for any input"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1010)
+    for c in range(6):
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
+        data = rng.integers(-4, 5, size=shape).astype(np.float32)  # small integers: ties happen
+        t = Tensor(data)
+        d = int(rng.integers(-len(shape), len(shape)))
+        keep = bool(rng.random() < 0.5)
+        for op in (argmax, argmin):
+            got = op(t, d, keep)
+            observe(f"case {c}: {op.__name__} over {d}, keepdim {keep}", (str(got.dtype), got.data))
+            observe(f"case {c}: {op.__name__} flattened", op(t).data)
+        for op in (max_dim, min_dim):
+            pair = op(t, d, keep)
+            observe(f"case {c}: {op.__name__} over {d}", (pair.values.data, pair.indices.data))
+        observe(f"case {c}: reduce_min over {d}", reduce_min(t, dim=d, keepdim=keep).data)
+    observe("argmax of a 0-d tensor over dim 0", argmax(Tensor(2.0), 0).data)
+    try:
+        max_dim(Tensor(np.ones((2, 2))), (0, 1))
+        outcome = "no error"
+    except TypeError:
+        outcome = "TypeError"
+    observe("max_dim with a tuple dim", outcome)
+    observe("Tensor.max(axis=0) and max(dim=0).indices of an int32 tensor",
+            [str(Tensor(np.array([[1, 7]], dtype=np.int32)).max(axis=0).dtype),
+             str(Tensor(np.array([[1, 7]], dtype=np.int32)).max(dim=0).indices.dtype)])
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_index_reductions()
+
+# %% [markdown]
+# ## 11. Adding and removing axes, joining tensors
+#
+# `unsqueeze(x, dim)` inserts an axis of size 1 at position `dim` of the result (so dim runs from -ndim-1 to
+# ndim). `squeeze(x, dim)` removes axes of size 1: all of them when `dim` is None, else those among `dim` (an int
+# or a tuple) that have size 1; an axis of another size stays, as in PyTorch. `flatten(x, start_dim, end_dim)`
+# merges the axes start_dim..end_dim into one (a 0-d tensor becomes shape (1,)). `view` is `reshape` here.
+# `cat(tensors, dim)` joins along an existing axis (all other sizes must agree); `stack(tensors, dim)` joins
+# along a new axis (all shapes must agree).
+#
+# Pitfall: cat keeps the number of axes, stack adds one. Three (2, 3) tensors give (6, 3) with
+# `cat(ts, dim=0)` and (3, 2, 3) with `stack(ts, dim=0)`.
+#
+# **Task: `squeeze`, `unsqueeze`, `flatten`, `cat`, `stack`.** Raise `IndexError` for a dim out of range and
+# `ValueError` naming the shapes when tensors cannot be joined. Return `_wrap(result, ...)`, with every tensor
+# joined as an input of `cat` and `stack`.
+
+# %% nbgrader={"grade": false, "grade_id": "join-ops", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _check_dim(dim: int, ndim: int, op: str) -> int:
+    """`dim` as a non-negative axis of an array with `ndim` axes; IndexError when out of range."""
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{op}: dimension {dim} is out of range for {ndim} axes")
+    return dim % ndim
+
+
+def squeeze(x: Tensor, dim: int | tuple | None = None) -> Tensor:
+    """x without its size-1 axes (all, or those among `dim`)."""
+    ### BEGIN SOLUTION
+    data = array_of(x)
+    if dim is None:
+        axes = tuple(i for i, size in enumerate(data.shape) if size == 1)
+    else:
+        dims = dim if isinstance(dim, tuple) else (dim,)
+        checked = [_check_dim(d, max(data.ndim, 1), "squeeze") for d in dims]  # PyTorch allows dim 0 of a 0-d
+        axes = tuple(d for d in checked if data.ndim and data.shape[d] == 1)
+    return _wrap(np.squeeze(data, axis=axes), x)
+    ### END SOLUTION
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """x with a new size-1 axis at position `dim` of the result."""
+    ### BEGIN SOLUTION
+    data = array_of(x)
+    return _wrap(np.expand_dims(data, _check_dim(dim, data.ndim + 1, "unsqueeze")), x)
+    ### END SOLUTION
+
+
+def view(x: Tensor, *shape: int) -> Tensor:
+    """As reshape: PyTorch's view shares memory with x, here every operation makes a new array."""
+    return reshape(x, *shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Axes start_dim..end_dim merged into one axis; a 0-d tensor becomes shape (1,)."""
+    ### BEGIN SOLUTION
+    data = array_of(x)
+    if data.ndim == 0:
+        return _wrap(data.reshape(1), x)
+    start, end = _check_dim(start_dim, data.ndim, "flatten"), _check_dim(end_dim, data.ndim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {data.shape}")
+    merged = int(np.prod(data.shape[start:end + 1]))
+    return _wrap(data.reshape(data.shape[:start] + (merged,) + data.shape[end + 1:]), x)
+    ### END SOLUTION
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """The tensors joined along the existing axis `dim`; the other sizes must agree."""
+    tensors = list(tensors)
+    ### BEGIN SOLUTION
+    arrays = [array_of(t) for t in tensors]
+    if not arrays or arrays[0].ndim == 0:
+        raise ValueError("cat: needs one or more tensors with at least one axis")
+    d = _check_dim(dim, arrays[0].ndim, "cat")
+    first = arrays[0].shape
+    for a in arrays:
+        if a.ndim != len(first) or a.shape[:d] + a.shape[d + 1:] != first[:d] + first[d + 1:]:
+            raise ValueError(f"cat: shapes {first} and {a.shape} differ outside dimension {dim}")
+    return _wrap(np.concatenate(arrays, axis=d), *tensors)
+    ### END SOLUTION
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """The tensors, all of one shape, joined along a new axis at position `dim` of the result."""
+    tensors = list(tensors)
+    ### BEGIN SOLUTION
+    arrays = [array_of(t) for t in tensors]
+    if not arrays:
+        raise ValueError("stack: needs one or more tensors")
+    for a in arrays:
+        if a.shape != arrays[0].shape:
+            raise ValueError(f"stack: all shapes must be equal, got {arrays[0].shape} and {a.shape}")
+    d = _check_dim(dim, arrays[0].ndim + 1, "stack")
+    return _wrap(np.stack(arrays, axis=d), *tensors)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-join-ops", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_join_ops():
+    """squeeze/unsqueeze/flatten/view move no element; cat keeps the number of axes, stack adds one."""
+    x_np = np.arange(6, dtype=np.float32).reshape(2, 1, 3)
+    x = Tensor(x_np)
+    cases = [
+        ("squeeze(x)", squeeze(x), x_np.reshape(2, 3)), ("squeeze(x, 0)", squeeze(x, 0), x_np),
+        ("x.squeeze(-2)", x.squeeze(-2), x_np.reshape(2, 3)), ("unsqueeze(x, 0)", unsqueeze(x, 0), x_np[None]),
+        ("x.unsqueeze(-1)", x.unsqueeze(-1), x_np[..., None]), ("flatten(x)", flatten(x), x_np.reshape(6)),
+        ("x.flatten(1)", x.flatten(1), x_np.reshape(2, 3)), ("x.view(3, 2)", x.view(3, 2), x_np.reshape(3, 2)),
+        ("cat([x, x], dim=2)", cat([x, x], dim=2), np.concatenate([x_np, x_np], axis=2)),
+        ("stack([x, x], dim=1)", stack([x, x], dim=1), np.stack([x_np, x_np], axis=1)),
+    ]
+    for name, got, want in cases:
+        assert isinstance(got, Tensor) and got.shape == want.shape, f"{name} should have shape {want.shape}"
+        assert got.dtype == np.float32 and np.array_equal(got.data, want), f"{name} put the elements in the wrong places"
+    assert flatten(Tensor(3.0)).shape == (1,), "flatten of a 0-d tensor has shape (1,)"
+    for name, bad in [("cat of (2, 1, 3) and (2, 2, 3) on dim 0", lambda: cat([x, Tensor(np.ones((2, 2, 3)))])),
+                      ("stack of (2, 1, 3) and (2, 3)", lambda: stack([x, squeeze(x)]))]:
+        try:
+            bad()
+        except ValueError:
+            continue
+        raise AssertionError(f"{name} must raise ValueError")
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1111)
+    for c in range(6):
+        shape = tuple(int(s) for s in rng.choice([1, 2, 3], size=int(rng.integers(1, 4))))
+        data = rng.integers(-9, 9, size=shape)
+        t = Tensor(data)
+        nd = len(shape)
+        observe(f"case {c}: squeeze()", squeeze(t).data)
+        d = int(rng.integers(-nd, nd))
+        observe(f"case {c}: squeeze({d}) shape", tuple(squeeze(t, d).shape))
+        u = int(rng.integers(-nd - 1, nd + 1))
+        observe(f"case {c}: unsqueeze({u}) shape", tuple(unsqueeze(t, u).shape))
+        s0 = int(rng.integers(0, nd))
+        observe(f"case {c}: flatten({s0}) shape and dtype", (tuple(flatten(t, s0).shape), str(flatten(t, s0).dtype)))
+        observe(f"case {c}: cat on {d}", cat([t, t * 2, t], dim=d).data)
+        observe(f"case {c}: stack on {u}", stack([t, t - 1], dim=u).data)
+    observe("cat of float32 and float64: dtype", str(cat([Tensor([1.0]), Tensor([2.0], dtype=np.float64)]).dtype))
+    for name, bad in [("unsqueeze(t, 3) of 2-D", lambda: unsqueeze(Tensor(np.ones((2, 2))), 3)),
+                      ("squeeze(t, 2) of 2-D", lambda: squeeze(Tensor(np.ones((2, 1))), 2)),
+                      ("cat of 0-d tensors", lambda: cat([Tensor(1.0), Tensor(2.0)])),
+                      ("flatten(t, 2, 1) of 3-D", lambda: flatten(Tensor(np.ones((2, 2, 2))), 2, 1))]:
+        try:
+            bad()
+            outcome = "no error"
+        except (IndexError, ValueError) as e:
+            outcome = type(e).__name__
+        observe(name, outcome)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_join_ops()
+
+# %% [markdown]
 # ## The names this module adds to `tinytorch`
 #
 # `import tinytorch as torch` reads like PyTorch: `tinytorch.Tensor`, `tinytorch.zeros`, ... (module 02 adds
@@ -1213,4 +1845,8 @@ PYTORCH_NAMES = {
     "permute": "permute", "sum": "reduce_sum", "mean": "reduce_mean", "amax": "reduce_max", "float32": "float32",
     "float64": "float64", "float16": "float16", "int64": "int64", "int32": "int32", "int16": "int16",
     "int8": "int8", "uint8": "uint8", "long": "long", "double": "double", "half": "half", "bool": "bool_",
+    "eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge", "where": "where", "maximum": "maximum",
+    "minimum": "minimum", "clamp": "clamp", "abs": "absolute", "sqrt": "sqrt", "amin": "reduce_min",
+    "argmax": "argmax", "argmin": "argmin", "max": "max_of", "min": "min_of", "squeeze": "squeeze",
+    "unsqueeze": "unsqueeze", "flatten": "flatten", "cat": "cat", "stack": "stack",
 }

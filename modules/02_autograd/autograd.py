@@ -97,7 +97,7 @@ def squared_loss_backward(r: np.ndarray, t: np.ndarray) -> np.ndarray:
     return 2 * (r - t) / r.size
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-hand-stages", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-hand-stages", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -182,7 +182,7 @@ def hand_backprop(x: np.ndarray, W: np.ndarray, b: np.ndarray, t: np.ndarray) ->
     return d_W, d_b
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-hand-backprop", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-hand-backprop", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -217,7 +217,7 @@ if __name__ == "__main__":
 # %% [markdown]
 # ## 2. The graph, and the one way to add an operation
 #
-# The autograd `Tensor` is module 01's Tensor with five more fields:
+# The autograd `Tensor` is module 01's Tensor with these fields more:
 #
 # | field | meaning |
 # |---|---|
@@ -226,9 +226,12 @@ if __name__ == "__main__":
 # | `_parents` | the Tensors this one was computed from (empty for a leaf) |
 # | `_backward` | the rule that turns this tensor's gradient into its parents' gradients (None for a leaf) |
 # | `_op` | the name of the operation that made it (`''` for a leaf) |
+# | `_version` | how often the library changed it in place (`zero_()`); section 4 |
+# | `_versions` | the parents' `_version` when the operation recorded them |
 #
 # A leaf is a tensor you created (data, parameters); any other tensor is the result of an operation. Only
-# leaves with `requires_grad=True` receive `.grad`.
+# leaves with `requires_grad=True` receive `.grad`. `t.requires_grad_()` turns tracking on for a leaf and
+# returns `t`; `t.zero_()` sets `t` to zeros in place (`p.grad.zero_()`) and returns `t`.
 #
 # ### The extension point: `record_op`
 #
@@ -264,6 +267,8 @@ array_of = plain.array_of  # the ndarray behind any Tensor (module 01's or this 
 class Tensor(plain.Tensor):
     """Module 01's Tensor plus its place in the graph: requires_grad, grad, _parents, _backward, _op."""
 
+    __hash__ = object.__hash__  # this class redefines __eq__ too: keep hashing by identity
+
     def __init__(self, data, dtype=None, requires_grad: bool = False) -> None:
         """Copy `data` with module 01's dtype rule; `requires_grad=True` makes a leaf that receives `.grad`."""
         super().__init__(data, dtype)
@@ -274,6 +279,8 @@ class Tensor(plain.Tensor):
         self._parents = ()
         self._backward = None
         self._op = ""
+        self._version = 0
+        self._versions = ()
 
     @classmethod
     def _from_array(cls, data: np.ndarray, requires_grad: bool = False) -> "Tensor":
@@ -286,6 +293,8 @@ class Tensor(plain.Tensor):
         t._parents = ()
         t._backward = None
         t._op = ""
+        t._version = 0
+        t._versions = ()
         return t
 
     @property
@@ -297,9 +306,28 @@ class Tensor(plain.Tensor):
         """A new leaf holding a copy of the data, outside any graph."""
         return Tensor._from_array(self.data.copy())
 
-    def backward(self, grad=None) -> None:
-        """Add d(self)/d(leaf), seeded with `grad` (1 for a one-element tensor), to each leaf's .grad."""
-        run_backward(self, grad)
+    def backward(self, grad=None, retain_graph: bool = False) -> None:
+        """Add d(self)/d(leaf), seeded with `grad` (1 for a one-element tensor), to each leaf's .grad; the graph
+        is freed on the way unless `retain_graph=True`."""
+        run_backward(self, grad, retain_graph)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Turn gradient tracking of this leaf on or off, in place; returns self."""
+        if requires_grad and not np.issubdtype(self.data.dtype, np.floating):
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.data.dtype}")
+        if not requires_grad and not self.is_leaf:
+            raise RuntimeError("requires_grad_(False) on a result of an operation: use detach() instead")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def zero_(self) -> "Tensor":
+        """Set every element to 0 in place (`p.grad.zero_()`); returns self and counts one in-place change."""
+        if self.requires_grad and _GradMode.enabled:
+            # the graph does not record in-place changes, so the gradient would silently ignore this one
+            raise RuntimeError("zero_() on a tensor that requires grad: do it under no_grad(), or on detach()")
+        self.data[...] = 0
+        self._version += 1
+        return self
 
     def __repr__(self) -> str:
         text = super().__repr__()[:-1]  # module 01's text without its closing parenthesis
@@ -350,25 +378,110 @@ class Tensor(plain.Tensor):
     def __rmatmul__(self, other) -> "Tensor":
         return matmul(other, self)
 
+    def __eq__(self, other) -> "Tensor":
+        return eq(self, other)
+
+    def __ne__(self, other) -> "Tensor":
+        return ne(self, other)
+
+    def __lt__(self, other) -> "Tensor":
+        return lt(self, other)
+
+    def __le__(self, other) -> "Tensor":
+        return le(self, other)
+
+    def __gt__(self, other) -> "Tensor":
+        return gt(self, other)
+
+    def __ge__(self, other) -> "Tensor":
+        return ge(self, other)
+
+    def __abs__(self) -> "Tensor":
+        return absolute(self)
+
     def matmul(self, other) -> "Tensor":
         """self @ other."""
         return matmul(self, other)
 
-    def sum(self, axis=None, keepdims: bool = False) -> "Tensor":
-        """Sum over `axis` (all axes when None)."""
-        return reduce_sum(self, axis, keepdims)
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> "Tensor":
+        """Sum over `axis` (all axes when None); `dim`/`keepdim` are PyTorch's names for the same."""
+        return reduce_sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def mean(self, axis=None, keepdims: bool = False) -> "Tensor":
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> "Tensor":
         """Arithmetic mean over `axis` (all axes when None)."""
-        return reduce_mean(self, axis, keepdims)
+        return reduce_mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis=None, keepdims: bool = False) -> "Tensor":
-        """Largest element over `axis` (values only, like torch.amax)."""
-        return reduce_max(self, axis, keepdims)
+    def max(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """t.max() and t.max(axis=...): the largest values; t.max(dim): (values, indices); t.max(other): maximum."""
+        return max_of(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """As max, for the smallest values."""
+        return min_of(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amax(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return reduce_max(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return reduce_min(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim: bool = False) -> "Tensor":
+        return argmin(self, dim, keepdim)
+
+    def eq(self, other) -> "Tensor":
+        return eq(self, other)
+
+    def ne(self, other) -> "Tensor":
+        return ne(self, other)
+
+    def lt(self, other) -> "Tensor":
+        return lt(self, other)
+
+    def le(self, other) -> "Tensor":
+        return le(self, other)
+
+    def gt(self, other) -> "Tensor":
+        return gt(self, other)
+
+    def ge(self, other) -> "Tensor":
+        return ge(self, other)
+
+    def maximum(self, other) -> "Tensor":
+        return maximum(self, other)
+
+    def minimum(self, other) -> "Tensor":
+        return minimum(self, other)
+
+    def clamp(self, min=None, max=None) -> "Tensor":
+        return clamp(self, min, max)
+
+    def where(self, condition, other) -> "Tensor":
+        return where(condition, self, other)
+
+    def abs(self) -> "Tensor":
+        return absolute(self)
+
+    def sqrt(self) -> "Tensor":
+        return sqrt(self)
 
     def reshape(self, *shape) -> "Tensor":
         """Same elements in a new shape; one size may be -1."""
         return reshape(self, *shape)
+
+    def view(self, *shape) -> "Tensor":
+        return view(self, *shape)
+
+    def squeeze(self, dim=None) -> "Tensor":
+        return squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        return unsqueeze(self, dim)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        return flatten(self, start_dim, end_dim)
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
         """Swap axes dim0 and dim1."""
@@ -394,6 +507,22 @@ class Tensor(plain.Tensor):
     def log(self) -> "Tensor":
         """Elementwise natural logarithm."""
         return log(self)
+
+
+def max_of(x: TensorLike, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """torch.max with gradients: values (amax), (values, indices) for a dim, or the elementwise maximum."""
+    kind, *args = plain._extremum_call(dim, keepdim, axis, keepdims)
+    if kind == "elementwise":
+        return maximum(x, *args)
+    return reduce_max(x, *args) if kind == "values" else max_dim(x, *args)
+
+
+def min_of(x: TensorLike, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """torch.min with gradients: as max_of, for the smallest values."""
+    kind, *args = plain._extremum_call(dim, keepdim, axis, keepdims)
+    if kind == "elementwise":
+        return minimum(x, *args)
+    return reduce_min(x, *args) if kind == "values" else min_dim(x, *args)
 
 # %%
 #| export
@@ -438,9 +567,26 @@ def record_op(op: str, out: np.ndarray, parents: tuple, backward) -> Tensor:
         parents = tuple(parents[i] for i in keep)
     result.requires_grad = True
     result._parents = tuple(parents)
+    result._versions = tuple(p._version for p in result._parents)  # to notice in-place changes before backward
     result._backward = backward
     result._op = op
     return result
+
+
+def _check_versions(node: Tensor) -> None:
+    """RuntimeError if a parent of `node` was changed in place (zero_ ...) after the operation recorded it: the
+    rule would compute the gradient from the new values. Writes to `.data` itself are not counted."""
+    for parent, version in zip(node._parents, node._versions):
+        if parent._version != version:
+            raise RuntimeError(f"a tensor of shape {parent.shape} used by {node._op!r} was modified in place after it "
+                               f"was saved for backward (version {version}, now {parent._version}); "
+                               "change a copy instead, or compute again after the change")
+
+
+def _graph_freed(grad):
+    """What a node's rule becomes once backward has used it without retain_graph."""
+    raise RuntimeError("backward through a graph a second time: its rules were freed by the first backward(); "
+                       "pass retain_graph=True to the first call to keep them")
 
 # %% [markdown]
 # ## 3. Gradients of broadcast operands
@@ -478,7 +624,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return summed.reshape(shape)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-unbroadcast", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-unbroadcast", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -687,9 +833,21 @@ if __name__ == "__main__":
 #    - a leaf (`_backward is None`): add it to `.grad`. On the first arrival create `.grad` as a copy in the
 #      leaf's dtype (`Tensor._from_array(np.array(g, dtype=leaf.data.dtype))`); afterwards add in place. `.grad`
 #      accumulates over backward calls, as in PyTorch; `x.grad = None` starts over.
-#    - otherwise: call `_backward` once; for each parent and returned gradient, skip None and parents without
-#      `requires_grad`, `unbroadcast` to the parent's shape when the shapes differ, cast to the parent's dtype
-#      when the dtypes differ, and add into the parent's dict entry.
+#    - otherwise: call `_check_versions(node)` (given, see below), then `_backward` once; for each parent and
+#      returned gradient, skip None and parents without `requires_grad`, `unbroadcast` to the parent's shape when
+#      the shapes differ, cast to the parent's dtype when the dtypes differ, and add into the parent's dict entry.
+# 3. Freeing. Unless `retain_graph` is True, a node whose rule has run lets go of it: set `_backward` to
+#    `_graph_freed` (given; it raises a RuntimeError that says to pass `retain_graph=True`), `_parents` and
+#    `_versions` to `()`. The closures and the arrays they hold are then garbage, as in PyTorch, where a second
+#    `backward()` through the same graph raises the same way. With `retain_graph=True` the graph stays and a
+#    second call adds to `.grad` once more.
+#
+# In-place changes. A rule computes from the values its operation saw. `zero_()` (and any other in-place method
+# of the library) counts each change in `t._version`; `record_op` notes the parents' versions and
+# `_check_versions` raises `RuntimeError` (`... was modified in place after it was saved ...`) when one changed
+# before backward, as PyTorch does. The check is cheap and conservative: it looks at every Tensor parent, where
+# PyTorch looks only at the tensors a rule saved. Writing into `t.data` directly (optimizers do,
+# `p.data[...] = ...`) is invisible to the counter.
 #
 # Pitfall: a rule may hand the same array to two parents (`add` does) or return a read-only broadcast view.
 # Never modify a gradient you received: combine with `old + new`, not `+=`. Only a leaf's own `.grad`, a copy
@@ -697,9 +855,10 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "backward-engine", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def run_backward(root: Tensor, grad=None) -> None:
+def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
     """Seed `root` with `grad` (ones for a one-element root), run every rule once in reverse topological
-    order, and add the gradients that reach leaves with requires_grad to their `.grad`."""
+    order, and add the gradients that reach leaves with requires_grad to their `.grad`; free each rule after
+    its use unless `retain_graph`."""
     if not root.requires_grad:
         raise RuntimeError("backward(): this tensor does not require grad and has no graph "
                            "(no input had requires_grad=True, or it was computed under no_grad)")
@@ -724,11 +883,15 @@ def run_backward(root: Tensor, grad=None) -> None:
             else:
                 node.grad.data += g
             continue
+        _check_versions(node)
+        parents = node._parents
         parent_grads = node._backward(g)
-        if len(parent_grads) != len(node._parents):
+        if len(parent_grads) != len(parents):
             raise ValueError(f"the backward rule of {node._op!r} returned {len(parent_grads)} gradients "
-                             f"for {len(node._parents)} parents")
-        for parent, pg in zip(node._parents, parent_grads):
+                             f"for {len(parents)} parents")
+        if not retain_graph:
+            node._backward, node._parents, node._versions = _graph_freed, (), ()  # the closure can be collected
+        for parent, pg in zip(parents, parent_grads):
             if pg is None or not parent.requires_grad:
                 continue
             if pg.shape != parent.data.shape:
@@ -908,9 +1071,9 @@ def test_grad_accumulation():
 
     x = Tensor([1.0, -3.0], dtype=np.float64, requires_grad=True)
     loss = total(square(x))
-    loss.backward()
+    loss.backward(retain_graph=True)
     assert np.allclose(x.grad.data, [2.0, -6.0]), f"d sum(x^2)/dx = 2x = [2, -6], got {x.grad.data}"
-    loss.backward()  # the same graph a second time
+    loss.backward()  # the same graph a second time, kept by retain_graph=True
     assert np.allclose(x.grad.data, [4.0, -12.0]), f"a second backward must add to .grad, not replace it: got {x.grad.data}"
     total(x).backward()  # a new forward pass: d sum(x)/dx = 1
     assert np.allclose(x.grad.data, [5.0, -11.0]), f"gradients of different passes must add up, got {x.grad.data}"
@@ -922,7 +1085,7 @@ def test_grad_accumulation():
     a = Tensor([1.0, 2.0], requires_grad=True)
     b = Tensor([3.0, 4.0], requires_grad=True)
     summed = total(record_op("plus", a.data + b.data, (a, b), lambda g: (g, g)))
-    summed.backward()
+    summed.backward(retain_graph=True)
     summed.backward()
     assert np.allclose(a.grad.data, 2.0) and np.allclose(b.grad.data, 2.0), \
         f"two backward passes give 2 to each leaf, got {a.grad.data} and {b.grad.data}: copy a gradient before storing it"
@@ -954,7 +1117,87 @@ def test_grad_accumulation():
 if __name__ == "__main__":
     test_grad_accumulation()
 
-# %% nbgrader={"grade": true, "grade_id": "test-deep-chain", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-retain-graph", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_retain_graph():
+    """backward frees the graph unless retain_graph=True; a saved input changed in place stops backward."""
+    def square_sum(t):
+        sq = record_op("square", t.data ** 2, (t,), lambda g: (2 * t.data * g,))
+        return record_op("total", sq.data.sum(), (sq,), lambda g: (np.full(sq.shape, g),))
+
+    x = Tensor([1.0, -3.0], dtype=np.float64, requires_grad=True)
+    loss = square_sum(x)
+    loss.backward(retain_graph=True)
+    loss.backward()
+    assert np.allclose(x.grad.data, [4.0, -12.0]), f"retain_graph=True keeps the graph: 2 passes give 4x, got {x.grad.data}"
+    assert loss._parents == () and not loss.is_leaf, "backward without retain_graph drops _parents (the node stays a non-leaf)"
+    try:
+        loss.backward()
+    except RuntimeError as e:
+        assert "retain_graph=True" in str(e), f"the error must say to pass retain_graph=True, got: {e}"
+    else:
+        raise AssertionError("backward through a freed graph must raise RuntimeError")
+
+    w, c = Tensor([2.0, 5.0], requires_grad=True), Tensor([1.0, 1.0])
+    y = record_op("mul", w.data * c.data, (w, c), lambda g: (g * c.data, None))
+    c.zero_()  # the rule would now compute from the zeros
+    try:
+        y.backward(np.ones(2))
+    except RuntimeError as e:
+        assert "modified in place" in str(e), f"the error must say the input was modified in place, got: {e}"
+    else:
+        raise AssertionError("backward after an input was changed in place must raise RuntimeError")
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4004)
+    v = Tensor(rng.standard_normal(3), dtype=np.float64, requires_grad=True)
+    kept = square_sum(v)
+    for k in range(3):
+        kept.backward(retain_graph=True)
+        observe(f"retained graph, pass {k + 1}: .grad", v.grad.data)
+    kept.backward()
+    try:
+        kept.backward()
+        outcome = "no error"
+    except RuntimeError as e:
+        outcome = "retain_graph=True" in str(e)
+    observe("fifth pass after the graph was freed: RuntimeError naming retain_graph=True", outcome)
+    u = Tensor(rng.standard_normal(2), dtype=np.float64, requires_grad=True)
+    mid = record_op("twice", u.data * 2.0, (u,), lambda g: (2.0 * g,))
+    record_op("total", mid.data.sum(), (mid,), lambda g: (np.full(2, g),)).backward()
+    try:
+        record_op("again", mid.data.sum(), (mid,), lambda g: (np.full(2, g),)).backward()
+        outcome = "no error"
+    except RuntimeError as e:
+        outcome = "retain_graph=True" in str(e)
+    observe("a new graph through a freed intermediate: RuntimeError", outcome)
+    observe("the freed intermediate: parents, versions, requires_grad", (mid._parents, mid._versions, mid.requires_grad))
+    c2 = Tensor(rng.standard_normal(2), dtype=np.float64)
+    w2 = Tensor(rng.standard_normal(2), dtype=np.float64, requires_grad=True)
+    y2 = record_op("mul", w2.data * c2.data, (w2, c2), lambda g: (g * c2.data, None))
+    observe("zero_() returns the tensor itself", c2.zero_() is c2)
+    observe("version after one zero_()", c2._version)
+    try:
+        y2.backward(np.ones(2))
+        outcome = "no error"
+    except RuntimeError as e:
+        outcome = "modified in place" in str(e)
+    observe("backward after zero_() of a saved input", outcome)
+    fresh = Tensor(rng.standard_normal(2), dtype=np.float64, requires_grad=True)
+    record_op("total", fresh.data.sum(), (fresh,), lambda g: (np.full(2, g),)).backward()
+    observe("p.grad.zero_(): values and version", (fresh.grad.zero_().data, fresh.grad._version))
+    r = Tensor([1.0, 2.0])
+    observe("requires_grad_() returns self and sets the flag", (r.requires_grad_() is r, r.requires_grad))
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_retain_graph()
+
+# %% nbgrader={"grade": true, "grade_id": "test-deep-chain", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import sys
 
 import numpy as np
@@ -1061,7 +1304,7 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-no-grad", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-no-grad", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 import gc
 import weakref
 
@@ -1218,7 +1461,7 @@ def gradcheck(f, inputs: list, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         for t, g in zip(inputs, saved):
             t.grad = g
 
-# %% nbgrader={"grade": true, "grade_id": "test-numerical-grad", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-numerical-grad", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -1402,7 +1645,7 @@ def log(a: TensorLike) -> Tensor:
     return record_op("log", out, (a,), lambda grad: (grad / x,))
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-elementwise-grads", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-elementwise-grads", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -1540,6 +1783,9 @@ if __name__ == "__main__":
 # (`grad[..., None, :]` for a left vector, `grad[..., None]` for a right one), apply the formulas, unbroadcast
 # to the matrix shape, and reshape to the vector's shape. (k,) @ (k,) gives a 0-d result: both steps apply.
 #
+# Pitfall: a size may be 0 (an empty batch, a layer of width 0). The products are then empty sums, zeros of the
+# right shape, which NumPy gets right; but `reshape(-1, k)` cannot infer -1 when k is 0: give the sizes.
+#
 # **Task: `matmul`.** Compute only the gradients that are wanted (`_needs_grad`): in `x @ W` with data `x`,
 # d_x would be a whole matrix product thrown away.
 
@@ -1562,8 +1808,10 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
             d_a = unbroadcast(g2 @ np.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)
         if _needs_grad(b):
             if y2.ndim == 2 and x2.ndim > 2:
-                # one matrix against a stack: fold the stack into the rows, one product instead of a batch
-                d_b = x2.reshape(-1, x2.shape[-1]).T @ g2.reshape(-1, g2.shape[-1])
+                # one matrix against a stack: fold the stack into the rows, one product instead of a batch;
+                # the row count is explicit because reshape(-1, 0) cannot infer it when k or m is 0
+                rows = int(np.prod(x2.shape[:-1]))
+                d_b = x2.reshape(rows, x2.shape[-1]).T @ g2.reshape(rows, g2.shape[-1])
             else:
                 d_b = unbroadcast(np.swapaxes(x2, -1, -2) @ g2, y2.shape)
             d_b = d_b.reshape(y.shape)
@@ -1572,7 +1820,7 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
     return record_op("matmul", out, (a, b), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-matmul-grad", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-matmul-grad", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -1616,7 +1864,8 @@ def test_matmul_grad():
             assert np.allclose(t.grad.data, num, rtol=1e-5, atol=1e-6), f"{name}: operand {i} has gradient {t.grad.data}, numerically {num}"
 
     for sa, sb in [((3,), (3, 4)), ((2, 3), (3,)), ((3,), (3,)), ((5, 2, 3), (3, 4)), ((5, 2, 3), (5, 3, 4)),
-                   ((2, 1, 2, 3), (4, 3, 2)), ((3,), (2, 3, 4)), ((2, 3, 4), (4,)), ((2, 3), (4, 3, 2))]:
+                   ((2, 1, 2, 3), (4, 3, 2)), ((3,), (2, 3, 4)), ((2, 3, 4), (4,)), ((2, 3), (4, 3, 2)),
+                   ((2, 0), (0, 3)), ((4, 2, 0), (0, 3)), ((4, 2, 3), (3, 0))]:  # size 0: empty sums are 0
         check(f"{sa} @ {sb}", lambda p, q: p @ q, rng.standard_normal(sa), rng.standard_normal(sb))
 
     ### BEGIN HIDDEN TESTS
@@ -1642,6 +1891,8 @@ def test_matmul_grad():
     (Tensor(rng.standard_normal((4, 3))) @ w32).backward(np.ones((4, 2), dtype=np.float32))
     observe("float32 weight: gradient dtype and shape", (str(w32.grad.dtype), tuple(w32.grad.shape)))
     observe("float32 weight: gradient value", w32.grad.data, rtol=1e-4, atol=1e-5)
+    for sa, sb in [((3, 2, 0), (0, 4)), ((2, 3, 2), (2, 0)), ((0, 3), (3, 2))]:
+        observe_grads(f"size 0: {sa} @ {sb}", lambda p, q: p @ q, rng.standard_normal(sa), rng.standard_normal(sb))
     ### END HIDDEN TESTS
 
 
@@ -1672,8 +1923,9 @@ def _axes(axis, ndim: int) -> tuple:
     return tuple(sorted(int(a) % ndim for a in axis)) if ndim else ()
 
 
-def reduce_sum(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
+def reduce_sum(x: TensorLike, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
     """Sum over `axis`; gradient: grad broadcast back to x's shape."""
+    axis, keepdims = plain._reduce_args(x, axis, keepdims, dim, keepdim)  # dim=/keepdim= too; a 0-d x: axis None
     out = plain.reduce_sum(x, axis, keepdims).data
     ### BEGIN SOLUTION
     shape = np.shape(array_of(x))
@@ -1688,8 +1940,9 @@ def reduce_sum(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
     ### END SOLUTION
 
 
-def reduce_mean(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
+def reduce_mean(x: TensorLike, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
     """Mean over `axis`; gradient: grad / (number of elements reduced), broadcast back."""
+    axis, keepdims = plain._reduce_args(x, axis, keepdims, dim, keepdim)  # dim=/keepdim= too; a 0-d x: axis None
     out = plain.reduce_mean(x, axis, keepdims).data
     ### BEGIN SOLUTION
     shape = np.shape(array_of(x))
@@ -1705,8 +1958,9 @@ def reduce_mean(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
     ### END SOLUTION
 
 
-def reduce_max(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
+def reduce_max(x: TensorLike, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
     """Max over `axis`; gradient: grad at the maximal elements, split evenly between ties."""
+    axis, keepdims = plain._reduce_args(x, axis, keepdims, dim, keepdim)  # dim=/keepdim= too; a 0-d x: axis None
     out = plain.reduce_max(x, axis, keepdims).data
     ### BEGIN SOLUTION
     data = array_of(x)
@@ -1722,7 +1976,7 @@ def reduce_max(x: TensorLike, axis=None, keepdims: bool = False) -> Tensor:
     return record_op("max", out, (x,), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-reduction-grads", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-reduction-grads", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -1882,7 +2136,7 @@ def getitem(x: Tensor, index) -> Tensor:
     return record_op("getitem", out, (x,), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-shape-grads", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-shape-grads", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -1979,7 +2233,7 @@ if __name__ == "__main__":
 # the same value and the same gradient; the mask is an array, a constant, so it gets no gradient. The next test
 # compares `W.grad` and `b.grad` with your `hand_backprop`.
 
-# %% nbgrader={"grade": true, "grade_id": "test-hand-vs-engine", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-hand-vs-engine", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -2024,6 +2278,381 @@ if __name__ == "__main__":
     test_hand_vs_engine()
 
 # %% [markdown]
+# ## 11. Backward rules: selection, clamping, abs, sqrt
+#
+# Comparisons and `argmax`/`argmin` (given below) give bool or integer tensors: no gradient flows through them,
+# so they build no graph. What they select does carry gradients:
+#
+# | op | forward | gradients |
+# |---|---|---|
+# | `where(c, a, b)` | a where c, else b | grad where c, else 0; grad where not c, else 0; none for c |
+# | `maximum(a, b)` | larger of a, b | grad where a > b; grad where b > a; grad / 2 to each where a == b |
+# | `minimum(a, b)` | smaller of a, b | as maximum, with < |
+# | `clamp(x, lo, hi)` | min(max(x, lo), hi) | grad where lo <= x <= hi, else 0; a tensor bound gets grad where it was chosen |
+# | `absolute(x)` | abs(x) | grad * sign(x), 0 at x = 0 |
+# | `sqrt(x)` | sqrt(x) | grad / (2 * out) |
+#
+# Rule for kinks: where a function has no derivative (abs at 0, clamp at a bound, a tie of maximum) any value
+# between the one-sided slopes is a valid subgradient; these are PyTorch's choices, so gradients match it.
+# Clamp passes the gradient at the bound itself: `clamp(x, 0, 1)` at x = 1 has gradient 1.
+#
+# Pitfall: `np.where(c, grad, 0)` has the output's shape; the engine then reduces it to each operand's shape, so
+# a scalar `b` or a bound (4,) against (3, 4) needs no care in the rule.
+#
+# **Task: `where`, `maximum`, `minimum`, `clamp`, `absolute`, `sqrt`.**
+
+# %% nbgrader={"grade": false, "grade_id": "select-rules", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _no_graph(result: plain.Tensor) -> Tensor:
+    """A module-01 result as this module's Tensor outside any graph: masks and indices carry no gradient."""
+    return Tensor._from_array(result.data)
+
+
+def eq(a: TensorLike, b: TensorLike) -> Tensor:
+    return _no_graph(plain.eq(a, b))
+
+
+def ne(a: TensorLike, b: TensorLike) -> Tensor:
+    return _no_graph(plain.ne(a, b))
+
+
+def lt(a: TensorLike, b: TensorLike) -> Tensor:
+    return _no_graph(plain.lt(a, b))
+
+
+def le(a: TensorLike, b: TensorLike) -> Tensor:
+    return _no_graph(plain.le(a, b))
+
+
+def gt(a: TensorLike, b: TensorLike) -> Tensor:
+    return _no_graph(plain.gt(a, b))
+
+
+def ge(a: TensorLike, b: TensorLike) -> Tensor:
+    return _no_graph(plain.ge(a, b))
+
+
+def argmax(x: TensorLike, dim=None, keepdim: bool = False) -> Tensor:
+    return _no_graph(plain.argmax(x, dim, keepdim))
+
+
+def argmin(x: TensorLike, dim=None, keepdim: bool = False) -> Tensor:
+    return _no_graph(plain.argmin(x, dim, keepdim))
+
+
+def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
+    """a where condition, else b; gradients: grad to the side chosen, 0 to the other, none to condition."""
+    out = plain.where(condition, a, b).data
+    ### BEGIN SOLUTION
+    c = np.asarray(array_of(condition), dtype=bool)
+    return record_op("where", out, (condition, a, b),
+                     lambda grad: (None, np.where(c, grad, 0), np.where(c, 0, grad)))
+    ### END SOLUTION
+
+
+def maximum(a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise larger; gradients: grad to the larger operand, half to each on a tie."""
+    out = plain.maximum(a, b).data
+    ### BEGIN SOLUTION
+    x, y = array_of(a), array_of(b)
+
+    def backward(grad):
+        tie = 0.5 * (x == y)
+        return grad * ((x > y) + tie), grad * ((y > x) + tie)
+
+    return record_op("maximum", out, (a, b), backward)
+    ### END SOLUTION
+
+
+def minimum(a: TensorLike, b: TensorLike) -> Tensor:
+    """Elementwise smaller; gradients: grad to the smaller operand, half to each on a tie."""
+    out = plain.minimum(a, b).data
+    ### BEGIN SOLUTION
+    x, y = array_of(a), array_of(b)
+
+    def backward(grad):
+        tie = 0.5 * (x == y)
+        return grad * ((x < y) + tie), grad * ((y < x) + tie)
+
+    return record_op("minimum", out, (a, b), backward)
+    ### END SOLUTION
+
+
+def clamp(x: TensorLike, min: TensorLike | None = None, max: TensorLike | None = None) -> Tensor:
+    """min(max(x, min), max); gradient: grad where min <= x <= max (bounds included), else to the bound chosen."""
+    out = plain.clamp(x, min, max).data
+    ### BEGIN SOLUTION
+    data = array_of(x)
+    lo = -np.inf if min is None else array_of(min)
+    hi = np.inf if max is None else array_of(max)
+
+    def backward(grad):
+        inside = (data >= lo) & (data <= hi)
+        to_hi = ~inside & ((data > hi) | (lo > hi))  # with lo > hi every element is hi
+        to_lo = ~inside & ~to_hi
+        return grad * inside, grad * to_lo, grad * to_hi
+
+    return record_op("clamp", out, (x, min, max), backward)
+    ### END SOLUTION
+
+
+def absolute(x: TensorLike) -> Tensor:
+    """|x|; gradient: grad * sign(x), 0 at 0."""
+    out = plain.absolute(x).data
+    ### BEGIN SOLUTION
+    data = array_of(x)
+    return record_op("abs", out, (x,), lambda grad: (grad * np.sign(data),))
+    ### END SOLUTION
+
+
+def sqrt(x: TensorLike) -> Tensor:
+    """Square root; gradient: grad / (2 * out)."""
+    out = plain.sqrt(x).data
+    ### BEGIN SOLUTION
+    return record_op("sqrt", out, (x,), lambda grad: (grad / (2 * out),))
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-select-grads", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_select_grads():
+    """Each rule passes gradcheck away from kinks; at kinks: ties split, clamp passes at its bounds, abs'(0) = 0."""
+    rng = np.random.default_rng(1101)
+    A, B = rng.uniform(0.5, 2.0, (3, 4)), rng.uniform(0.5, 2.0, (4,))
+    mask = rng.random((3, 4)) < 0.5
+    cases = [("where", lambda a, b: where(mask, a, b)), ("maximum", maximum), ("minimum", minimum),
+             ("clamp", lambda a, b: clamp(a, 0.8, b)), ("abs", lambda a, b: absolute(a - 1.25) * b),
+             ("sqrt", lambda a, b: sqrt(a) + b.sqrt())]
+    for name, fn in cases:
+        gradcheck(fn, [Tensor(A, dtype=np.float64, requires_grad=True), Tensor(B, dtype=np.float64, requires_grad=True)])
+    x = Tensor([0.0, 1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
+    assert (x > 1).requires_grad is False and (x > 1).dtype == np.bool_, "a comparison is a bool tensor without gradient"
+    clamp(x, 1.0, 2.0).backward(np.ones(4))
+    assert np.array_equal(x.grad.data, [0.0, 1.0, 1.0, 0.0]), f"clamp(1, 2) passes the gradient at both bounds: got {x.grad.data}"
+    y = Tensor([-1.0, 0.0, 2.0], dtype=np.float64, requires_grad=True)
+    absolute(y).backward(np.ones(3))
+    assert np.array_equal(y.grad.data, [-1.0, 0.0, 1.0]), f"abs: sign(x), 0 at 0; got {y.grad.data}"
+    a, b = Tensor([1.0, 2.0], dtype=np.float64, requires_grad=True), Tensor([1.0, 5.0], dtype=np.float64, requires_grad=True)
+    maximum(a, b).backward(np.ones(2))
+    assert np.allclose(a.grad.data, [0.5, 0.0]) and np.allclose(b.grad.data, [0.5, 1.0]), "maximum: a tie splits the gradient"
+
+    ### BEGIN HIDDEN TESTS
+    def observe_grads(name, build, *arrays):
+        """Each operand's gradient after backward of build(*tensors), seeded with fixed weights."""
+        ts = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
+        out = build(*ts)
+        out.backward(np.random.default_rng(1).standard_normal(out.shape))
+        for i, t in enumerate(ts):
+            observe(f"{name}: gradient of operand {i}", None if t.grad is None else t.grad.data, rtol=1e-5, atol=1e-6)
+
+    rng = np.random.default_rng(1102)
+    P = rng.integers(-2, 3, size=(3, 4)).astype(np.float64)  # small integers: ties and kinks happen
+    Q = rng.integers(-2, 3, size=(4,)).astype(np.float64)
+    cond = rng.random((3, 1)) < 0.5
+    observe_grads("where, broadcast condition", lambda a, b: where(cond, a, b), P, Q)
+    observe_grads("maximum with ties", maximum, P, Q)
+    observe_grads("minimum with ties", minimum, P, Q)
+    observe_grads("maximum with a number", lambda a: maximum(a, 0.0), P)
+    observe_grads("clamp(-1, 1) with values on the bounds", lambda a: clamp(a, -1.0, 1.0), P)
+    observe_grads("clamp(min=0)", lambda a: a.clamp(min=0.0), P)
+    observe_grads("clamp with tensor bounds", lambda a, lo, hi: clamp(a, lo, hi), P, Q - 1.0, Q + 0.5)
+    observe_grads("clamp with min > max", lambda a, lo: clamp(a, lo, -5.0), P, Q)
+    observe_grads("abs with zeros", lambda a: absolute(a), P)
+    observe_grads("sqrt", lambda a: sqrt(a), rng.uniform(0.2, 3.0, (2, 3)))
+    observe_grads("mixed", lambda a, b: sqrt(maximum(a, b) ** 2 + 1.0) * absolute(b), P, Q + 0.5)
+    f32 = Tensor(rng.uniform(0.5, 2.0, 3), requires_grad=True)
+    sqrt(f32).backward(np.ones(3, dtype=np.float32))
+    observe("float32 sqrt: gradient dtype", str(f32.grad.dtype))
+    t = Tensor(P, dtype=np.float64, requires_grad=True)
+    observe("comparisons and argmax: requires_grad, dtypes",
+            [(t == 0).requires_grad, str((t <= 1).dtype), argmax(t, 1).requires_grad, str(t.argmin().dtype)])
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_select_grads()
+
+# %% [markdown]
+# ## 12. Backward rules: more shapes, joins, min and max along a dim
+#
+# `squeeze`, `unsqueeze`, `view` and `flatten` keep every element and only change the shape: the gradient is grad
+# reshaped to x's shape, as for `reshape`. `cat(tensors, dim)` placed each input in a slab of the result: its
+# gradient is that slab of grad, `np.split(grad, np.cumsum(sizes)[:-1], axis=dim)`. `stack` put input i at index
+# i of the new axis: its gradient is `np.take(grad, i, axis=dim)`.
+#
+# `reduce_min` is `reduce_max` with min (ties split evenly, as `torch.amin`). `max_dim(x, dim)` is different:
+# it returns indices, and PyTorch sends the whole gradient to the one element each index names, even on a tie.
+# Scatter it there: `np.put_along_axis(zeros, indices, grad, axis=dim)`, with the reduced axis put back into
+# both when `keepdim` is False. The indices carry no gradient.
+#
+# Pitfall: `dim` may be negative; use `dim % ndim` (a 0-d x has no axis: its gradient is grad itself).
+#
+# **Task: `squeeze`, `unsqueeze`, `view`, `flatten`, `cat`, `stack`, `reduce_min`, `max_dim`, `min_dim`.**
+# `max_of` and `min_of` (given with the class) dispatch `Tensor.max` and `Tensor.min` to these.
+
+# %% nbgrader={"grade": false, "grade_id": "join-rules", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _reshape_back(op: str, x: TensorLike, out: np.ndarray) -> Tensor:
+    """Record an operation that only changes the shape: the gradient is grad in x's shape."""
+    ### BEGIN SOLUTION
+    shape = np.shape(array_of(x))
+    return record_op(op, out, (x,), lambda grad: (grad.reshape(shape),))
+    ### END SOLUTION
+
+
+def squeeze(x: TensorLike, dim=None) -> Tensor:
+    """x without size-1 axes; gradient: grad reshaped to x's shape."""
+    return _reshape_back("squeeze", x, plain.squeeze(x, dim).data)
+
+
+def unsqueeze(x: TensorLike, dim: int) -> Tensor:
+    """x with a new size-1 axis at `dim`; gradient: grad reshaped to x's shape."""
+    return _reshape_back("unsqueeze", x, plain.unsqueeze(x, dim).data)
+
+
+def view(x: TensorLike, *shape: int) -> Tensor:
+    """As reshape; gradient: grad reshaped to x's shape."""
+    return _reshape_back("view", x, plain.view(x, *shape).data)
+
+
+def flatten(x: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Axes start_dim..end_dim merged; gradient: grad reshaped to x's shape."""
+    return _reshape_back("flatten", x, plain.flatten(x, start_dim, end_dim).data)
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """The tensors joined along `dim`; gradient of each: its slab of grad."""
+    tensors = list(tensors)
+    out = plain.cat(tensors, dim).data
+    ### BEGIN SOLUTION
+    axis = dim % out.ndim
+    sizes = [np.shape(array_of(t))[axis] for t in tensors]
+    return record_op("cat", out, tuple(tensors),
+                     lambda grad: tuple(np.split(grad, np.cumsum(sizes)[:-1], axis=axis)))
+    ### END SOLUTION
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """The tensors joined along a new axis `dim`; gradient of input i: grad at index i of that axis."""
+    tensors = list(tensors)
+    out = plain.stack(tensors, dim).data
+    ### BEGIN SOLUTION
+    axis = dim % out.ndim
+    return record_op("stack", out, tuple(tensors),
+                     lambda grad: tuple(np.take(grad, i, axis=axis) for i in range(len(tensors))))
+    ### END SOLUTION
+
+
+def reduce_min(x: TensorLike, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    """Min over `axis`; gradient: grad at the minimal elements, split evenly between ties."""
+    axis, keepdims = plain._reduce_args(x, axis, keepdims, dim, keepdim)
+    out = plain.reduce_min(x, axis, keepdims).data
+    ### BEGIN SOLUTION
+    data = array_of(x)
+    axes = _axes(axis, data.ndim)
+
+    def backward(grad):
+        low = out if keepdims else np.expand_dims(out, axes)
+        grad = grad if keepdims else np.expand_dims(grad, axes)
+        mask = data == low
+        count = mask.sum(axis=axes, keepdims=True, dtype=grad.dtype)
+        return (mask * (grad / count),)
+
+    return record_op("min", out, (x,), backward)
+    ### END SOLUTION
+
+
+def _values_at_indices(op: str, x: TensorLike, pair, dim: int, keepdim: bool):
+    """(values, indices) where the values' gradient goes to the element each index names, and nowhere else."""
+    ### BEGIN SOLUTION
+    shape = np.shape(array_of(x))
+    indices = pair.indices.data
+
+    def backward(grad):
+        if not shape:
+            return (grad,)
+        axis = dim % len(shape)
+        g = grad if keepdim else np.expand_dims(grad, axis)
+        at = indices if keepdim else np.expand_dims(indices, axis)
+        full = np.zeros(shape, dtype=grad.dtype)
+        np.put_along_axis(full, at, g, axis=axis)
+        return (full,)
+
+    values = record_op(op, pair.values.data, (x,), backward)
+    return plain.ValuesIndices(values, Tensor._from_array(indices))
+    ### END SOLUTION
+
+
+def max_dim(x: TensorLike, dim: int, keepdim: bool = False):
+    """(largest values along `dim`, their indices); gradient: grad to the element each index names."""
+    return _values_at_indices("max", x, plain.max_dim(x, dim, keepdim), dim, keepdim)
+
+
+def min_dim(x: TensorLike, dim: int, keepdim: bool = False):
+    """(smallest values along `dim`, their indices); gradient: grad to the element each index names."""
+    return _values_at_indices("min", x, plain.min_dim(x, dim, keepdim), dim, keepdim)
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-join-grads", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_join_grads():
+    """Shape changes and joins pass gradcheck; max(dim) sends the gradient to its index only, amin splits ties."""
+    rng = np.random.default_rng(1201)
+    A, B = rng.standard_normal((2, 1, 3)), rng.standard_normal((2, 1, 3))
+    cases = [("squeeze", lambda a, b: a.squeeze(1) * b.squeeze()), ("unsqueeze", lambda a, b: unsqueeze(a, 0) * b),
+             ("view and flatten", lambda a, b: a.view(3, 2) @ flatten(b, 1)), ("cat", lambda a, b: cat([a, b, a], dim=-1)),
+             ("stack", lambda a, b: stack([a, b * 2.0], dim=1)), ("amin", lambda a, b: reduce_min(a * b, dim=2)),
+             ("max(dim)", lambda a, b: (a + b).max(2).values), ("min(dim)", lambda a, b: (a - b).min(dim=0, keepdim=True).values)]
+    for name, fn in cases:
+        gradcheck(fn, [Tensor(A, dtype=np.float64, requires_grad=True), Tensor(B, dtype=np.float64, requires_grad=True)])
+    x = Tensor([[1.0, 3.0, 3.0]], dtype=np.float64, requires_grad=True)
+    values, indices = x.max(1)
+    assert values.requires_grad and not indices.requires_grad, "values carry the gradient, indices do not"
+    values.backward(np.ones(1))
+    assert np.array_equal(x.grad.data, [[0.0, 1.0, 0.0]]), f"max(dim) on a tie: all to index 1, got {x.grad.data}"
+    y = Tensor([[1.0, 1.0, 3.0]], dtype=np.float64, requires_grad=True)
+    y.amin().backward()
+    assert np.allclose(y.grad.data, [[0.5, 0.5, 0.0]]), f"amin splits a tie evenly, got {y.grad.data}"
+
+    ### BEGIN HIDDEN TESTS
+    def observe_grads(name, build, *arrays):
+        """Each operand's gradient after backward of build(*tensors), seeded with fixed weights."""
+        ts = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
+        out = build(*ts)
+        out.backward(np.random.default_rng(1).standard_normal(out.shape))
+        for i, t in enumerate(ts):
+            observe(f"{name}: gradient of operand {i}", None if t.grad is None else t.grad.data, rtol=1e-5, atol=1e-6)
+
+    rng = np.random.default_rng(1202)
+    P = rng.integers(-2, 3, size=(3, 1, 4)).astype(np.float64)  # ties happen
+    Q = rng.standard_normal((3, 2, 4))
+    observe_grads("squeeze all", lambda a: a.squeeze() * 2.0, P)
+    observe_grads("squeeze(-2) and unsqueeze(-1)", lambda a: squeeze(a, -2).unsqueeze(-1), P)
+    observe_grads("view(-1)", lambda a: a.view(-1) * a.view(12), P)
+    observe_grads("flatten(0, 1)", lambda a: a.flatten(0, 1) ** 2, Q)
+    observe_grads("cat on dim 1", lambda a, b: cat((a, b, a), dim=1), P, Q)
+    observe_grads("stack on -1", lambda a, b: stack([a, b[:, :1, :]], dim=-1), P, Q)
+    for d in (0, 2, -1):
+        for keep in (False, True):
+            observe_grads(f"max_dim {d} keepdim {keep}", lambda a: max_dim(a, d, keep).values, P)
+            observe_grads(f"min_dim {d} keepdim {keep}", lambda a: min_dim(a, d, keep).values, P)
+            observe_grads(f"reduce_min {d} keepdim {keep}", lambda a: reduce_min(a, d, keep), P)
+    observe_grads("amin of all", lambda a: a.amin(), P)
+    observe_grads("max(dim) of 0-d", lambda a: a.max(0).values * 3.0, np.array(2.0))
+    observe("max(dim=2) indices", Tensor(P).max(dim=2).indices.data)
+    observe("max(axis=2) is values only", isinstance(Tensor(P).max(axis=2), Tensor))
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_join_grads()
+
+# %% [markdown]
 # ## The names this module adds to `tinytorch`
 #
 # `import tinytorch as torch` reads like PyTorch: the autograd `Tensor` and the differentiable operations
@@ -2036,4 +2665,8 @@ PYTORCH_NAMES = {
     "Tensor": "Tensor", "no_grad": "no_grad", "is_grad_enabled": "is_grad_enabled", "matmul": "matmul",
     "exp": "exp", "log": "log", "reshape": "reshape", "transpose": "transpose", "permute": "permute",
     "sum": "reduce_sum", "mean": "reduce_mean", "amax": "reduce_max", "autograd.gradcheck": "gradcheck",
+    "eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge", "where": "where", "maximum": "maximum",
+    "minimum": "minimum", "clamp": "clamp", "abs": "absolute", "sqrt": "sqrt", "amin": "reduce_min",
+    "argmax": "argmax", "argmin": "argmin", "max": "max_of", "min": "min_of", "squeeze": "squeeze",
+    "unsqueeze": "unsqueeze", "flatten": "flatten", "cat": "cat", "stack": "stack",
 }

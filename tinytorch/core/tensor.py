@@ -2,13 +2,16 @@
 
 # %% auto #0
 __all__ = ['TensorLike', 'float32', 'float64', 'float16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool_', 'long', 'double',
-           'half', 'PYTORCH_NAMES', 'Tensor', 'array_of', 'manual_seed', 'default_generator', 'tensor', 'zeros', 'ones',
-           'full', 'randn', 'rand', 'arange', 'zeros_like', 'ones_like', 'full_like', 'randn_like', 'rand_like',
-           'to_dtype', 'broadcast_shape', 'add', 'sub', 'mul', 'div', 'neg', 'power', 'matmul_loops', 'matmul',
-           'reduce_sum', 'reduce_mean', 'reduce_max', 'reshape', 'transpose', 'permute', 'exp', 'log']
+           'half', 'PYTORCH_NAMES', 'Tensor', 'array_of', 'ValuesIndices', 'max_of', 'min_of', 'manual_seed',
+           'default_generator', 'tensor', 'zeros', 'ones', 'full', 'randn', 'rand', 'arange', 'zeros_like', 'ones_like',
+           'full_like', 'randn_like', 'rand_like', 'to_dtype', 'broadcast_shape', 'add', 'sub', 'mul', 'div', 'neg',
+           'power', 'matmul_loops', 'matmul', 'reduce_sum', 'reduce_mean', 'reduce_max', 'reshape', 'transpose',
+           'permute', 'exp', 'log', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'where', 'maximum', 'minimum', 'clamp',
+           'absolute', 'sqrt', 'reduce_min', 'argmax', 'argmin', 'max_dim', 'min_dim', 'squeeze', 'unsqueeze', 'view',
+           'flatten', 'cat', 'stack']
 
 # %% ../../modules/01_tensor/tensor.py #a8b10bf2
-from typing import Union
+from typing import NamedTuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +25,10 @@ class Tensor:
     # NumPy arrays and scalars on the left of an operator hand the work to our reflected methods
     # (np.float32(2) * t calls t.__rmul__) instead of producing an array of Tensor objects.
     __array_ufunc__ = None
+
+    # Defining __eq__ (elementwise, below) would make the class unhashable; PyTorch hashes tensors by identity,
+    # so they stay usable as dict keys and in sets.
+    __hash__ = object.__hash__
 
     def __init__(self, data, dtype: npt.DTypeLike = None) -> None:
         """Copy `data` into a new ndarray: `dtype` if given, else floats -> float32, ints and bools unchanged."""
@@ -141,27 +148,128 @@ class Tensor:
     def __rmatmul__(self, other) -> "Tensor":
         return matmul(other, self)
 
+    # Comparisons are elementwise and give bool tensors, as in PyTorch (section 9).
+    def __eq__(self, other) -> "Tensor":
+        return eq(self, other)
+
+    def __ne__(self, other) -> "Tensor":
+        return ne(self, other)
+
+    def __lt__(self, other) -> "Tensor":
+        return lt(self, other)
+
+    def __le__(self, other) -> "Tensor":
+        return le(self, other)
+
+    def __gt__(self, other) -> "Tensor":
+        return gt(self, other)
+
+    def __ge__(self, other) -> "Tensor":
+        return ge(self, other)
+
+    def __abs__(self) -> "Tensor":
+        return absolute(self)
+
     # --- given: methods, forwarding to the functions below ---
 
     def matmul(self, other) -> "Tensor":
         """self @ other."""
         return matmul(self, other)
 
-    def sum(self, axis=None, keepdims: bool = False) -> "Tensor":
-        """Sum over `axis` (all axes when None)."""
-        return reduce_sum(self, axis, keepdims)
+    def sum(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> "Tensor":
+        """Sum over `axis` (all axes when None); `dim`/`keepdim` are PyTorch's names for the same."""
+        return reduce_sum(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def mean(self, axis=None, keepdims: bool = False) -> "Tensor":
+    def mean(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> "Tensor":
         """Arithmetic mean over `axis` (all axes when None)."""
-        return reduce_mean(self, axis, keepdims)
+        return reduce_mean(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def max(self, axis=None, keepdims: bool = False) -> "Tensor":
-        """Largest element over `axis` (values only, like torch.amax)."""
-        return reduce_max(self, axis, keepdims)
+    def max(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """t.max() and t.max(axis=...): the largest values (torch.amax); t.max(dim) and t.max(dim=...): the
+        pair (values, indices), as torch.max; t.max(other_tensor): the elementwise maximum."""
+        return max_of(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def min(self, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+        """As max, for the smallest values."""
+        return min_of(self, dim, keepdim, axis=axis, keepdims=keepdims)
+
+    def amax(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Largest values over `dim` (all when None)."""
+        return reduce_max(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Smallest values over `dim` (all when None)."""
+        return reduce_min(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Index of the largest value over `dim` (of the flattened tensor when None), int64."""
+        return argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Index of the smallest value over `dim` (of the flattened tensor when None), int64."""
+        return argmin(self, dim, keepdim)
+
+    def eq(self, other) -> "Tensor":
+        return eq(self, other)
+
+    def ne(self, other) -> "Tensor":
+        return ne(self, other)
+
+    def lt(self, other) -> "Tensor":
+        return lt(self, other)
+
+    def le(self, other) -> "Tensor":
+        return le(self, other)
+
+    def gt(self, other) -> "Tensor":
+        return gt(self, other)
+
+    def ge(self, other) -> "Tensor":
+        return ge(self, other)
+
+    def maximum(self, other) -> "Tensor":
+        """Elementwise larger of self and other."""
+        return maximum(self, other)
+
+    def minimum(self, other) -> "Tensor":
+        """Elementwise smaller of self and other."""
+        return minimum(self, other)
+
+    def clamp(self, min=None, max=None) -> "Tensor":
+        """Each element limited to [min, max] (one bound may be None)."""
+        return clamp(self, min, max)
+
+    def where(self, condition, other) -> "Tensor":
+        """self where `condition` holds, else other (torch's x.where(cond, y))."""
+        return where(condition, self, other)
+
+    def abs(self) -> "Tensor":
+        """Elementwise |x|."""
+        return absolute(self)
+
+    def sqrt(self) -> "Tensor":
+        """Elementwise square root."""
+        return sqrt(self)
 
     def reshape(self, *shape) -> "Tensor":
         """Same elements in a new shape: t.reshape(2, 3) or t.reshape((2, 3)); one size may be -1."""
         return reshape(self, *shape)
+
+    def view(self, *shape) -> "Tensor":
+        """As reshape (PyTorch's view shares memory; here every result is a new array)."""
+        return view(self, *shape)
+
+    def squeeze(self, dim=None) -> "Tensor":
+        """Size-1 axes removed: all of them, or only `dim` (an int or a tuple)."""
+        return squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        """A size-1 axis inserted at position `dim`."""
+        return unsqueeze(self, dim)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        """Axes start_dim..end_dim merged into one."""
+        return flatten(self, start_dim, end_dim)
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
         """Swap axes dim0 and dim1."""
@@ -244,6 +352,61 @@ def _shape_arg(shape: tuple) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
     return tuple(int(s) for s in shape)
+
+
+def _reduce_args(x: TensorLike, axis, keepdims, dim=None, keepdim=None) -> tuple:
+    """(axis, keepdims) from NumPy's names or PyTorch's (`dim`, `keepdim`). A 0-d tensor reduced over axis 0 or
+    -1 is itself, as in PyTorch (np.mean would raise), so such an axis becomes None."""
+    if dim is not None:
+        if axis is not None:
+            raise TypeError("give the reduced axes as axis= or as dim=, not both")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    if axis is not None and np.ndim(array_of(x)) == 0:
+        for a in axis if isinstance(axis, tuple) else (axis,):
+            if a not in (0, -1):
+                raise IndexError(f"dimension {a} is out of range for a 0-d tensor (expected 0 or -1)")
+        axis = None
+    return axis, bool(keepdims)
+
+
+class ValuesIndices(NamedTuple):
+    """What t.max(dim) and t.min(dim) return, as torch.max(t, dim): the values and their int64 indices."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _extremum_call(dim, keepdim, axis, keepdims) -> tuple:
+    """Which of the three meanings of torch.max / Tensor.max (and min) a call asks for: ("elementwise", other)
+    when `dim` is a tensor; ("values", axis, keepdims) for no dim or NumPy's `axis=` (torch.amax);
+    ("indices", dim, keepdim) for a dim, answered with the pair (values, indices)."""
+    if isinstance(dim, (Tensor, np.ndarray)):
+        return "elementwise", dim
+    if dim is None:
+        return "values", axis, keepdim if keepdims is None else keepdims
+    if axis is not None:
+        raise TypeError("give the reduced axis as axis= (values only) or as dim (values and indices), not both")
+    return "indices", dim, keepdim or bool(keepdims)
+
+
+def max_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """torch.max: values for no dim or axis=; (values, indices) for a dim; the elementwise maximum for a tensor."""
+    kind, *args = _extremum_call(dim, keepdim, axis, keepdims)
+    if kind == "elementwise":
+        return maximum(x, *args)
+    return reduce_max(x, *args) if kind == "values" else max_dim(x, *args)
+
+
+def min_of(x: Tensor, dim=None, keepdim: bool = False, *, axis=None, keepdims=None):
+    """torch.min: as max_of, for the smallest values."""
+    kind, *args = _extremum_call(dim, keepdim, axis, keepdims)
+    if kind == "elementwise":
+        return minimum(x, *args)
+    return reduce_min(x, *args) if kind == "values" else min_dim(x, *args)
 
 
 class _RandomState:
@@ -446,18 +609,21 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 
 # %% ../../modules/01_tensor/tensor.py #reductions
-def reduce_sum(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+def reduce_sum(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
     """Sum of the elements over `axis` (all axes when None)."""
+    axis, keepdims = _reduce_args(x, axis, keepdims, dim, keepdim)
     return _wrap(np.sum(array_of(x), axis=axis, keepdims=keepdims), x)
 
 
-def reduce_mean(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+def reduce_mean(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
     """Sum over `axis` divided by the number of elements reduced; float32 for integer input."""
+    axis, keepdims = _reduce_args(x, axis, keepdims, dim, keepdim)
     return _wrap(np.mean(array_of(x), axis=axis, keepdims=keepdims), x)
 
 
-def reduce_max(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False) -> Tensor:
+def reduce_max(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
     """Largest element over `axis` (all axes when None)."""
+    axis, keepdims = _reduce_args(x, axis, keepdims, dim, keepdim)
     return _wrap(np.max(array_of(x), axis=axis, keepdims=keepdims), x)
 
 
@@ -515,7 +681,191 @@ def log(x: Tensor) -> Tensor:
     return _wrap(np.log(array_of(x)), x)
 
 
-# %% ../../modules/01_tensor/tensor.py #cb37e61e
+# %% ../../modules/01_tensor/tensor.py #compare-select
+def _compare(np_op, a: TensorLike, b: TensorLike) -> Tensor:
+    """np_op(a, b) elementwise with broadcasting, for a NumPy comparison such as np.less: a bool Tensor."""
+    x, y = array_of(a), array_of(b)
+    broadcast_shape(x.shape, y.shape)
+    return _wrap(np_op(x, y), a, b)
+
+
+def eq(a: TensorLike, b: TensorLike) -> Tensor:
+    """a == b elementwise."""
+    return _compare(np.equal, a, b)
+
+
+def ne(a: TensorLike, b: TensorLike) -> Tensor:
+    """a != b elementwise."""
+    return _compare(np.not_equal, a, b)
+
+
+def lt(a: TensorLike, b: TensorLike) -> Tensor:
+    """a < b elementwise."""
+    return _compare(np.less, a, b)
+
+
+def le(a: TensorLike, b: TensorLike) -> Tensor:
+    """a <= b elementwise."""
+    return _compare(np.less_equal, a, b)
+
+
+def gt(a: TensorLike, b: TensorLike) -> Tensor:
+    """a > b elementwise."""
+    return _compare(np.greater, a, b)
+
+
+def ge(a: TensorLike, b: TensorLike) -> Tensor:
+    """a >= b elementwise."""
+    return _compare(np.greater_equal, a, b)
+
+
+def where(condition: TensorLike, a: TensorLike, b: TensorLike) -> Tensor:
+    """a where condition is True, else b; the three shapes broadcast together."""
+    c, x, y = array_of(condition).astype(bool), array_of(a), array_of(b)
+    broadcast_shape(broadcast_shape(c.shape, x.shape), y.shape)
+    return _wrap(np.where(c, x, y), a, b)
+
+
+def maximum(a: TensorLike, b: TensorLike) -> Tensor:
+    """The larger of a and b, elementwise, with broadcasting."""
+    x, y = array_of(a), array_of(b)
+    broadcast_shape(x.shape, y.shape)
+    return _wrap(np.maximum(x, y), a, b)
+
+
+def minimum(a: TensorLike, b: TensorLike) -> Tensor:
+    """The smaller of a and b, elementwise, with broadcasting."""
+    x, y = array_of(a), array_of(b)
+    broadcast_shape(x.shape, y.shape)
+    return _wrap(np.minimum(x, y), a, b)
+
+
+def clamp(x: TensorLike, min: TensorLike | None = None, max: TensorLike | None = None) -> Tensor:
+    """min(max(x, min), max) elementwise; a bound that is None is not applied."""
+    if min is None and max is None:
+        raise ValueError("clamp: give min, max or both")
+    out = array_of(x)
+    if min is not None:
+        out = np.maximum(out, array_of(min))
+    if max is not None:
+        out = np.minimum(out, array_of(max))  # after min: for min > max every element becomes max, as in PyTorch
+    return _wrap(out, x, min, max)
+
+
+def absolute(x: TensorLike) -> Tensor:
+    """|x| elementwise (PyTorch's abs)."""
+    return _wrap(np.abs(array_of(x)), x)
+
+
+def sqrt(x: TensorLike) -> Tensor:
+    """Square root elementwise; nan for negative elements; float32 for integer input."""
+    return _wrap(np.sqrt(array_of(x)), x)
+
+
+# %% ../../modules/01_tensor/tensor.py #index-reductions
+def reduce_min(x: Tensor, axis: int | tuple | None = None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+    """Smallest element over `axis` (all axes when None)."""
+    axis, keepdims = _reduce_args(x, axis, keepdims, dim, keepdim)
+    return _wrap(np.min(array_of(x), axis=axis, keepdims=keepdims), x)
+
+
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """int64 index of the largest element along `dim` (into the flattened tensor when None); first of ties."""
+    dim, keepdim = _reduce_args(x, dim, keepdim)
+    return Tensor(np.argmax(array_of(x), axis=dim, keepdims=keepdim), dtype=np.int64)
+
+
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """int64 index of the smallest element along `dim` (into the flattened tensor when None); first of ties."""
+    dim, keepdim = _reduce_args(x, dim, keepdim)
+    return Tensor(np.argmin(array_of(x), axis=dim, keepdims=keepdim), dtype=np.int64)
+
+
+def max_dim(x: Tensor, dim: int, keepdim: bool = False) -> ValuesIndices:
+    """(largest values along `dim`, their int64 indices), as torch.max(x, dim)."""
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"max(dim) takes one int dim, got {dim!r}; for several axes use amax or max(axis=...)")
+    return ValuesIndices(reduce_max(x, dim, keepdim), argmax(x, dim, keepdim))
+
+
+def min_dim(x: Tensor, dim: int, keepdim: bool = False) -> ValuesIndices:
+    """(smallest values along `dim`, their int64 indices), as torch.min(x, dim)."""
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"min(dim) takes one int dim, got {dim!r}; for several axes use amin or min(axis=...)")
+    return ValuesIndices(reduce_min(x, dim, keepdim), argmin(x, dim, keepdim))
+
+
+# %% ../../modules/01_tensor/tensor.py #join-ops
+def _check_dim(dim: int, ndim: int, op: str) -> int:
+    """`dim` as a non-negative axis of an array with `ndim` axes; IndexError when out of range."""
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{op}: dimension {dim} is out of range for {ndim} axes")
+    return dim % ndim
+
+
+def squeeze(x: Tensor, dim: int | tuple | None = None) -> Tensor:
+    """x without its size-1 axes (all, or those among `dim`)."""
+    data = array_of(x)
+    if dim is None:
+        axes = tuple(i for i, size in enumerate(data.shape) if size == 1)
+    else:
+        dims = dim if isinstance(dim, tuple) else (dim,)
+        checked = [_check_dim(d, max(data.ndim, 1), "squeeze") for d in dims]  # PyTorch allows dim 0 of a 0-d
+        axes = tuple(d for d in checked if data.ndim and data.shape[d] == 1)
+    return _wrap(np.squeeze(data, axis=axes), x)
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """x with a new size-1 axis at position `dim` of the result."""
+    data = array_of(x)
+    return _wrap(np.expand_dims(data, _check_dim(dim, data.ndim + 1, "unsqueeze")), x)
+
+
+def view(x: Tensor, *shape: int) -> Tensor:
+    """As reshape: PyTorch's view shares memory with x, here every operation makes a new array."""
+    return reshape(x, *shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Axes start_dim..end_dim merged into one axis; a 0-d tensor becomes shape (1,)."""
+    data = array_of(x)
+    if data.ndim == 0:
+        return _wrap(data.reshape(1), x)
+    start, end = _check_dim(start_dim, data.ndim, "flatten"), _check_dim(end_dim, data.ndim, "flatten")
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {data.shape}")
+    merged = int(np.prod(data.shape[start:end + 1]))
+    return _wrap(data.reshape(data.shape[:start] + (merged,) + data.shape[end + 1:]), x)
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """The tensors joined along the existing axis `dim`; the other sizes must agree."""
+    tensors = list(tensors)
+    arrays = [array_of(t) for t in tensors]
+    if not arrays or arrays[0].ndim == 0:
+        raise ValueError("cat: needs one or more tensors with at least one axis")
+    d = _check_dim(dim, arrays[0].ndim, "cat")
+    first = arrays[0].shape
+    for a in arrays:
+        if a.ndim != len(first) or a.shape[:d] + a.shape[d + 1:] != first[:d] + first[d + 1:]:
+            raise ValueError(f"cat: shapes {first} and {a.shape} differ outside dimension {dim}")
+    return _wrap(np.concatenate(arrays, axis=d), *tensors)
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """The tensors, all of one shape, joined along a new axis at position `dim` of the result."""
+    tensors = list(tensors)
+    arrays = [array_of(t) for t in tensors]
+    if not arrays:
+        raise ValueError("stack: needs one or more tensors")
+    for a in arrays:
+        if a.shape != arrays[0].shape:
+            raise ValueError(f"stack: all shapes must be equal, got {arrays[0].shape} and {a.shape}")
+    d = _check_dim(dim, arrays[0].ndim + 1, "stack")
+    return _wrap(np.stack(arrays, axis=d), *tensors)
+
+
+# %% ../../modules/01_tensor/tensor.py #3b873478
 PYTORCH_NAMES = {
     "Tensor": "Tensor", "tensor": "tensor", "zeros": "zeros", "ones": "ones", "full": "full", "randn": "randn",
     "rand": "rand", "arange": "arange", "zeros_like": "zeros_like", "ones_like": "ones_like",
@@ -524,4 +874,8 @@ PYTORCH_NAMES = {
     "permute": "permute", "sum": "reduce_sum", "mean": "reduce_mean", "amax": "reduce_max", "float32": "float32",
     "float64": "float64", "float16": "float16", "int64": "int64", "int32": "int32", "int16": "int16",
     "int8": "int8", "uint8": "uint8", "long": "long", "double": "double", "half": "half", "bool": "bool_",
+    "eq": "eq", "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge", "where": "where", "maximum": "maximum",
+    "minimum": "minimum", "clamp": "clamp", "abs": "absolute", "sqrt": "sqrt", "amin": "reduce_min",
+    "argmax": "argmax", "argmin": "argmin", "max": "max_of", "min": "min_of", "squeeze": "squeeze",
+    "unsqueeze": "unsqueeze", "flatten": "flatten", "cat": "cat", "stack": "stack",
 }
