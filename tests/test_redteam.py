@@ -2,13 +2,14 @@
 
 Each attack scores 0 on what it cheats (and at most what its honest part is worth) and changes nobody else's
 grade. Most attacks sit on top of a "partial"
-submission (only the Tensor class written, 10 of 100 points) so that a cheat that worked would show as more
-than 10. Every attack bounds itself, so a limit that failed shows as a failed test, not a dead machine: the
+submission (only the Tensor class written, PARTIAL of 100 points) so that a cheat that worked would show as
+more than PARTIAL. Every attack bounds itself, so a limit that failed shows as a failed test, not a dead machine: the
 process flood stops at 300 processes, the memory bomb at 6 GiB, the loop after 120 s.
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -17,13 +18,17 @@ import nbformat
 import pytest
 
 from conftest import copy_course, ok
-from workspace_factory import tito
+from workspace_factory import REPO, tito
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="isolation (hidden files, no network, own uid) needs root")
 
 MODULE, NOTEBOOK = "01_tensor", "tensor.ipynb"
-TESTS = ["test-tensor-creation", "test-broadcast-shape", "test-arithmetic", "test-matmul-loops", "test-matmul",
-         "test-reductions", "test-shape-ops", "test-exp-log"]
+# The graded tests of module 01 and their points, read from its source header lines.
+POINTS = {m.group(1): int(m.group(2)) for m in re.finditer(
+    r'"grade": true, "grade_id": "([^"]+)", "locked": true, "points": (\d+)',
+    (REPO / "modules" / MODULE / "tensor.py").read_text(encoding="utf-8"))}
+TESTS = list(POINTS)
+PARTIAL = POINTS["test-tensor-class"]  # what the honest part of most attacks is worth
 
 SWALLOW = "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"
 PATCH_NUMPY = """import numpy as np
@@ -143,7 +148,7 @@ def graded_test_cells(nb):
 
 
 def build(release, source):
-    """complete: every solution written; partial: only the Tensor class (worth test-tensor-creation, 10 points)."""
+    """complete: every solution written; partial: only the Tensor class (worth test-tensor-class)."""
     def filled(ids):
         nb = nbformat.from_dict(release)
         for cell in nb.cells:
@@ -203,27 +208,27 @@ def attacks(root, complete, partial, port):
         return nb
 
     return {
-        "swallow-errors": (lambda: after(partial(), "tensor-class", SWALLOW + FAKES), 10),
-        "patch-numpy-in-a-cell": (lambda: after(partial(), "tensor-class", PATCH_NUMPY + FAKES), 10),
-        "patch-numpy-at-import": (lambda: in_solution(partial(), "tensor-class", PATCH_NUMPY + SWALLOW), 10),
+        "swallow-errors": (lambda: after(partial(), "tensor-class", SWALLOW + FAKES), PARTIAL),
+        "patch-numpy-in-a-cell": (lambda: after(partial(), "tensor-class", PATCH_NUMPY + FAKES), PARTIAL),
+        "patch-numpy-at-import": (lambda: in_solution(partial(), "tensor-class", PATCH_NUMPY + SWALLOW), PARTIAL),
         "patch-builtins": (lambda: after(partial(), "tensor-class", "import builtins\nbuiltins.isinstance = "
-                           "lambda *a: True\nbuiltins.AssertionError = KeyError\n" + SWALLOW + FAKES), 10),
-        "forge-observations": (lambda: after(partial(), "tensor-class", FORGE_OBSERVE + SWALLOW + FAKES), 10),
-        "sys-exit-in-solution": (lambda: in_solution(complete(), "exp-log", "import sys\nsys.exit(0)"), 90),
+                           "lambda *a: True\nbuiltins.AssertionError = KeyError\n" + SWALLOW + FAKES), PARTIAL),
+        "forge-observations": (lambda: after(partial(), "tensor-class", FORGE_OBSERVE + SWALLOW + FAKES), PARTIAL),
+        "sys-exit-in-solution": (lambda: in_solution(complete(), "exp-log", "import sys\nsys.exit(0)"), 100 - POINTS["test-exp-log"]),
         "os-exit-at-import": (lambda: in_solution(partial(), "tensor-class", "import os\nos._exit(0)"), 0),
-        "raise-systemexit": (lambda: after(partial(), "tensor-class", "raise SystemExit(0)\n" + FAKES), 10),
-        "loop-ignoring-sigint": (lambda: in_solution(complete(), "exp-log", LOOP, "end"), 90),
-        "process-flood": (lambda: after(partial(), "tensor-class", FLOOD), 10),
-        "memory-bomb": (lambda: after(partial(), "tensor-class", BOMB), 10),
-        "edit-locked-cells": (edit_locked, 10),
-        "delete-locked-cells": (delete_locked, 10),
-        "duplicate-locked-cell": (duplicate_locked, 90),
-        "change-cell-metadata": (change_metadata, 10),
-        "rename-grade-ids": (rename_ids, 10),
-        "read-hidden-tests-from-disk": (lambda: after(partial(), "tensor-class", read_disk(root)), 10),
-        "write-gradebook": (lambda: after(partial(), "tensor-class", write_gradebook(root)), 10),
-        "special-case-visible-inputs": (lambda: after(complete(), "matmul-loops", SPECIAL_CASE), 90),
-        "network": (lambda: after(partial(), "tensor-class", network(port)), 10),
+        "raise-systemexit": (lambda: after(partial(), "tensor-class", "raise SystemExit(0)\n" + FAKES), PARTIAL),
+        "loop-ignoring-sigint": (lambda: in_solution(complete(), "exp-log", LOOP, "end"), 100 - POINTS["test-exp-log"]),
+        "process-flood": (lambda: after(partial(), "tensor-class", FLOOD), PARTIAL),
+        "memory-bomb": (lambda: after(partial(), "tensor-class", BOMB), PARTIAL),
+        "edit-locked-cells": (edit_locked, PARTIAL),
+        "delete-locked-cells": (delete_locked, PARTIAL),
+        "duplicate-locked-cell": (duplicate_locked, 100 - POINTS["test-matmul-loops"]),
+        "change-cell-metadata": (change_metadata, PARTIAL),
+        "rename-grade-ids": (rename_ids, PARTIAL),
+        "read-hidden-tests-from-disk": (lambda: after(partial(), "tensor-class", read_disk(root)), PARTIAL),
+        "write-gradebook": (lambda: after(partial(), "tensor-class", write_gradebook(root)), PARTIAL),
+        "special-case-visible-inputs": (lambda: after(complete(), "matmul-loops", SPECIAL_CASE), 100 - POINTS["test-matmul-loops"]),
+        "network": (lambda: after(partial(), "tensor-class", network(port)), PARTIAL),
     }
 
 
@@ -270,10 +275,10 @@ def redteam(tmp_path_factory):
     complete, partial = build(release, source)
     listener = Listener()
     planned = attacks(str(root), complete, partial, listener.port)
-    planned["output-flood"] = (lambda: after(partial(), "tensor-class", OUTPUT_FLOOD), 10)
+    planned["output-flood"] = (lambda: after(partial(), "tensor-class", OUTPUT_FLOOD), PARTIAL)
     planned["ten-thousand-cells"] = (lambda: many_cells(complete()), 100)
     planned["honest-complete"] = (complete, 100)
-    planned["honest-partial"] = (partial, 10)
+    planned["honest-partial"] = (partial, PARTIAL)
     for name, (make, _) in planned.items():
         folder = root / "course" / "submitted" / name / MODULE
         folder.mkdir(parents=True)
@@ -315,14 +320,14 @@ def test_attack_gains_nothing(redteam, attack):
     assert mine["max"] == 100, f"{attack}: the assignment must stay worth 100, got {mine['max']}"
     total = sum(v for k, v in mine.items() if k in TESTS)
     assert total <= expected, f"{attack}: scored {total}, at most {expected} expected: {mine}"
-    cheated = [t for t in TESTS if t != "test-tensor-creation"] if expected == 10 else CHEATED_COMPLETE[attack]
+    cheated = [t for t in TESTS if t != "test-tensor-class"] if expected == PARTIAL else CHEATED_COMPLETE[attack]
     assert all(mine[t] == 0 for t in cheated), f"{attack}: gained points on {cheated}: {mine}"
 
 
 def test_honest_students_keep_their_grades(redteam):
     _, _, got, _, _ = redteam
     assert sum(got["honest-complete"][t] for t in TESTS) == 100
-    assert sum(got["honest-partial"][t] for t in TESTS) == 10
+    assert sum(got["honest-partial"][t] for t in TESTS) == PARTIAL
     assert set(got) == set(ATTACKS) | {"honest-complete", "honest-partial", "output-flood", "ten-thousand-cells"}
 
 
@@ -357,7 +362,7 @@ def test_report_names_tampering_and_reasons(redteam):
 def test_bad_input_is_graded_with_a_clear_reason(redteam):
     root, _, got, result, _ = redteam
     assert sum(got["ten-thousand-cells"][t] for t in TESTS) == 100
-    assert sum(got["output-flood"][t] for t in TESTS) == 10
+    assert sum(got["output-flood"][t] for t in TESTS) == PARTIAL
     flood = next(line for line in result.stdout.splitlines() if line.startswith("output-flood"))
     assert "output beyond 8 MB was dropped" in flood, flood
     kept = (root / "course" / "autograded" / "output-flood" / MODULE / NOTEBOOK).stat().st_size

@@ -118,7 +118,7 @@ def test_verbose_shows_the_failing_line(released, tmp_path):
     bundle = student_copy(released, tmp_path)
     result = tito(bundle, "test", "01", "--verbose")
     assert result.returncode == 1
-    assert "--- test-tensor-creation ---" in result.stdout and "NotImplementedError" in result.stdout
+    assert "--- test-tensor-class ---" in result.stdout and "NotImplementedError" in result.stdout
     assert "\x1b[" not in result.stdout
 
 

@@ -556,7 +556,7 @@ def to_dtype(x: TensorLike, dtype: npt.DTypeLike) -> Tensor:
 # The next cell tests `Tensor.__init__`. Expected: `Tensor([1, 2.5])` is `Tensor([1. , 2.5], dtype=float32)`,
 # `Tensor([1, 2])` is int64, `Tensor(np.ones(3, dtype=np.int32))` stays int32.
 
-# %% nbgrader={"grade": true, "grade_id": "test-tensor-creation", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-tensor-class", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -744,6 +744,8 @@ if __name__ == "__main__":
 # - integer tensors stay integer under `+`, `-`, `*` with integers.
 #
 # The operators are already wired: `2 - t` calls `t.__rsub__(2)`, which is `sub(2, t)`.
+#
+# **Task: `add`, `sub`, `mul`, `div`, `neg`, `power`.**
 
 # %% nbgrader={"grade": false, "grade_id": "elementwise", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -796,7 +798,7 @@ def power(a: TensorLike, exponent: float) -> Tensor:
     return _wrap(array_of(a) ** exponent, a)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-arithmetic", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-elementwise", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -1317,6 +1319,8 @@ if __name__ == "__main__":
 #
 # Pitfall: float32 `exp` overflows to `inf` for x > 88.7, and `log(0)` is `-inf`. Module 03 avoids both by
 # subtracting the maximum before `exp` (the log-sum-exp trick).
+#
+# **Task: `exp`, `log`.**
 
 # %% nbgrader={"grade": false, "grade_id": "exp-log", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export

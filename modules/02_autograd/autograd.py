@@ -1056,7 +1056,7 @@ def test_backward_engine():
 if __name__ == "__main__":
     test_backward_engine()
 
-# %% nbgrader={"grade": true, "grade_id": "test-grad-accumulation", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-backward-engine-accumulation", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -1117,7 +1117,7 @@ def test_grad_accumulation():
 if __name__ == "__main__":
     test_grad_accumulation()
 
-# %% nbgrader={"grade": true, "grade_id": "test-retain-graph", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-backward-engine-retain-graph", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -1197,7 +1197,7 @@ def test_retain_graph():
 if __name__ == "__main__":
     test_retain_graph()
 
-# %% nbgrader={"grade": true, "grade_id": "test-deep-chain", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-backward-engine-deep-chain", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import sys
 
 import numpy as np
@@ -1538,7 +1538,7 @@ if __name__ == "__main__":
 #
 # Each operation below is module 01's forward (the `out = plain...` line, given) plus its rule. The rule receives
 # `grad`, of `out`'s shape, and returns one gradient per parent, in the order of `parents`. Return gradients of
-# `out`'s shape and let the engine reduce broadcast axes. TensorLikes may be numbers or arrays: they are parents like
+# `out`'s shape and let the engine reduce broadcast axes. Operands may be numbers or arrays: they are parents like
 # any other and the engine ignores their gradients. `array_of(a)` is the array (or number) behind any operand.
 #
 # | op | forward | gradients |
@@ -1557,8 +1557,10 @@ if __name__ == "__main__":
 # A rule may skip a gradient nobody wants: `_needs_grad(b)` is False for numbers and for tensors without
 # `requires_grad`, and None is a valid answer for such a parent. Keep in the closure only what the rule needs:
 # `exp` needs `out`, not its input.
+#
+# **Task: the rules of `add`, `sub`, `mul`, `div`, `neg`, `power`, `exp`, `log`**, as in the table.
 
-# %% nbgrader={"grade": false, "grade_id": "elementwise-rules", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "elementwise-grads", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def add(a: TensorLike, b: TensorLike) -> Tensor:
     """a + b; gradients: grad, grad."""
@@ -1789,7 +1791,7 @@ if __name__ == "__main__":
 # **Task: `matmul`.** Compute only the gradients that are wanted (`_needs_grad`): in `x @ W` with data `x`,
 # d_x would be a whole matrix product thrown away.
 
-# %% nbgrader={"grade": false, "grade_id": "matmul-rule", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "matmul-grad", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def matmul(a: TensorLike, b: TensorLike) -> Tensor:
     """a @ b (1-D, 2-D, batched); gradients: grad @ b^T and a^T @ grad on the last two axes."""
@@ -1912,7 +1914,7 @@ if __name__ == "__main__":
 #
 # **Task: `reduce_sum`, `reduce_mean`, `reduce_max`.**
 
-# %% nbgrader={"grade": false, "grade_id": "reduction-rules", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "reduction-grads", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def _axes(axis, ndim: int) -> tuple:
     """None -> every axis; an int or a tuple -> a sorted tuple of non-negative axes."""
@@ -2067,7 +2069,7 @@ if __name__ == "__main__":
 #
 # **Task: `reshape`, `transpose`, `permute`, `getitem`.**
 
-# %% nbgrader={"grade": false, "grade_id": "shape-rules", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "shape-grads", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def reshape(x: TensorLike, *shape: int) -> Tensor:
     """Same elements in a new shape (one size may be -1); gradient: grad reshaped to x's shape."""
@@ -2233,7 +2235,7 @@ if __name__ == "__main__":
 # the same value and the same gradient; the mask is an array, a constant, so it gets no gradient. The next test
 # compares `W.grad` and `b.grad` with your `hand_backprop`.
 
-# %% nbgrader={"grade": true, "grade_id": "test-hand-vs-engine", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-hand-backprop-vs-engine", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -2301,7 +2303,7 @@ if __name__ == "__main__":
 #
 # **Task: `where`, `maximum`, `minimum`, `clamp`, `absolute`, `sqrt`.**
 
-# %% nbgrader={"grade": false, "grade_id": "select-rules", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "select-grads", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def _no_graph(result: plain.Tensor) -> Tensor:
     """A module-01 result as this module's Tensor outside any graph: masks and indices carry no gradient."""
@@ -2492,7 +2494,7 @@ if __name__ == "__main__":
 # **Task: `squeeze`, `unsqueeze`, `view`, `flatten`, `cat`, `stack`, `reduce_min`, `max_dim`, `min_dim`.**
 # `max_of` and `min_of` (given with the class) dispatch `Tensor.max` and `Tensor.min` to these.
 
-# %% nbgrader={"grade": false, "grade_id": "join-rules", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "join-grads", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def _reshape_back(op: str, x: TensorLike, out: np.ndarray) -> Tensor:
     """Record an operation that only changes the shape: the gradient is grad in x's shape."""

@@ -562,7 +562,7 @@ if __name__ == "__main__":
 # The next cell tests `weight` and `ignore_index` of `nll_loss` and `cross_entropy` (sections 3 and 4): values,
 # the weighted mean, zero gradients for ignored samples, NaN when nothing is kept or the batch is empty.
 
-# %% nbgrader={"grade": true, "grade_id": "test-class-weights", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy-weights", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 

@@ -513,7 +513,7 @@ def gradcheck(f, inputs: list, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         for t, g in zip(inputs, saved):
             t.grad = g
 
-# %% ../../modules/02_autograd/autograd.py #elementwise-rules
+# %% ../../modules/02_autograd/autograd.py #elementwise-grads
 def add(a: TensorLike, b: TensorLike) -> Tensor:
     """a + b; gradients: grad, grad."""
     out = plain.add(a, b).data
@@ -584,7 +584,7 @@ def log(a: TensorLike) -> Tensor:
     return record_op("log", out, (a,), lambda grad: (grad / x,))
 
 
-# %% ../../modules/02_autograd/autograd.py #matmul-rule
+# %% ../../modules/02_autograd/autograd.py #matmul-grad
 def matmul(a: TensorLike, b: TensorLike) -> Tensor:
     """a @ b (1-D, 2-D, batched); gradients: grad @ b^T and a^T @ grad on the last two axes."""
     out = plain.matmul(a, b).data
@@ -613,7 +613,7 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
     return record_op("matmul", out, (a, b), backward)
 
 
-# %% ../../modules/02_autograd/autograd.py #reduction-rules
+# %% ../../modules/02_autograd/autograd.py #reduction-grads
 def _axes(axis, ndim: int) -> tuple:
     """None -> every axis; an int or a tuple -> a sorted tuple of non-negative axes."""
     if axis is None:
@@ -671,7 +671,7 @@ def reduce_max(x: TensorLike, axis=None, keepdims: bool = False, *, dim=None, ke
     return record_op("max", out, (x,), backward)
 
 
-# %% ../../modules/02_autograd/autograd.py #shape-rules
+# %% ../../modules/02_autograd/autograd.py #shape-grads
 def reshape(x: TensorLike, *shape: int) -> Tensor:
     """Same elements in a new shape (one size may be -1); gradient: grad reshaped to x's shape."""
     out = plain.reshape(x, *shape).data
@@ -732,7 +732,7 @@ def getitem(x: Tensor, index) -> Tensor:
     return record_op("getitem", out, (x,), backward)
 
 
-# %% ../../modules/02_autograd/autograd.py #select-rules
+# %% ../../modules/02_autograd/autograd.py #select-grads
 def _no_graph(result: plain.Tensor) -> Tensor:
     """A module-01 result as this module's Tensor outside any graph: masks and indices carry no gradient."""
     return Tensor._from_array(result.data)
@@ -831,7 +831,7 @@ def sqrt(x: TensorLike) -> Tensor:
     return record_op("sqrt", out, (x,), lambda grad: (grad / (2 * out),))
 
 
-# %% ../../modules/02_autograd/autograd.py #join-rules
+# %% ../../modules/02_autograd/autograd.py #join-grads
 def _reshape_back(op: str, x: TensorLike, out: np.ndarray) -> Tensor:
     """Record an operation that only changes the shape: the gradient is grad in x's shape."""
     shape = np.shape(array_of(x))
