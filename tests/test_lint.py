@@ -163,3 +163,9 @@ def test_tasks_and_test_names_are_r11():
     assert len(found) == 1 and "'test-twice' is not named after a task" in found[0].message
     aspect = TOY_SOURCE.replace('"grade_id": "test-double"', '"grade_id": "test-double-arrays"')
     assert "R11" not in rules(aspect)
+
+
+def test_text_naming_a_file_the_bundle_lacks_is_r10():
+    text = TOY_SOURCE.replace("# Test it.", "# `tests/test_toy.py` checks more; see `datasets/README.md`.", 1)
+    found = [p for p in problems(text) if p.rule.startswith("R10")]
+    assert len(found) == 1 and "tests/test_toy.py" in found[0].message

@@ -13,7 +13,8 @@ R8 prose         no emoji, no banner lines
 R9 observed      a graded test cell has a hidden part that hands values to the grader with observe() and
                  asserts nothing itself (the grader compares; an assert there would put the expected value in
                  the student's process)
-R10 references   the text names only modules the course has (a student's bundle has no module 18 to look at)
+R10 references   the text names only modules the course has and files the student bundle has (no module 18,
+                 no `tests/...` to look at)
 R11 tasks        every solution cell follows a markdown cell with its `**Task` line; a graded test's grade_id is
                  test-<id> or test-<id>-<aspect> for a solution cell <id> above it, so tests follow their tasks
 """
@@ -317,6 +318,8 @@ def _rule9(cells, add):
 
 
 MODULE_REFERENCE = re.compile(r"\bmodules? (\d\d)\b")
+# Folders of the instructor repository that the student bundle does not carry (tito/release.py ships the rest).
+UNSHIPPED_PATH = re.compile(r"`((?:tests|benchmarks|course|dist|\.ci)/[^`]*)`")
 
 
 def _rule10(text, shown, out, known: set[str]):
@@ -325,6 +328,9 @@ def _rule10(text, shown, out, known: set[str]):
             if m.group(1) not in known:
                 out.append(Problem(shown, n, "R10 references", f"names module {m.group(1)}, which the course does "
                                    "not have (yet): the student cannot look there"))
+        for m in UNSHIPPED_PATH.finditer(line):
+            out.append(Problem(shown, n, "R10 references", f"names {m.group(1)}, which the student bundle does not "
+                               "have"))
 
 
 def _rule11(cells, add):

@@ -1044,8 +1044,8 @@ if __name__ == "__main__":  # a demo: runs in the notebook, not when pytest impo
 #
 # Offline, it raises `ConnectionError` naming the URL: download the four files elsewhere and copy them into
 # the cache folder by hand. `load_mnist(root, train)` parses them with `parse_idx`, which you write next.
-# The graded tests never use the network; `tests/test_mnist_download.py` checks the download against a
-# local server.
+# The graded tests never use the network; the course's own test suite checks the download against a local
+# server.
 
 # %%
 #| export
