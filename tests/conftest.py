@@ -40,3 +40,7 @@ def graded(released) -> tuple[Path, str]:
     ok(tito(released, "samples", "01"))
     result = ok(tito(released, "grade", "01", "--timeout", GRADE_TIMEOUT))
     return released, result.stdout
+
+
+# Programs the tests run as separate processes, not test files.
+collect_ignore = ["pytorch_scripts"]
