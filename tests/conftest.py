@@ -1,6 +1,7 @@
 """Shared fixtures: a copy of the course in a scratch folder, released, with its samples graded once per run."""
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -19,6 +20,24 @@ def copy_course(target: Path) -> Path:
     for name in ("modules", "tinytorch", "milestones", "datasets"):
         shutil.copytree(REPO / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "cache"))
     return target
+
+
+def graded_points(assignment: str) -> dict[str, int]:
+    """{test grade_id: points} of a module, in order, read from its source's cell headers."""
+    source = next((REPO / "modules" / assignment).glob("*.py")).read_text(encoding="utf-8")
+    return {m.group(1): int(m.group(2)) for m in re.finditer(
+        r'"grade": true, "grade_id": "([^"]+)", "locked": true, "points": (\d+)', source)}
+
+
+def last_task(assignment: str) -> str:
+    """The grade_id of a module's last solution cell: the one `tito samples` breaks."""
+    source = next((REPO / "modules" / assignment).glob("*.py")).read_text(encoding="utf-8")
+    return re.findall(r'"grade_id": "([^"]+)", "locked": false, "schema_version": 3, "solution": true', source)[-1]
+
+
+def tests_of(task: str, points: dict[str, int]) -> list[str]:
+    """The tests named after a task (lint R11: test-<task> or test-<task>-<aspect>)."""
+    return [t for t in points if t == f"test-{task}" or t.startswith(f"test-{task}-")]
 
 
 def ok(result):

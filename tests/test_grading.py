@@ -9,7 +9,11 @@ from tito.grades import collect
 from tito.leaks import secret_lines
 from tito.workspace import find_workspace
 from workspace_factory import tito
-from conftest import ok
+from conftest import graded_points, last_task, ok, tests_of
+
+POINTS = graded_points("01_tensor")
+VICTIM_TESTS = tests_of(last_task("01_tensor"), POINTS)  # what the broken samples lose: the last task's tests
+KEPT = 100 - sum(POINTS[t] for t in VICTIM_TESTS)
 
 
 def scores(root):
@@ -33,10 +37,10 @@ def test_untouched_scores_zero(graded):
 
 
 def test_edited_tests_are_restored_and_graded_for_real(graded):
-    """Test cells edited to `pass` are replaced by the real ones: the stubbed exp-log loses its 10 points."""
+    """Test cells edited to `pass` are replaced by the real ones: the stubbed last task loses its points."""
     root, report = graded
-    assert scores(root)["sample-edited-tests"] == 90
-    assert "test-exp-log: NotImplementedError" in row(report, "sample-edited-tests")
+    assert VICTIM_TESTS and scores(root)["sample-edited-tests"] == KEPT
+    assert f"{VICTIM_TESTS[0]}: NotImplementedError" in row(report, "sample-edited-tests")
 
 
 def test_deleted_test_is_restored(graded):
@@ -48,8 +52,8 @@ def test_deleted_test_is_restored(graded):
 
 def test_infinite_loop_loses_only_that_test(graded):
     root, report = graded
-    assert scores(root)["sample-infinite-loop"] == 90
-    assert "test-exp-log: timeout" in row(report, "sample-infinite-loop")
+    assert scores(root)["sample-infinite-loop"] == KEPT
+    assert f"{VICTIM_TESTS[0]}: timeout" in row(report, "sample-infinite-loop")
 
 
 def test_invalid_json_is_reported_and_the_batch_goes_on(graded):
@@ -120,7 +124,7 @@ def test_grades_table_and_csv(graded, tmp_path):
     assert re.search(r"sample-complete\s+100/100", result.stdout)
     with open(tmp_path / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert {r["student"]: r["score"] for r in rows}["sample-edited-tests"] == "90"
+    assert float({r["student"]: r["score"] for r in rows}["sample-edited-tests"]) == KEPT
     assert all(r["max_score"] == "100" and r["assignment"] == "01_tensor" for r in rows)
 
 
@@ -128,13 +132,14 @@ def test_report_csv_summary_and_plots(graded):
     root, _ = graded
     result = ok(tito(root, "report", "01"))
     assert "01_tensor: 6 students" in result.stdout
-    assert re.search(r"test-exp-log\s+10\s+[\d.]+\s+33%\s+.*timeout 1", result.stdout), result.stdout
+    victim = VICTIM_TESTS[0]
+    assert re.search(rf"{victim}\s+{POINTS[victim]}\s+[\d.]+\s+33%\s+.*timeout 1", result.stdout), result.stdout
     folder = root / "course/reports/01_tensor"
     with open(folder / "results.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 6 * 8
+    assert len(rows) == 6 * len(POINTS)
     by = {(r["student"], r["test"]): r for r in rows}
-    assert by[("sample-infinite-loop", "test-exp-log")]["reason"] == "timeout"
+    assert by[("sample-infinite-loop", VICTIM_TESTS[0])]["reason"] == "timeout"
     assert by[("sample-untouched", "test-matmul")]["reason"] == "error"
     assert by[("sample-untouched", "test-matmul")]["detail"] == "NotImplementedError"
     assert by[("sample-invalid-json", "test-matmul")]["status"] == "not graded"

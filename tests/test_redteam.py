@@ -9,7 +9,6 @@ process flood stops at 300 processes, the memory bomb at 6 GiB, the loop after 1
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import threading
@@ -17,16 +16,13 @@ import threading
 import nbformat
 import pytest
 
-from conftest import copy_course, ok
-from workspace_factory import REPO, tito
+from conftest import copy_course, graded_points, ok
+from workspace_factory import tito
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="isolation (hidden files, no network, own uid) needs root")
 
 MODULE, NOTEBOOK = "01_tensor", "tensor.ipynb"
-# The graded tests of module 01 and their points, read from its source header lines.
-POINTS = {m.group(1): int(m.group(2)) for m in re.finditer(
-    r'"grade": true, "grade_id": "([^"]+)", "locked": true, "points": (\d+)',
-    (REPO / "modules" / MODULE / "tensor.py").read_text(encoding="utf-8"))}
+POINTS = graded_points(MODULE)  # the graded tests of module 01 and their points, read from its source
 TESTS = list(POINTS)
 PARTIAL = POINTS["test-tensor-class"]  # what the honest part of most attacks is worth
 

@@ -1172,6 +1172,10 @@ if __name__ == "__main__":
 # one -1 is given or the sizes do not match. `shape` already arrives as a tuple of ints.
 #
 # **Task: `transpose`.** Negative dims count from the end, as in `torch.transpose`.
+#
+# **Task: `permute(x, *dims)`.** Result axis i is x's axis `dims[i]`, as in `torch.permute`; `x.T` is
+# `permute` with every axis reversed. Raise `ValueError` naming the shape when `dims` is not an order of all
+# the axes. Return a new array, not a view of x.
 
 # %% nbgrader={"grade": false, "grade_id": "shape-ops", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -1269,17 +1273,22 @@ if __name__ == "__main__":
 # %% nbgrader={"grade": true, "grade_id": "test-shape-ops-transpose", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
+from tito.testkit import error_message
 
 
 def test_shape_ops_transpose():
-    """transpose(x, dim0, dim1) swaps two axes as np.swapaxes does; negative dims count from the end."""
+    """transpose swaps two axes as np.swapaxes does, permute reorders all as np.transpose does."""
     x_np = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 11.0
     x = Tensor(x_np)
     cases = [("transpose(x, 0, 2)", transpose(x, 0, 2), np.swapaxes(x_np, 0, 2)),
              ("transpose(x, -1, -2)", transpose(x, -1, -2), np.swapaxes(x_np, -1, -2)),
-             ("x.transpose(0, 1)", x.transpose(0, 1), np.swapaxes(x_np, 0, 1))]
+             ("x.transpose(0, 1)", x.transpose(0, 1), np.swapaxes(x_np, 0, 1)),
+             ("permute(x, 2, 0, 1)", permute(x, 2, 0, 1), np.transpose(x_np, (2, 0, 1))),
+             ("x.permute((1, -1, 0))", x.permute((1, -1, 0)), np.transpose(x_np, (1, 2, 0))), ("x.T", x.T, x_np.T)]
     for name, got, want in cases:
         assert mismatch(got, want, rtol=0, atol=0) is None, f"{name} {mismatch(got, want, rtol=0, atol=0)}"
+    assert not np.shares_memory(permute(x, 1, 0, 2).data, x.data), "permute must return a new array, not a view"
+    assert error_message(ValueError, permute, x, 0, 1) is not None, "permute(x, 0, 1) of a 3-d x must raise"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(707)
@@ -1290,6 +1299,7 @@ def test_shape_ops_transpose():
         rng.integers(0, len(new))  # where test-shape-ops puts its -1
         d0, d1 = (int(d) for d in rng.integers(-len(old), len(old), size=2))
         observe(f"transpose of random case {i}", transpose(Tensor(data), d0, d1).data)
+        observe(f"permute of random case {i}", permute(Tensor(data), *rng.permutation(len(old)).tolist()).data)
     ### END HIDDEN TESTS
 
 
