@@ -86,48 +86,12 @@ class Parameter(Tensor):
 # - `train()` / `eval()` set the flag `training` on every module: `Dropout` reads it;
 # - `state_dict()` copies every parameter and buffer out under its name; `load_state_dict` copies them back in.
 #
-# **Task: `Module`.** Seven method bodies:
-#
-# 1. `__setattr__(name, value)`, after the given lines (which update registered buffers):
-#
-#    | first rule that matches (in this order) | what happens |
-#    |---|---|
-#    | `value` is a `Parameter` | `self._parameters[name] = value` |
-#    | `name` is in `self._parameters` | None: store None there (a layer without bias); anything else: `TypeError` |
-#    | `value` is a `Module`, or a non-empty list or tuple of Modules (wrap it: `ModuleList(value)`) | `self._modules[name] = value` |
-#    | `name` is in `self._modules` | None: store None there; anything else: `TypeError` |
-#    | otherwise | a plain attribute: `object.__setattr__(self, name, value)` |
-#
-#    Before registering a name that is not yet in the target registry, call `self._unregister(name)`, which
-#    removes it from every registry and from the plain attributes. Re-assigning a registered name keeps its
-#    position, since assigning to an existing dict key does. The `TypeError` catches a classic bug:
-#    `self.weight = self.weight * 2` would otherwise replace the Parameter by a plain Tensor and the layer
-#    would silently stop learning `weight`.
-# 2. `named_modules(prefix="", remove_duplicate=True)`: yield `(name, module)` for this module (named `prefix`)
-#    and every module below it, parents before children, children in registration order. A child `c` of a
-#    module named `m` is named `m.c` (just `c` when `m` is `""`). Skip None entries. With `remove_duplicate`,
-#    yield a module object the first time only (keep a set of `id`s).
-# 3. `_named_members(members, prefix="", recurse=True)`: for each `(name, module)` of `named_modules(prefix)`
-#    (only this module when `recurse` is False), for each `(key, obj)` in the dict `members(module)`, yield
-#    `(dotted name, obj)`: skip None, and yield each object once. `named_parameters` is
-#    `_named_members(lambda m: m._parameters, ...)`; `named_buffers` the same with `_buffers` (both given).
-# 4. `train(mode=True)`: set `training = mode` on every module of `self.modules()`; return `self`.
-# 5. `zero_grad(set_to_none=True)`: every parameter's `.grad` becomes None (or, with `set_to_none=False`, its
-#    existing gradient array is filled with 0).
-# 6. `state_dict(keep_vars=False)`: a dict from dotted name to a copy of the array (`t.data.copy()`), for every
-#    parameter and then every buffer of each module, modules in the order of
-#    `named_modules(remove_duplicate=False)`: a tied parameter appears under each of its names, as in PyTorch.
-#    With `keep_vars=True`, the Tensors themselves instead of copies.
-# 7. `load_state_dict(state_dict, strict=True)`: copy each array into the model's Tensor of that name, in
-#    place (`t.data[...] = value`: optimizers hold the Tensor, and its dtype stays). First collect every
-#    problem: with `strict`, missing keys and unexpected keys; always, shape mismatches. If there is any, raise
-#    `RuntimeError` naming each key (and, for a mismatch, both shapes) and change nothing. Return
-#    `IncompatibleKeys(missing_keys, unexpected_keys)` (lists of names).
-#
-# Pitfall: a checkpoint that shares arrays with the model is no checkpoint: training on changes it. Copy out
-# in `state_dict`, copy in with `load_state_dict`.
+# The class is given. Its methods that need work call functions you write below, with the module as their
+# first argument: `__setattr__` calls `register_attribute`, `named_modules` calls `walk_modules`, the member walk
+# behind `named_parameters` and `named_buffers` is `walk_members`, `train` calls `set_training`, `zero_grad`
+# calls `clear_grads`, `state_dict` calls `collect_state` and `load_state_dict` calls `load_state`.
 
-# %% nbgrader={"grade": false, "grade_id": "module", "locked": false, "schema_version": 3, "solution": true, "task": false}
+# %%
 #| export
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -152,7 +116,7 @@ class Module:
         """layer(x) runs layer.forward(x)."""
         return self.forward(*args, **kwargs)
 
-    # --- given: attribute lookup, removal and buffers ---
+    # --- attribute lookup, assignment, removal and buffers ---
 
     def __getattr__(self, name: str):
         """Called only when normal lookup fails: look in the three registries."""
@@ -161,6 +125,10 @@ class Module:
             if registry in d and name in d[registry]:
                 return d[registry][name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __setattr__(self, name: str, value) -> None:
+        """self.name = value: Parameters and Modules are registered by name, in order; the rest are plain attributes."""
+        register_attribute(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         for registry in (self._parameters, self._buffers, self._modules):
@@ -182,69 +150,15 @@ class Module:
         self._unregister(name)
         self._buffers[name] = tensor
 
-    def __setattr__(self, name: str, value) -> None:
-        """self.name = value: Parameters and Modules are registered by name, in order; the rest are plain attributes."""
-        if "_parameters" not in self.__dict__:
-            raise AttributeError(f"cannot assign {name!r} before Module.__init__() has run: call super().__init__() first")
-        if name in self._buffers and (value is None or (isinstance(value, Tensor) and not isinstance(value, Parameter))):
-            self._buffers[name] = value  # a registered buffer gets a new value
-            return
-        ### BEGIN SOLUTION
-        if isinstance(value, (list, tuple)) and value and all(isinstance(v, Module) for v in value):
-            value = ModuleList(value)  # a list of layers is registered as one container
-        if isinstance(value, Parameter):
-            if name not in self._parameters:
-                self._unregister(name)
-            self._parameters[name] = value  # an existing key keeps its position
-        elif name in self._parameters:
-            if value is not None:
-                raise TypeError(f"cannot assign a {type(value).__name__} to {name!r}: it is a registered Parameter "
-                                "(assign a Parameter or None)")
-            self._parameters[name] = None
-        elif isinstance(value, Module):
-            if name not in self._modules:
-                self._unregister(name)
-            self._modules[name] = value
-        elif name in self._modules:
-            if value is not None:
-                raise TypeError(f"cannot assign a {type(value).__name__} to {name!r}: it is a registered Module "
-                                "(assign a Module or None)")
-            self._modules[name] = None
-        else:
-            object.__setattr__(self, name, value)
-        ### END SOLUTION
-
     # --- walking the tree ---
 
     def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, "Module"]]:
         """(dotted name, module) for self and every module below it, parents first, in registration order."""
-        ### BEGIN SOLUTION
-        seen = set()
-        stack = [(prefix, self)]
-        while stack:
-            name, module = stack.pop()
-            if remove_duplicate:
-                if id(module) in seen:
-                    continue
-                seen.add(id(module))
-            yield name, module
-            children = [(f"{name}.{key}" if name else key, child)
-                        for key, child in module._modules.items() if child is not None]
-            stack.extend(reversed(children))  # the first child is popped first
-        ### END SOLUTION
+        return walk_modules(self, prefix, remove_duplicate)
 
     def _named_members(self, members: Callable, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
         """(dotted name, obj) for each obj in the dicts members(module) of the modules below self, each object once."""
-        ### BEGIN SOLUTION
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
-        seen = set()
-        for module_name, module in modules:
-            for key, obj in members(module).items():
-                if obj is None or id(obj) in seen:
-                    continue
-                seen.add(id(obj))
-                yield (f"{module_name}.{key}" if module_name else key), obj
-        ### END SOLUTION
+        return walk_members(self, members, prefix, recurse)
 
     def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, parameter) for every parameter, each once: "0.weight", "fc1.bias", ..."""
@@ -286,13 +200,7 @@ class Module:
 
     def train(self, mode: bool = True) -> "Module":
         """Set `training = mode` on self and every module below it; return self."""
-        if not isinstance(mode, bool):
-            raise ValueError(f"training mode must be a bool, got {mode!r}")
-        ### BEGIN SOLUTION
-        for module in self.modules():
-            module.training = mode
-        return self
-        ### END SOLUTION
+        return set_training(self, mode)
 
     def eval(self) -> "Module":
         """Evaluation mode: train(False)."""
@@ -300,53 +208,19 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: .grad = None, or zeros in place when set_to_none is False."""
-        ### BEGIN SOLUTION
-        for p in self.parameters():
-            if set_to_none:
-                p.grad = None
-            elif p.grad is not None:
-                p.grad.data.fill(0)
-        ### END SOLUTION
+        clear_grads(self, set_to_none)
 
     # --- saving and loading ---
 
     def state_dict(self, keep_vars: bool = False) -> dict:
         """{dotted name: array copy} of every parameter and buffer, in registration order (Tensors if keep_vars)."""
-        ### BEGIN SOLUTION
-        state = {}
-        for module_name, module in self.named_modules(remove_duplicate=False):
-            dot = module_name + "." if module_name else ""
-            for registry in (module._parameters, module._buffers):
-                for key, t in registry.items():
-                    if t is not None:
-                        state[dot + key] = t if keep_vars else t.data.copy()
-        return state
-        ### END SOLUTION
+        return collect_state(self, keep_vars)
 
     def load_state_dict(self, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
         """Copy the arrays of `state_dict` into this model's Tensors, in place; all or nothing."""
-        ### BEGIN SOLUTION
-        own = self.state_dict(keep_vars=True)
-        values = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state_dict.items()}
-        missing = [k for k in own if k not in values]
-        unexpected = [k for k in values if k not in own]
-        problems = []
-        if strict:
-            problems += [f"missing key {k!r} (the model's has shape {own[k].shape})" for k in missing]
-            problems += [f"unexpected key {k!r} (shape {values[k].shape})" for k in unexpected]
-        for k, t in own.items():
-            if k in values and values[k].shape != t.shape:
-                problems.append(f"size mismatch for {k!r}: the state_dict has shape {values[k].shape}, "
-                                f"the model has shape {t.shape}")
-        if problems:  # checked before anything is written, so a failed load changes nothing
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: " + "; ".join(problems))
-        for k, t in own.items():
-            if k in values:
-                t.data[...] = values[k]  # in place, cast to the model's dtype
-        return IncompatibleKeys(missing, unexpected)
-        ### END SOLUTION
+        return load_state(self, state_dict, strict)
 
-    # --- given: dtype and printing ---
+    # --- dtype and printing ---
 
     def to(self, dtype) -> "Module":
         """Cast every parameter and buffer to `dtype` (e.g. np.float64 for gradient checks); returns self."""
@@ -404,112 +278,254 @@ class ModuleList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
+# %% [markdown]
+# The tests build small modules by hand, like `Affine` above. The next cell (given, collapsed) defines them
+# once, with `names(pairs)`, the names of `(name, object)` pairs, and `leaves(rng, *shapes)`, float64 Tensors
+# that require grad.
+
+# %% jupyter={"source_hidden": true}
+# Given: the small modules and helpers the tests of this notebook share (not part of any task).
+def names(pairs) -> list:
+    """The names of (name, object) pairs, e.g. of named_parameters()."""
+    return [name for name, _ in pairs]
+
+
+def leaves(rng: np.random.Generator, *shapes) -> list:
+    """One float64 Tensor of standard normal values per shape, each requiring grad."""
+    return [Tensor(rng.standard_normal(shape), dtype=np.float64, requires_grad=True) for shape in shapes]
+
+
+def snapshot(model: Module) -> dict:
+    """Copies of every parameter and buffer array of model, by name: what "unchanged" is compared with."""
+    return {k: t.data.copy() for k, t in model.state_dict(keep_vars=True).items()}
+
+
+class Affine(Module):
+    """x @ weight.T + bias with weights of 1 and biases of 0, and a plain attribute `scale`."""
+
+    def __init__(self, n_in, n_out):
+        super().__init__()
+        self.weight = Parameter(np.ones((n_out, n_in)))
+        self.scale = 3.0  # a plain attribute
+        self.bias = Parameter(np.zeros(n_out))
+
+    def forward(self, x):
+        return x @ self.weight.T + self.bias
+
+
+class Net(Module):
+    """fc2(fc1(x) * slope): a parameter of its own registered between two children."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = Affine(2, 3)
+        self.slope = Parameter(np.array([0.25]))
+        self.fc2 = Affine(3, 1)
+
+    def forward(self, x):
+        return self.fc2(self.fc1(x) * self.slope)
+
+
+class Tied(Module):
+    """One module under two names (a, b), and one weight matrix in two layers (a, c)."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = Affine(2, 2)
+        self.b = self.a
+        self.c = Affine(2, 2)
+        self.c.weight = self.a.weight
+
+
+class Stack(Module):
+    """A list of n Modules (a ModuleList once registered) and a list of numbers (a plain attribute)."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.sizes = [2, 2]
+        self.layers = [Affine(2, 2) for _ in range(n)]
+        self.head = Affine(2, 1)
+
+
+class Probe(Module):
+    """x * w; records the `training` flag each forward sees."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+        self.w = Parameter(np.array([1.0, 2.0]))
+
+    def forward(self, x):
+        self.seen.append(self.training)
+        return x * self.w
+
+
+class Outer(Module):
+    """Two Probes in a list, then a third: five modules in all."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = [Probe(), Probe()]
+        self.last = Probe()
+
+    def forward(self, x):
+        for probe in self.inner:
+            x = probe(x)
+        return self.last(x)
+
+
+class Lin(Module):
+    """x @ weight.T + bias with random weights from rng."""
+
+    def __init__(self, n_in, n_out, rng):
+        super().__init__()
+        self.weight = Parameter(rng.standard_normal((n_out, n_in)))
+        self.bias = Parameter(rng.standard_normal(n_out))
+
+    def forward(self, x):
+        return x @ self.weight.T + self.bias
+
+
+class Scale(Module):
+    """x * gamma + shift: a parameter and a buffer."""
+
+    def __init__(self, n, rng):
+        super().__init__()
+        self.gamma = Parameter(rng.standard_normal(n))
+        self.register_buffer("shift", Tensor(rng.standard_normal(n)))
+
+    def forward(self, x):
+        return x * self.gamma + self.shift
+
+
+class Model(Module):
+    """Lin, Scale, Lin and a parameter of its own, all drawn from the seed."""
+
+    def __init__(self, seed):
+        super().__init__()
+        rng = np.random.default_rng(seed)
+        self.fc1 = Lin(2, 3, rng)
+        self.scale = Scale(3, rng)
+        self.fc2 = Lin(3, 1, rng)
+        self.temperature = Parameter(rng.standard_normal(1))
+
+    def forward(self, x):
+        return self.fc2(self.scale(self.fc1(x))) * self.temperature
 
 # %% [markdown]
-# The tests build small modules by hand, like `Affine` above. This one checks names and their order, tied
-# parameters counted once, lists of modules, and the `TypeError`.
+# ### Registration
+#
+# **Task: `register_attribute`, `walk_modules`, `walk_members`.**
+#
+# 1. `register_attribute(module, name, value)` is `module.name = value`. After the given lines (which update
+#    registered buffers), the first rule that matches decides:
+#
+#    | first rule that matches (in this order) | what happens |
+#    |---|---|
+#    | `value` is a `Parameter` | `module._parameters[name] = value` |
+#    | `name` is in `module._parameters` | None: store None there (a layer without bias); anything else: `TypeError` |
+#    | `value` is a `Module`, or a non-empty list or tuple of Modules (wrap it: `ModuleList(value)`) | `module._modules[name] = value` |
+#    | `name` is in `module._modules` | None: store None there; anything else: `TypeError` |
+#    | otherwise | a plain attribute: `object.__setattr__(module, name, value)` |
+#
+#    Before registering a name that is not yet in the target registry, call `module._unregister(name)`, which
+#    removes it from every registry and from the plain attributes. Re-assigning a registered name keeps its
+#    position, since assigning to an existing dict key does. The `TypeError` catches a classic bug:
+#    `self.weight = self.weight * 2` would otherwise replace the Parameter by a plain Tensor and the layer
+#    would silently stop learning `weight`.
+# 2. `walk_modules(module, prefix="", remove_duplicate=True)`: yield `(name, m)` for `module` (named `prefix`)
+#    and every module below it, parents before children, children in registration order. A child `c` of a
+#    module named `m` is named `m.c` (just `c` when `m` is `""`). Skip None entries. With `remove_duplicate`,
+#    yield a module object the first time only (keep a set of `id`s).
+# 3. `walk_members(module, members, prefix="", recurse=True)`: for each `(name, m)` of
+#    `walk_modules(module, prefix)` (only `(prefix, module)` when `recurse` is False), for each `(key, obj)` in
+#    the dict `members(m)`, yield `(dotted name, obj)`: skip None, and yield each object once.
+#    `named_parameters` walks `lambda m: m._parameters`, `named_buffers` `lambda m: m._buffers` (both given).
 
-# %% nbgrader={"grade": true, "grade_id": "test-module-registration", "locked": true, "points": 14, "schema_version": 3, "solution": false, "task": false}
-import numpy as np
+# %% nbgrader={"grade": false, "grade_id": "registration", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def register_attribute(module: Module, name: str, value) -> None:
+    """module.name = value: Parameters and Modules are registered by name, in order; the rest are plain attributes."""
+    if "_parameters" not in module.__dict__:
+        raise AttributeError(f"cannot assign {name!r} before Module.__init__() has run: call super().__init__() first")
+    if name in module._buffers and (value is None or (isinstance(value, Tensor) and not isinstance(value, Parameter))):
+        module._buffers[name] = value  # a registered buffer gets a new value
+        return
+    ### BEGIN SOLUTION
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Module) for v in value):
+        value = ModuleList(value)  # a list of layers is registered as one container
+    if isinstance(value, Parameter):
+        if name not in module._parameters:
+            module._unregister(name)
+        module._parameters[name] = value  # an existing key keeps its position
+    elif name in module._parameters:
+        if value is not None:
+            raise TypeError(f"cannot assign a {type(value).__name__} to {name!r}: it is a registered Parameter "
+                            "(assign a Parameter or None)")
+        module._parameters[name] = None
+    elif isinstance(value, Module):
+        if name not in module._modules:
+            module._unregister(name)
+        module._modules[name] = value
+    elif name in module._modules:
+        if value is not None:
+            raise TypeError(f"cannot assign a {type(value).__name__} to {name!r}: it is a registered Module "
+                            "(assign a Module or None)")
+        module._modules[name] = None
+    else:
+        object.__setattr__(module, name, value)
+    ### END SOLUTION
+
+
+def walk_modules(module: Module, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+    """(dotted name, m) for module and every module below it, parents first, in registration order."""
+    ### BEGIN SOLUTION
+    seen = set()
+    stack = [(prefix, module)]
+    while stack:
+        name, m = stack.pop()
+        if remove_duplicate:
+            if id(m) in seen:
+                continue
+            seen.add(id(m))
+        yield name, m
+        children = [(f"{name}.{key}" if name else key, child) for key, child in m._modules.items() if child is not None]
+        stack.extend(reversed(children))  # the first child is popped first
+    ### END SOLUTION
+
+
+def walk_members(module: Module, members: Callable, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+    """(dotted name, obj) for each obj in the dicts members(m) of the modules m below module, each object once."""
+    ### BEGIN SOLUTION
+    modules = walk_modules(module, prefix) if recurse else [(prefix, module)]
+    seen = set()
+    for module_name, m in modules:
+        for key, obj in members(m).items():
+            if obj is None or id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            yield (f"{module_name}.{key}" if module_name else key), obj
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-registration-names", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
 
-from tinytorch.core.autograd import Tensor
 
-
-def test_module_registration():
-    """Parameters and sub-modules are registered in order under dotted names; a shared object counts once."""
-
-    class Affine(Module):
-        def __init__(self, n_in, n_out):
-            super().__init__()
-            self.weight = Parameter(np.ones((n_out, n_in)))
-            self.scale = 3.0  # a plain attribute
-            self.bias = Parameter(np.zeros(n_out))
-
-        def forward(self, x):
-            return x @ self.weight.T + self.bias
-
-    class Net(Module):
-        def __init__(self):
-            super().__init__()
-            self.fc1 = Affine(2, 3)
-            self.slope = Parameter(np.array([0.25]))
-            self.fc2 = Affine(3, 1)
-
-        def forward(self, x):
-            return self.fc2(self.fc1(x) * self.slope)
-
+def test_registration_names():
+    """Parameters and sub-modules are registered in assignment order under dotted names; the rest stays plain."""
     net = Net()
-    names = [name for name, _ in net.named_parameters()]
-    assert names == ["slope", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"], \
-        f"a module's own parameters come first, then each child's as 'child.name', in order; got {names}"
+    got = names(net.named_parameters())
+    assert got == ["slope", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"], \
+        f"a module's own parameters come first, then each child's as 'child.name', in order; got {got}"
     assert isinstance(net.fc1, Affine) and net.fc1.scale == 3.0, "registered modules and plain attributes must stay readable"
     params = list(net.parameters())
     assert len(params) == 5 and params[1] is net.fc1.weight, "parameters() must yield the Parameter objects themselves"
-    assert [n for n, _ in net.named_modules()] == ["", "fc1", "fc2"], "named_modules: self named '', then the children"
+    assert names(net.named_modules()) == ["", "fc1", "fc2"], "named_modules: self named '', then the children"
     assert list(net.modules()) == [net, net.fc1, net.fc2], "modules(): self first, then each sub-module"
-    assert [n for n, _ in net.named_parameters(recurse=False)] == ["slope"], "recurse=False: only the module's own"
-    assert [n for n, _ in net.fc1.named_parameters(prefix="fc1")] == ["fc1.weight", "fc1.bias"], "the prefix goes in front"
+    assert names(net.named_parameters(recurse=False)) == ["slope"], "recurse=False: only the module's own"
+    assert names(net.fc1.named_parameters(prefix="fc1")) == ["fc1.weight", "fc1.bias"], "the prefix goes in front"
     y = net(Tensor([[1.0, 2.0]]))
     assert y.shape == (1, 1) and np.allclose(y.data, 2.25), f"net(x) must run forward: expected 3 * 3 * 0.25, got {y.data}"
-
-    # re-assigning keeps the position
-    new_w = Parameter(np.full((3, 2), 2.0))
-    net.fc1.weight = new_w
-    assert net.fc1.weight is new_w, "assigning a new Parameter must replace the old one"
-    assert [n for n, _ in net.named_parameters()] == names, "re-assigning a registered name must keep its position"
-    # None on a registered name: a layer without bias
-    net.fc2.bias = None
-    assert net.fc2.bias is None and [n for n, _ in net.named_parameters()][-1] == "fc2.weight", \
-        "a parameter set to None must stay readable as None and be skipped by named_parameters"
-    # a plain Tensor, or a Module, on a Parameter's name is a bug
-    for wrong in (net.fc1.weight * 2, Affine(1, 1)):
-        try:
-            net.fc1.weight = wrong
-        except TypeError:
-            pass
-        else:
-            raise AssertionError(f"assigning a {type(wrong).__name__} to a registered Parameter's name must raise TypeError")
-    assert net.fc1.weight is new_w, "after the TypeError the Parameter must still be registered"
-    # a name can change kind through the registries
-    net.fc1.scale = Parameter(np.array([3.0]))
-    assert [n for n, _ in net.fc1.named_parameters()] == ["weight", "bias", "scale"], "a plain attribute can become a Parameter"
-    del net.fc1.scale
-    net.fc1.scale = Affine(1, 1)
-    assert [n for n, _ in net.fc1.named_parameters()] == ["weight", "bias", "scale.weight", "scale.bias"], \
-        "after del, the name can hold a Module"
-
-    # shared modules and tied parameters
-    class Tied(Module):
-        def __init__(self):
-            super().__init__()
-            self.a = Affine(2, 2)
-            self.b = self.a  # the same module twice
-            self.c = Affine(2, 2)
-            self.c.weight = self.a.weight  # one weight matrix in two layers
-
-    tied = Tied()
-    got = [n for n, _ in tied.named_parameters()]
-    assert got == ["a.weight", "a.bias", "c.bias"], f"each parameter once, under the first name met; got {got}"
-    assert len(list(tied.parameters())) == 3, "a tied weight is one parameter for an optimizer"
-    assert [n for n, _ in tied.named_modules()] == ["", "a", "c"], "a shared module is listed once"
-    assert [n for n, _ in tied.named_modules(remove_duplicate=False)] == ["", "a", "b", "c"], \
-        "remove_duplicate=False lists a shared module under each name"
-
-    # lists of modules become a ModuleList; other lists stay plain
-    class Stack(Module):
-        def __init__(self, n):
-            super().__init__()
-            self.sizes = [2, 2]
-            self.layers = [Affine(2, 2) for _ in range(n)]
-            self.head = Affine(2, 1)
-
-    s = Stack(2)
-    assert isinstance(s.layers, ModuleList) and len(s.layers) == 2, "a list of Modules must be registered as a ModuleList"
-    assert s.sizes == [2, 2] and not isinstance(s.sizes, Module), "a list of numbers is a plain attribute"
-    got = [n for n, _ in s.named_parameters()]
-    assert got == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "head.weight", "head.bias"], \
-        f"modules in a list are named 'layers.0', 'layers.1', ...; got {got}"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4101)
@@ -552,42 +568,134 @@ def test_module_registration():
 
 
 if __name__ == "__main__":
-    test_module_registration()
+    test_registration_names()
 
-# %% [markdown]
-# Modes and gradients: `eval()` must reach modules inside lists too, and `zero_grad` every parameter.
+# %% nbgrader={"grade": true, "grade_id": "test-registration-assign", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+from tito.testkit import error_message
 
-# %% nbgrader={"grade": true, "grade_id": "test-module-modes", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
-import numpy as np
+
+def test_registration_assign():
+    """Re-assigning keeps a name's position; None empties it; a non-Parameter on a Parameter's name is a TypeError."""
+    net, new_w = Net(), Parameter(np.full((3, 2), 2.0))
+    net.fc1.weight, net.fc2.bias = new_w, None
+    assert net.fc1.weight is new_w and net.fc2.bias is None, "an assigned Parameter, or None, must read back"
+    assert names(net.named_parameters()) == ["slope", "fc1.weight", "fc1.bias", "fc2.weight"], \
+        "re-assigning a registered name keeps its position; a parameter set to None is skipped"
+    errors = [error_message(TypeError, setattr, net.fc1, "weight", wrong) for wrong in (new_w * 2, Affine(1, 1))]
+    assert None not in errors, "assigning a Tensor or a Module to a registered Parameter's name must raise TypeError"
+    assert net.fc1.weight is new_w, "after the TypeError the Parameter must still be registered"
+    net.fc1.scale = Parameter(np.array([3.0]))
+    assert names(net.fc1.named_parameters()) == ["weight", "bias", "scale"], "a plain attribute can become a Parameter"
+    del net.fc1.scale
+    net.fc1.scale = Affine(1, 1)
+    assert names(net.fc1.named_parameters())[2:] == ["scale.weight", "scale.bias"], "after del, the name can hold a Module"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4104)
+    for i in range(5):
+        m, outcomes = Affine(1, 1), []
+        for _ in range(10):
+            name = ("weight", "bias", "scale", "extra")[int(rng.integers(4))]
+            value = (Parameter(rng.standard_normal(2)), Affine(1, 1), None, Tensor(rng.standard_normal(2)))[int(rng.integers(4))]
+            outcomes.append(error_message(TypeError, setattr, m, name, value) is not None)
+        observe(f"random assignments {i}: which raised TypeError", outcomes)
+        observe(f"random assignments {i}: parameter names", names(m.named_parameters()))
+        observe(f"random assignments {i}: module names", names(m.named_modules()))
+        params = list(m.parameters())
+        observe(f"random assignments {i}: number of parameters", len(params))
+        observe(f"random assignments {i}: parameter values",
+                np.concatenate([np.asarray(q.data, dtype=np.float64).ravel() for q in params]) if params else None)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_registration_assign()
+
+# %% nbgrader={"grade": true, "grade_id": "test-registration-shared", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
 
-from tinytorch.core.autograd import Tensor
 
+def test_registration_shared():
+    """A shared module or tied parameter counts once, under its first name; a list of Modules is a ModuleList."""
+    tied = Tied()
+    got = names(tied.named_parameters())
+    assert got == ["a.weight", "a.bias", "c.bias"], f"each parameter once, under the first name met; got {got}"
+    assert len(list(tied.parameters())) == 3, "a tied weight is one parameter for an optimizer"
+    assert names(tied.named_modules()) == ["", "a", "c"], "a shared module is listed once"
+    assert names(tied.named_modules(remove_duplicate=False)) == ["", "a", "b", "c"], \
+        "remove_duplicate=False lists a shared module under each name"
+    s = Stack(2)
+    assert isinstance(s.layers, ModuleList) and len(s.layers) == 2, "a list of Modules must be registered as a ModuleList"
+    assert s.sizes == [2, 2] and not isinstance(s.sizes, Module), "a list of numbers is a plain attribute"
+    got = names(s.named_parameters())
+    assert got == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "head.weight", "head.bias"], \
+        f"modules in a list are named 'layers.0', 'layers.1', ...; got {got}"
 
-def test_module_modes():
-    """train()/eval() set `training` on every module and return self; zero_grad clears every gradient."""
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4105)
 
-    class Probe(Module):
-        def __init__(self):
+    class Holder(Module):
+        def __init__(self, picks, pool):
             super().__init__()
-            self.seen = []
-            self.w = Parameter(np.array([1.0, 2.0]))
+            self.layers = [pool[k] for k in picks]
+            self.first = pool[picks[0]]
 
-        def forward(self, x):
-            self.seen.append(self.training)
-            return x * self.w
+    for i in range(5):
+        pool = [Affine(2, 2) for _ in range(3)]
+        if rng.random() < 0.5:
+            pool[2].weight = pool[0].weight  # a tied weight
+        picks = [int(k) for k in rng.integers(0, 3, size=int(rng.integers(1, 6)))]
+        h = Holder(picks, pool)
+        observe(f"shared modules {i}: named_modules", names(h.named_modules()))
+        observe(f"shared modules {i}: named_modules(remove_duplicate=False)", names(h.named_modules(remove_duplicate=False)))
+        observe(f"shared modules {i}: named_parameters", names(h.named_parameters()))
+        observe(f"shared modules {i}: number of parameters", len(list(h.parameters())))
+    ### END HIDDEN TESTS
 
-    class Outer(Module):
-        def __init__(self):
-            super().__init__()
-            self.inner = [Probe(), Probe()]
-            self.last = Probe()
 
-        def forward(self, x):
-            for probe in self.inner:
-                x = probe(x)
-            return self.last(x)
+if __name__ == "__main__":
+    test_registration_shared()
 
+# %% [markdown]
+# ### Modes and gradients
+#
+# **Task: `set_training`, `clear_grads`.**
+#
+# 1. `set_training(module, mode)`: set `training = mode` on every module of `module.modules()`; return `module`.
+#    `eval()` is `train(False)`, so it reaches modules inside lists too.
+# 2. `clear_grads(module, set_to_none=True)`: every parameter's `.grad` becomes None (or, with
+#    `set_to_none=False`, its existing gradient array is filled with 0).
+
+# %% nbgrader={"grade": false, "grade_id": "modes", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def set_training(module: Module, mode: bool = True) -> Module:
+    """Set `training = mode` on module and every module below it; return module."""
+    if not isinstance(mode, bool):
+        raise ValueError(f"training mode must be a bool, got {mode!r}")
+    ### BEGIN SOLUTION
+    for m in module.modules():
+        m.training = mode
+    return module
+    ### END SOLUTION
+
+
+def clear_grads(module: Module, set_to_none: bool = True) -> None:
+    """Clear every parameter's gradient: .grad = None, or zeros in place when set_to_none is False."""
+    ### BEGIN SOLUTION
+    for p in module.parameters():
+        if set_to_none:
+            p.grad = None
+        elif p.grad is not None:
+            p.grad.data.fill(0)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-modes-train", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+
+
+def test_modes_train():
+    """train(mode) sets `training` on every module below, lists included, and returns the module; eval() is train(False)."""
     net = Outer()
     mods = list(net.modules())
     assert len(mods) == 5 and all(m.training for m in mods), "a new module is in training mode"
@@ -595,22 +703,9 @@ def test_module_modes():
     assert not any(m.training for m in mods), "eval() must reach every module, including those in a list"
     net(Tensor([1.0, 1.0]))
     assert net.last.seen == [False], "forward must see training == False after eval()"
-    assert net.train() is net, "train() must return the module itself"
-    assert all(m.training for m in mods), "train() must reach every module"
+    assert net.train() is net and all(m.training for m in mods), "train() must return the module and reach every module"
     net.inner[1].train(False)
     assert [m.training for m in mods] == [True, True, True, False, True], "train(False) on a child changes only its subtree"
-    net.train(True)
-
-    x = Tensor([1.0, -1.0])
-    net(x).sum().backward()
-    assert all(p.grad is not None for p in net.parameters()), "backward should have given every parameter a gradient"
-    net.zero_grad()
-    assert all(p.grad is None for p in net.parameters()), "zero_grad() must set every .grad to None"
-    net(x).sum().backward()
-    kept = net.last.w.grad
-    net.zero_grad(set_to_none=False)
-    assert net.last.w.grad is kept and np.array_equal(kept.data, [0.0, 0.0]), "set_to_none=False fills the same array with 0"
-    assert all(p.grad is not None and not p.grad.data.any() for p in net.parameters()), "every gradient must be zero"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4102)
@@ -623,6 +718,34 @@ def test_module_modes():
         observe(f"chain {i}: training flags after train() on element {k}", [m.training for m in chain])
         chain.train()
         observe(f"chain {i}: training flags of modules() after train()", [m.training for m in chain.modules()])
+        observe(f"chain {i}: number of modules", len(list(chain.modules())))
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_modes_train()
+
+# %% nbgrader={"grade": true, "grade_id": "test-modes-zero-grad", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+
+
+def test_modes_zero_grad():
+    """zero_grad() sets every parameter's .grad to None; zero_grad(set_to_none=False) fills the same arrays with 0."""
+    net, x = Outer(), Tensor([1.0, -1.0])
+    net(x).sum().backward()
+    assert all(p.grad is not None for p in net.parameters()), "backward should have given every parameter a gradient"
+    net.zero_grad()
+    assert all(p.grad is None for p in net.parameters()), "zero_grad() must set every .grad to None"
+    net(x).sum().backward()
+    kept = net.last.w.grad
+    net.zero_grad(set_to_none=False)
+    assert net.last.w.grad is kept and np.array_equal(kept.data, [0.0, 0.0]), "set_to_none=False fills the same array with 0"
+    assert all(p.grad is not None and not p.grad.data.any() for p in net.parameters()), "every gradient must be zero"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4106)
+    for i in range(3):
+        chain = ModuleList([Probe() for _ in range(int(rng.integers(2, 6)))])
         for p in chain.parameters():
             p.grad = Tensor(rng.standard_normal(2))
         observe(f"chain {i}: number of parameters", len(list(chain.parameters())))
@@ -640,73 +763,110 @@ def test_module_modes():
 
 
 if __name__ == "__main__":
-    test_module_modes()
+    test_modes_zero_grad()
 
 # %% [markdown]
-# Saving and loading: the keys and their order, copies rather than views, a round trip into a fresh model,
-# and the errors, after which the model must be unchanged.
+# ### Saving and loading
+#
+# **Task: `collect_state`, `load_state`.**
+#
+# 1. `collect_state(module, keep_vars=False)` is `state_dict`: a dict from dotted name to a copy of the array
+#    (`t.data.copy()`), for every parameter and then every buffer of each module, modules in the order of
+#    `named_modules(remove_duplicate=False)`: a tied parameter appears under each of its names, as in PyTorch.
+#    With `keep_vars=True`, the Tensors themselves instead of copies.
+# 2. `load_state(module, state_dict, strict=True)` is `load_state_dict`: copy each array into the model's
+#    Tensor of that name, in place (`t.data[...] = value`: optimizers hold the Tensor, and its dtype stays).
+#    First collect every problem: with `strict`, missing keys and unexpected keys; always, shape mismatches. If
+#    there is any, raise `RuntimeError` naming each key (and, for a mismatch, both shapes) and change nothing.
+#    Return `IncompatibleKeys(missing_keys, unexpected_keys)` (lists of names).
+#
+# Pitfall: a checkpoint that shares arrays with the model is no checkpoint: training on changes it. Copy out
+# in `collect_state`, copy in with `load_state`.
 
-# %% nbgrader={"grade": true, "grade_id": "test-state-dict", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
-import numpy as np
+# %% nbgrader={"grade": false, "grade_id": "state-dict", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def collect_state(module: Module, keep_vars: bool = False) -> dict:
+    """{dotted name: array copy} of every parameter and buffer, in registration order (Tensors if keep_vars)."""
+    ### BEGIN SOLUTION
+    state = {}
+    for module_name, m in module.named_modules(remove_duplicate=False):
+        dot = module_name + "." if module_name else ""
+        for registry in (m._parameters, m._buffers):
+            for key, t in registry.items():
+                if t is not None:
+                    state[dot + key] = t if keep_vars else t.data.copy()
+    return state
+    ### END SOLUTION
+
+
+def load_state(module: Module, state_dict: dict, strict: bool = True) -> IncompatibleKeys:
+    """Copy the arrays of `state_dict` into module's Tensors, in place; all or nothing."""
+    ### BEGIN SOLUTION
+    own = collect_state(module, keep_vars=True)
+    values = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state_dict.items()}
+    missing = [k for k in own if k not in values]
+    unexpected = [k for k in values if k not in own]
+    problems = []
+    if strict:
+        problems += [f"missing key {k!r} (the model's has shape {own[k].shape})" for k in missing]
+        problems += [f"unexpected key {k!r} (shape {values[k].shape})" for k in unexpected]
+    for k, t in own.items():
+        if k in values and values[k].shape != t.shape:
+            problems.append(f"size mismatch for {k!r}: the state_dict has shape {values[k].shape}, "
+                            f"the model has shape {t.shape}")
+    if problems:  # checked before anything is written, so a failed load changes nothing
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(module).__name__}: " + "; ".join(problems))
+    for k, t in own.items():
+        if k in values:
+            t.data[...] = values[k]  # in place, cast to the model's dtype
+    return IncompatibleKeys(missing, unexpected)
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-state-dict-save", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
 
-from tinytorch.core.autograd import Tensor
 
-
-def test_state_dict():
-    """state_dict copies every parameter and buffer out by name; load_state_dict copies back in, all or nothing."""
-
-    class Lin(Module):
-        def __init__(self, n_in, n_out, rng):
-            super().__init__()
-            self.weight = Parameter(rng.standard_normal((n_out, n_in)))
-            self.bias = Parameter(rng.standard_normal(n_out))
-
-        def forward(self, x):
-            return x @ self.weight.T + self.bias
-
-    class Scale(Module):
-        def __init__(self, n, rng):
-            super().__init__()
-            self.gamma = Parameter(rng.standard_normal(n))
-            self.register_buffer("shift", Tensor(rng.standard_normal(n)))
-
-        def forward(self, x):
-            return x * self.gamma + self.shift
-
-    class Model(Module):
-        def __init__(self, seed):
-            super().__init__()
-            rng = np.random.default_rng(seed)
-            self.fc1 = Lin(2, 3, rng)
-            self.scale = Scale(3, rng)
-            self.fc2 = Lin(3, 1, rng)
-            self.temperature = Parameter(rng.standard_normal(1))
-
-        def forward(self, x):
-            return self.fc2(self.scale(self.fc1(x))) * self.temperature
-
-    def snapshot(model):
-        return [t.data.copy() for t in model.state_dict(keep_vars=True).values()]
-
-    def same(a, b):
-        return len(a) == len(b) and all(np.array_equal(u, v) for u, v in zip(a, b))
-
+def test_state_dict_save():
+    """state_dict copies out each module's parameters, then its buffers, then its children's, under dotted names."""
     a = Model(0)
-    sd = a.state_dict()
+    sd, own = a.state_dict(), a.state_dict(keep_vars=True)
     keys = ["temperature", "fc1.weight", "fc1.bias", "scale.gamma", "scale.shift", "fc2.weight", "fc2.bias"]
     assert list(sd) == keys, f"keys: each module's parameters, then its buffers, then its children; got {list(sd)}"
-    for k, t in a.state_dict(keep_vars=True).items():
+    assert own["fc1.weight"] is a.fc1.weight and own["scale.shift"] is a.scale.shift, "keep_vars=True gives the Tensors"
+    for k, t in own.items():
         assert isinstance(sd[k], np.ndarray) and np.array_equal(sd[k], t.data), f"{k}: the value must be an array equal to it"
         assert not np.shares_memory(sd[k], t.data), f"{k}: state_dict must copy, not share the model's array"
-    assert a.state_dict(keep_vars=True)["fc1.weight"] is a.fc1.weight, "keep_vars=True gives the Tensors themselves"
     a.fc1.weight.data += 1.0
     assert not np.array_equal(sd["fc1.weight"], a.fc1.weight.data), "a saved state_dict must not follow the model"
-    sd = a.state_dict()
 
-    # round trip into a fresh model: same outputs
-    b = Model(1)
-    x = Tensor(np.random.default_rng(2).standard_normal((4, 2)))
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4103)
+    for i in range(4):
+        sizes = [int(s) for s in rng.integers(1, 6, size=int(rng.integers(2, 5)))]
+        r = np.random.default_rng(10 + i)
+        chain = ModuleList([Lin(n_in, n_out, r) for n_in, n_out in zip(sizes, sizes[1:])])
+        sd = chain.state_dict()
+        observe(f"random chain {i}: state_dict keys", list(sd))
+        observe(f"random chain {i}: state_dict values", [np.asarray(v, dtype=np.float64) for v in sd.values()],
+                rtol=0, atol=0)
+    tied = Tied()
+    observe("shared module and tied weight: state_dict keys", list(tied.state_dict()))
+    observe("shared module and tied weight: state_dict values",
+            [np.asarray(v, dtype=np.float64) for v in tied.state_dict().values()], rtol=0, atol=0)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_state_dict_save()
+
+# %% nbgrader={"grade": true, "grade_id": "test-state-dict-load", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+
+
+def test_state_dict_load():
+    """load_state_dict copies the arrays into the model's own Tensors, in place: then both models compute the same."""
+    a, b = Model(0), Model(1)
+    sd, x = a.state_dict(), Tensor(np.random.default_rng(2).standard_normal((4, 2)))
     assert not np.allclose(a(x).data, b(x).data), "two differently seeded models should differ before loading"
     weight_obj, weight_array = b.fc1.weight, b.fc1.weight.data
     result = b.load_state_dict(sd)
@@ -717,37 +877,8 @@ def test_state_dict():
     sd["fc1.bias"][0] = 123.0
     assert b.fc1.bias.data[0] != 123.0, "load_state_dict must copy, not keep the given arrays"
 
-    # errors: the message names the key; the model stays unchanged
-    c = Model(3)
-    before = snapshot(c)
-
-    def expect_error(state, *words, strict=True):
-        try:
-            c.load_state_dict(state, strict=strict)
-        except RuntimeError as e:
-            for w in words:
-                assert w in str(e), f"the error must mention {w}: {e}"
-        else:
-            raise AssertionError(f"load_state_dict should raise RuntimeError mentioning {words}")
-        assert same(snapshot(c), before), "a failed load_state_dict must change nothing"
-
-    missing = {k: v for k, v in a.state_dict().items() if k != "fc2.bias"}
-    expect_error(missing, "fc2.bias")
-    unexpected = dict(a.state_dict(), **{"fc3.weight": np.zeros((2, 2))})
-    expect_error(unexpected, "fc3.weight")
-    wrong = dict(a.state_dict(), **{"fc2.weight": np.zeros((2, 3))})
-    expect_error(wrong, "fc2.weight", "(2, 3)", "(1, 3)")
-    expect_error(wrong, "fc2.weight", strict=False)
-
-    # strict=False: missing and unexpected keys are reported, the rest is loaded
-    result = c.load_state_dict(dict(missing, extra=np.ones(2)), strict=False)
-    assert list(result.missing_keys) == ["fc2.bias"] and list(result.unexpected_keys) == ["extra"], \
-        f"strict=False must return the missing and unexpected keys, got {result}"
-    assert np.array_equal(c.fc2.weight.data, a.fc2.weight.data), "strict=False must load the keys that match"
-    assert np.array_equal(c.fc2.bias.data, before[-1]), "a missing key leaves its parameter as it was"
-
     ### BEGIN HIDDEN TESTS
-    rng = np.random.default_rng(4103)
+    rng = np.random.default_rng(4107)
 
     class Chain(Module):
         def __init__(self, sizes, seed):
@@ -760,48 +891,97 @@ def test_state_dict():
                 x = layer(x)
             return x
 
-    def flat(model):
-        """Every weight and bias of the chain, layer by layer, as one float64 vector."""
-        return np.concatenate([np.asarray(t.data, dtype=np.float64).ravel()
-                               for layer in model.layers for t in (layer.weight, layer.bias)])
-
     for i in range(4):
         sizes = [int(s) for s in rng.integers(1, 6, size=int(rng.integers(2, 5)))]
         src, dst = Chain(sizes, 10), Chain(sizes, 11)
-        sd = src.state_dict()
-        observe(f"random chain {i}: state_dict keys", list(sd))
-        observe(f"random chain {i}: state_dict values", [np.asarray(v, dtype=np.float64) for v in sd.values()],
-                rtol=0, atol=0)
-        dst.load_state_dict(sd)
-        observe(f"random chain {i}: arrays after load_state_dict", flat(dst), rtol=0, atol=0)
+        dst.load_state_dict(src.state_dict())
+        observe(f"random chain {i}: arrays after load_state_dict",
+                [np.asarray(t.data, dtype=np.float64) for t in dst.parameters()], rtol=0, atol=0)
         x = Tensor(rng.standard_normal((3, sizes[0])))
         observe(f"random chain {i}: output after load_state_dict", dst(x).data, rtol=1e-5, atol=1e-6)
-        drop = f"layers.{int(rng.integers(len(sizes) - 1))}.{('weight', 'bias')[int(rng.integers(2))]}"
-        fresh = Chain(sizes, 12)
-        try:
-            fresh.load_state_dict({k: v for k, v in sd.items() if k != drop})
-            named = "no error"
-        except RuntimeError as e:
-            named = drop in str(e)
-        observe(f"random chain {i}: a missing key raises RuntimeError naming it", named)
-        observe(f"random chain {i}: arrays after the failed load", flat(fresh), rtol=0, atol=0)
-
-    class TiedLin(Module):
-        def __init__(self):
-            super().__init__()
-            r = np.random.default_rng(0)
-            self.a = Lin(2, 2, r)
-            self.b = self.a
-
-    t = TiedLin()
-    observe("shared module: state_dict keys", list(t.state_dict()))
-    t.load_state_dict({k: np.full(v.shape, 7.0) for k, v in t.state_dict().items()})
-    observe("shared module: weight after loading 7s", t.a.weight.data, rtol=0, atol=0)
+    tied = Tied()
+    tied.load_state_dict({k: np.full(v.shape, 7.0) for k, v in tied.state_dict().items()})
+    observe("shared module: weight after loading 7s", tied.a.weight.data, rtol=0, atol=0)
     ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
-    test_state_dict()
+    test_state_dict_load()
+
+# %% nbgrader={"grade": true, "grade_id": "test-state-dict-errors", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+from tito.testkit import error_message
+
+
+def test_state_dict_errors():
+    """A missing, unexpected or misshapen key raises RuntimeError naming it, and the model is left as it was."""
+    full, model = Model(0).state_dict(), Model(3)
+    before = snapshot(model)
+    cases = [  # (state, strict, words the message must contain)
+        ({k: v for k, v in full.items() if k != "fc2.bias"}, True, ["fc2.bias"]),
+        (dict(full, **{"fc3.weight": np.zeros((2, 2))}), True, ["fc3.weight"]),
+        (dict(full, **{"fc2.weight": np.zeros((2, 3))}), True, ["fc2.weight", "(2, 3)", "(1, 3)"]),
+        (dict(full, **{"fc2.weight": np.zeros((2, 3))}), False, ["fc2.weight"]),
+    ]
+    for state, strict, words in cases:
+        message = error_message(RuntimeError, model.load_state_dict, state, strict=strict)
+        assert message is not None and all(w in message for w in words), \
+            f"load_state_dict(strict={strict}) must raise RuntimeError mentioning {words}; got {message}"
+        assert all(np.array_equal(v, before[k]) for k, v in snapshot(model).items()), "a failed load must change nothing"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4108)
+    for i in range(4):
+        sizes = [int(s) for s in rng.integers(1, 6, size=int(rng.integers(2, 5)))]
+        src = ModuleList([Lin(n_in, n_out, rng) for n_in, n_out in zip(sizes, sizes[1:])])
+        fresh = ModuleList([Lin(n_in, n_out, rng) for n_in, n_out in zip(sizes, sizes[1:])])
+        sd = src.state_dict()
+        drop = f"{int(rng.integers(len(sizes) - 1))}.{('weight', 'bias')[int(rng.integers(2))]}"
+        message = error_message(RuntimeError, fresh.load_state_dict, {k: v for k, v in sd.items() if k != drop})
+        observe(f"random chain {i}: a missing key raises RuntimeError naming it", message is not None and drop in message)
+        observe(f"random chain {i}: arrays after the failed load",
+                [np.asarray(t.data, dtype=np.float64) for t in fresh.parameters()], rtol=0, atol=0)
+        wrong = dict(sd, **{drop: np.zeros(sd[drop].shape + (1,))})
+        message = error_message(RuntimeError, fresh.load_state_dict, wrong, strict=False)
+        observe(f"random chain {i}: a misshapen key raises RuntimeError naming it", message is not None and drop in message)
+        observe(f"random chain {i}: arrays after the failed strict=False load",
+                [np.asarray(t.data, dtype=np.float64) for t in fresh.parameters()], rtol=0, atol=0)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_state_dict_errors()
+
+# %% nbgrader={"grade": true, "grade_id": "test-state-dict-strict", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+
+
+def test_state_dict_strict():
+    """strict=False loads the keys that match and returns the missing and unexpected ones; missing ones stay."""
+    a, c = Model(0), Model(3)
+    before = snapshot(c)
+    partial = {k: v for k, v in a.state_dict().items() if k != "fc2.bias"}
+    result = c.load_state_dict(dict(partial, extra=np.ones(2)), strict=False)
+    assert list(result.missing_keys) == ["fc2.bias"] and list(result.unexpected_keys) == ["extra"], \
+        f"strict=False must return the missing and unexpected keys, got {result}"
+    assert np.array_equal(c.fc2.weight.data, a.fc2.weight.data), "strict=False must load the keys that match"
+    assert np.array_equal(c.fc2.bias.data, before["fc2.bias"]), "a missing key leaves its parameter as it was"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4109)
+    for i in range(4):
+        src, dst = Model(int(rng.integers(1000))), Model(int(rng.integers(1000)))
+        state = src.state_dict()
+        keep = [k for k in state if rng.random() < 0.6]
+        extra = [f"extra{j}" for j in range(int(rng.integers(0, 3)))]
+        result = dst.load_state_dict(dict({k: state[k] for k in keep}, **{k: np.ones(2) for k in extra}), strict=False)
+        observe(f"strict=False {i}: missing and unexpected keys", (list(result.missing_keys), list(result.unexpected_keys)))
+        observe(f"strict=False {i}: arrays after the load", list(snapshot(dst).values()), rtol=0, atol=0)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_state_dict_strict()
 
 # %% [markdown]
 # ## 3. Initialization: Xavier and He
