@@ -86,10 +86,18 @@ class Parameter(Tensor):
 # - `train()` / `eval()` set the flag `training` on every module: `Dropout` reads it;
 # - `state_dict()` copies every parameter and buffer out under its name; `load_state_dict` copies them back in.
 #
-# The class is given. Its methods that need work call functions you write below, with the module as their
-# first argument: `__setattr__` calls `register_attribute`, `named_modules` calls `walk_modules`, the member walk
-# behind `named_parameters` and `named_buffers` is `walk_members`, `train` calls `set_training`, `zero_grad`
-# calls `clear_grads`, `state_dict` calls `collect_state` and `load_state_dict` calls `load_state`.
+# The class is given. Its methods that need work call functions you write below, the module as their first
+# argument, in three groups: registration, modes, state.
+#
+# | method of `Module` (given) | calls (your task) |
+# |---|---|
+# | `__setattr__` (`self.name = value`) | `register_attribute(module, name, value)` |
+# | `named_modules`, and through it `modules` | `walk_modules(module, prefix, remove_duplicate)` |
+# | `named_parameters`, `named_buffers`, and through them `parameters`, `buffers` | `walk_members(module, members, prefix, recurse)` |
+# | `train`, and through it `eval` | `set_training(module, mode)` |
+# | `zero_grad` | `clear_grads(module, set_to_none)` |
+# | `state_dict` | `collect_state(module, keep_vars)` |
+# | `load_state_dict` | `load_state(module, state_dict, strict)` |
 
 # %%
 #| export
@@ -280,8 +288,8 @@ class ModuleList(Module):
 
 # %% [markdown]
 # The tests build small modules by hand, like `Affine` above. The next cell (given, collapsed) defines them
-# once, with `names(pairs)`, the names of `(name, object)` pairs, and `leaves(rng, *shapes)`, float64 Tensors
-# that require grad.
+# once, with three helpers: `names(pairs)`, the names of `(name, object)` pairs; `leaves(rng, *shapes)`,
+# float64 Tensors that require grad; `snapshot(model)`, copies of a model's arrays by name.
 
 # %% jupyter={"source_hidden": true}
 # Given: the small modules and helpers the tests of this notebook share (not part of any task).
@@ -1925,7 +1933,6 @@ from tito.testkit import error_message
 
 def test_sequential_forward():
     """Sequential registers its modules as "0", "1", ... (or by the dict's names) and feeds each output to the next."""
-    manual_seed(0)
     first, act, last = Linear(3, 4), ReLU(), Linear(4, 2)
     seq, x = Sequential(first, act, last), Tensor(np.random.default_rng(4701).standard_normal((5, 3)))
     assert names(seq.named_parameters()) == ["0.weight", "0.bias", "2.weight", "2.bias"], "parameter names as in PyTorch"
