@@ -7,7 +7,8 @@
 #
 # You will write `TensorDataset`, the batch stacking, the batching of indices, the `DataLoader`, three
 # transforms, the loader of the shipped 8x8 digits, a stratified train/test split and a parser for MNIST's
-# IDX file format. Each task is a cell containing `# YOUR CODE HERE`; the locked cell after it tests it.
+# IDX file format. Each task is a cell containing `# YOUR CODE HERE`; the locked cells after it test it. What
+# several tests share (small datasets, file writers) is in one given cell, shown collapsed.
 #
 # Conventions, as in `torch.utils.data`: a sample is a tuple of fields such as `(x, y)`; a batch is a tuple
 # of Tensors whose first axis is the batch axis. Images are (C, H, W), batches of images (N, C, H, W).
