@@ -529,7 +529,7 @@ def test_dataloader():
         loader = DataLoader(ds, batch_size=size, drop_last=drop)
         batches = list(loader)
         assert len(loader) == len(sizes) and [b[0].shape for b in batches] == [(s, 3) for s in sizes], \
-            f"batch_size={size}, drop_last={drop}: len {len(sizes)}, batch sizes {sizes}; got {len(loader)}, {batches}"
+            f"batch_size={size}, drop_last={drop}: len {len(sizes)}, x shapes (s, 3) for s in {sizes}; got {len(loader)}, {[b[0].shape for b in batches]}"
         assert all(isinstance(b, tuple) and len(b) == 2 and isinstance(b[0], Tensor) for b in batches), "a batch is a tuple (x, y) of Tensors"
         k = sum(sizes)
         assert np.array_equal(column(batches, 0), x[:k]) and np.array_equal(column(batches, 1), y[:k]), \
@@ -955,7 +955,7 @@ class RandomHorizontalFlip:
     def __repr__(self) -> str:
         return f"RandomHorizontalFlip(p={self.p})"
 
-# %% nbgrader={"grade": true, "grade_id": "test-random-flip", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-random-flip", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -967,15 +967,12 @@ def test_random_flip():
     assert isinstance(always, np.ndarray) and np.array_equal(always, x[..., ::-1]), "p=1 must reverse the W axis of every image"
     assert np.array_equal(never, x) and never is not x, "p=0 must return an unchanged copy"
     half = RandomHorizontalFlip(rng=1)(x)
-    flipped, kept = (np.array([np.array_equal(h, v) for h, v in zip(half, ref)]) for ref in (x[..., ::-1], x))
+    flipped = np.array([np.array_equal(h, v[..., ::-1]) for h, v in zip(half, x)])
+    kept = np.array([np.array_equal(h, v) for h, v in zip(half, x)])
     assert np.all(flipped | kept) and 60 < flipped.sum() < 140, f"p=0.5: each image mirrored or unchanged, about 100 of 200 mirrored; {flipped.sum()} mirrored"
     assert np.array_equal(RandomHorizontalFlip(rng=5)(x), RandomHorizontalFlip(rng=5)(x)), "the same seed, the same flips"
     one = RandomHorizontalFlip(p=1.0)(x[0])
     assert one.shape == (2, 3, 4) and np.array_equal(one, x[0, ..., ::-1]), "a single (C, H, W) image must be mirrored"
-    ds = TransformDataset(TensorDataset(Tensor(x[:8]), Tensor(np.arange(8))), RandomHorizontalFlip(p=1.0))
-    xb, yb = next(iter(DataLoader(ds, batch_size=8)))
-    assert np.array_equal(xb.data, x[:8, ..., ::-1]) and np.array_equal(yb.data, np.arange(8)), \
-        "TransformDataset must flip the images and leave the labels"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(1212)
@@ -993,6 +990,31 @@ def test_random_flip():
 
 if __name__ == "__main__":
     test_random_flip()
+
+# %% nbgrader={"grade": true, "grade_id": "test-random-flip-dataset", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_random_flip_dataset():
+    """TransformDataset (given) flips the images of every batch it serves and leaves the labels."""
+    x = np.random.default_rng(12).random((8, 2, 3, 4)).astype(np.float32)
+    ds = TransformDataset(TensorDataset(Tensor(x), Tensor(np.arange(8))), RandomHorizontalFlip(p=1.0))
+    xb, yb = next(iter(DataLoader(ds, batch_size=8)))
+    assert np.array_equal(xb.data, x[..., ::-1]) and np.array_equal(yb.data, np.arange(8)), \
+        "TransformDataset must flip the images and leave the labels"
+
+    ### BEGIN HIDDEN TESTS
+    data = np.random.default_rng(1222).random((10, 1, 2, 3)).astype(np.float32)
+    ds = TransformDataset(TensorDataset(Tensor(data), Tensor(np.arange(10))), RandomHorizontalFlip(p=1.0, rng=0))
+    for k, (xb, yb) in enumerate(DataLoader(ds, batch_size=4)):
+        observe(f"batch {k} of 10 images flipped with p=1, in batches of 4: (x, y)", (xb.data, yb.data))
+    observe("one sample ds[3] flipped with p=1 (a (C, H, W) image)", ds[3][0].data)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_random_flip_dataset()
 
 # %% [markdown]
 # ## 6. The digits data set

@@ -245,7 +245,7 @@ class RandomHorizontalFlip:
     def __repr__(self) -> str:
         return f"RandomHorizontalFlip(p={self.p})"
 
-# %% ../../modules/07_data/data.py #42160774
+# %% ../../modules/07_data/data.py #286ddac9
 def default_data_root() -> Path:
     """$TINYTORCH_DATA if set, else <root>/datasets where <root> holds the tinytorch package."""
     env = os.environ.get("TINYTORCH_DATA")
@@ -292,7 +292,7 @@ def train_test_split(n: int, test_fraction: float = 0.2, seed: int = 0, stratify
     return np.sort(train).astype(np.int64), np.sort(test).astype(np.int64)
 
 
-# %% ../../modules/07_data/data.py #3fcebacb
+# %% ../../modules/07_data/data.py #2d5dfad1
 MNIST_MIRROR = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 
 MNIST_FILES = {
@@ -415,7 +415,7 @@ def parse_idx(data: bytes) -> np.ndarray:
     return values.astype(dtype.newbyteorder("="))  # native byte order, and a writable copy
 
 
-# %% ../../modules/07_data/data.py #66e39ba9
+# %% ../../modules/07_data/data.py #1b5525a1
 PYTORCH_NAMES = {
     "utils.data.Dataset": "Dataset", "utils.data.TensorDataset": "TensorDataset",
     "utils.data.DataLoader": "DataLoader",
