@@ -7,7 +7,8 @@
 #
 # You will write `TensorDataset`, the batch stacking, the batching of indices, the `DataLoader`, three
 # transforms, the loader of the shipped 8x8 digits, a stratified train/test split and a parser for MNIST's
-# IDX file format. Each task is a cell containing `# YOUR CODE HERE`; the locked cell after it tests it.
+# IDX file format. Each task is a cell containing `# YOUR CODE HERE`; the locked cells after it test it. What
+# several tests share (small datasets, file writers) is in one given cell, shown collapsed.
 #
 # Conventions, as in `torch.utils.data`: a sample is a tuple of fields such as `(x, y)`; a batch is a tuple
 # of Tensors whose first axis is the batch axis. Images are (C, H, W), batches of images (N, C, H, W).
@@ -100,45 +101,27 @@ class TensorDataset(Dataset):
     def __repr__(self) -> str:
         return f"TensorDataset(shapes={[t.shape for t in self.tensors]})"
 
-# %% nbgrader={"grade": true, "grade_id": "test-tensor-dataset", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-tensor-dataset", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
+from tito.testkit import error_message
 
 
 def test_tensor_dataset():
-    """Sample i is (x[i], y[i]); get_batch indexes all tensors at once; sizes are checked."""
-    x_np = np.arange(24, dtype=np.float32).reshape(6, 4) / 4.0 - 2.0
-    y_np = np.array([3, 1, 4, 1, 5, 9], dtype=np.int64)
-    ds = TensorDataset(Tensor(x_np), Tensor(y_np))
-    assert len(ds) == 6, f"len of a dataset with 6 rows should be 6, got {len(ds)}"
-    assert all(isinstance(t, Tensor) for t in ds.tensors), "self.tensors must hold Tensors"
+    """Sample i is (x[i], y[i]) as Tensors of the stored dtypes; the first-axis sizes must agree."""
+    x, y = np.arange(24, dtype=np.float32).reshape(6, 4) / 4.0 - 2.0, np.array([3, 1, 4, 1, 5, 9])
+    ds = TensorDataset(Tensor(x), Tensor(y))
+    assert len(ds) == 6 and all(isinstance(t, Tensor) for t in ds.tensors), "len 6; self.tensors holds Tensors"
     for i in (0, 2, 5, -1):
         item = ds[i]
-        assert isinstance(item, tuple) and len(item) == 2, f"ds[{i}] must be a tuple (x, y), got {type(item).__name__}"
-        x, y = item
-        assert isinstance(x, Tensor) and isinstance(y, Tensor), f"ds[{i}] must hold Tensors"
-        assert x.shape == (4,) and y.shape == (), f"ds[{i}] should have shapes (4,) and (), got {x.shape}, {y.shape}"
-        assert np.array_equal(x.data, x_np[i]) and y.item() == y_np[i], f"ds[{i}] holds the wrong row"
-        assert x.dtype == np.float32 and y.dtype == np.int64, f"ds[{i}] must keep float32 and int64, got {x.dtype}, {y.dtype}"
-
-    idx = np.array([4, 1, 1, 0])
-    xb, yb = ds.get_batch(idx)
-    assert xb.shape == (4, 4) and yb.shape == (4,), f"get_batch of 4 indices should give (4, 4), (4,), got {xb.shape}, {yb.shape}"
-    assert np.array_equal(xb.data, x_np[idx]) and np.array_equal(yb.data, y_np[idx]), "get_batch returned the wrong rows"
-    assert yb.dtype == np.int64, f"get_batch must keep int64 labels, got {yb.dtype}"
-
-    d64 = TensorDataset(Tensor(np.linspace(0, 1, 5), dtype=np.float64))
-    assert d64[1][0].dtype == np.float64, "a float64 tensor's samples must stay float64 (pass dtype=t.dtype)"
-    assert d64.get_batch([0, 3])[0].dtype == np.float64, "a float64 tensor's batches must stay float64"
+        assert isinstance(item, tuple) and len(item) == 2 and all(isinstance(t, Tensor) for t in item), f"ds[{i}] must be a tuple (x, y) of Tensors"
+        got = (item[0].shape, item[1].shape, item[0].dtype, item[1].dtype)
+        assert got == ((4,), (), np.float32, np.int64), f"ds[{i}]: shapes (4,), () and float32, int64; got {got}"
+        assert np.array_equal(item[0].data, x[i]) and item[1].item() == y[i], f"ds[{i}] holds the wrong row"
     arr = TensorDataset(np.ones((3, 2)), np.array([0, 1, 2]))
     assert len(arr) == 3 and isinstance(arr.tensors[0], Tensor), "ndarrays passed in must be wrapped as Tensors"
-
-    try:
-        TensorDataset(Tensor(np.zeros((5, 2))), Tensor(np.zeros(4)))
-    except ValueError as e:
-        assert "(5, 2)" in str(e) and "(4,)" in str(e), f"the error must name the shapes (5, 2) and (4,), got: {e}"
-    else:
-        raise AssertionError("TensorDataset with first-axis sizes 5 and 4 must raise ValueError")
+    msg = error_message(ValueError, TensorDataset, Tensor(np.zeros((5, 2))), Tensor(np.zeros(4)))
+    assert msg is not None and "(5, 2)" in msg and "(4,)" in msg, f"sizes 5 and 4: ValueError naming both shapes, got {msg}"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(707)
@@ -153,22 +136,49 @@ def test_tensor_dataset():
         item = ds[k]
         observe(f"random case {i}: ds[{k}] shapes and dtypes", [(tuple(t.shape), str(t.dtype)) for t in item])
         observe(f"random case {i}: ds[{k}] values", [t.data for t in item])
-        idx = rng.integers(0, n, size=int(rng.integers(1, 10)))
-        batch = ds.get_batch(idx)
-        observe(f"random case {i}: get_batch shapes and dtypes", [(tuple(t.shape), str(t.dtype)) for t in batch])
-        observe(f"random case {i}: get_batch values", [t.data for t in batch])
     for j, bad in enumerate([(np.zeros((3, 1)), np.zeros((2, 1))), (np.zeros(4), np.zeros(4), np.zeros(5))]):
-        try:
-            TensorDataset(*[Tensor(b) for b in bad])
-            named = "no error"
-        except ValueError as e:
-            named = all(str(b.shape) in str(e) for b in bad)
+        msg = error_message(ValueError, TensorDataset, *[Tensor(b) for b in bad])
+        named = "no error" if msg is None else all(str(b.shape) in msg for b in bad)
         observe(f"mismatched shapes {j}: ValueError naming every shape", named)
     ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
     test_tensor_dataset()
+
+# %% nbgrader={"grade": true, "grade_id": "test-tensor-dataset-batch", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_tensor_dataset_batch():
+    """get_batch(idx) is (x[idx], y[idx]) for a whole index array, repeats allowed, each dtype kept."""
+    x, y = np.arange(24, dtype=np.float32).reshape(6, 4) / 4.0 - 2.0, np.array([3, 1, 4, 1, 5, 9])
+    idx = np.array([4, 1, 1, 0])
+    xb, yb = TensorDataset(Tensor(x), Tensor(y)).get_batch(idx)
+    assert xb.shape == (4, 4) and yb.shape == (4,), f"4 indices give shapes (4, 4), (4,), got {xb.shape}, {yb.shape}"
+    assert np.array_equal(xb.data, x[idx]) and np.array_equal(yb.data, y[idx]), "get_batch returned the wrong rows"
+    assert yb.dtype == np.int64, f"get_batch must keep int64 labels, got {yb.dtype}"
+    d64 = TensorDataset(Tensor(np.linspace(0, 1, 5), dtype=np.float64))
+    assert d64[1][0].dtype == d64.get_batch([0, 3])[0].dtype == np.float64, \
+        "a float64 tensor's samples and batches must stay float64 (pass dtype=t.dtype)"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(717)
+    for i in range(5):
+        n = int(rng.integers(1, 20))
+        shapes = [(n,) + tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(0, 3)))) for _ in range(3)]
+        ds = TensorDataset(Tensor(rng.standard_normal(shapes[0]).astype(np.float32)),
+                           Tensor(rng.integers(0, 10, size=shapes[1])), Tensor(rng.standard_normal(shapes[2]), dtype=np.float64))
+        idx = rng.integers(0, n, size=int(rng.integers(1, 10)))
+        batch = ds.get_batch(idx)
+        observe(f"random case {i} (shapes {shapes}): get_batch shapes and dtypes", [(tuple(t.shape), str(t.dtype)) for t in batch])
+        observe(f"random case {i}: get_batch values", [t.data for t in batch])
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_tensor_dataset_batch()
 
 # %% [markdown]
 # ## 2. Stacking samples into a batch
@@ -203,40 +213,25 @@ def collate(items: Sequence) -> tuple:
     return tuple(batch)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-collate", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-collate", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
 def test_collate():
-    """collate stacks each field on a new axis 0 and keeps (or applies) the dtype rule."""
+    """B samples whose field k has shape S give one Tensor of shape (B, *S) per field, in sample order."""
     base = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
-    items = [(Tensor(base * k), Tensor(k)) for k in range(3)]
-    batch = collate(items)
-    assert isinstance(batch, tuple) and len(batch) == 2, f"collate must return a tuple (x, y), got {type(batch).__name__}"
+    batch = collate([(Tensor(base * k), Tensor(k)) for k in range(3)])
+    assert isinstance(batch, tuple) and len(batch) == 2 and all(isinstance(t, Tensor) for t in batch), \
+        f"collate must return a tuple (x, y) of Tensors, got {batch!r}"
     x, y = batch
-    assert isinstance(x, Tensor) and isinstance(y, Tensor), "collate must return Tensors"
     assert x.shape == (3, 2, 2) and y.shape == (3,), f"3 samples of shapes (2, 2), () give (3, 2, 2), (3,); got {x.shape}, {y.shape}"
     assert np.array_equal(x.data, np.stack([base * k for k in range(3)])), "x samples stacked in the wrong order"
     assert np.array_equal(y.data, [0, 1, 2]) and y.dtype == np.int64, f"labels should be int64 [0, 1, 2], got {y}"
     assert x.dtype == np.float32, f"float32 samples must give a float32 batch, got {x.dtype}"
-
-    xs, ys = collate([(np.array([1.5, 2.5]), 7), (np.array([0.5, -1.0]), 2)])
-    assert xs.dtype == np.float32 and np.allclose(xs.data, [[1.5, 2.5], [0.5, -1.0]]), f"ndarray fields must stack to float32, got {xs}"
-    assert ys.dtype == np.int64 and np.array_equal(ys.data, [7, 2]), f"Python ints must stack to int64, got {ys}"
-    (d,) = collate([(Tensor([1.0, 2.0], dtype=np.float64),), (Tensor([3.0, 4.0], dtype=np.float64),)])
-    assert d.dtype == np.float64, f"float64 Tensor fields must stay float64, got {d.dtype}"
     single = collate([Tensor([1.0, 2.0]), Tensor([3.0, 4.0]), Tensor([5.0, 6.0])])
     assert isinstance(single, tuple) and len(single) == 1, "samples that are single values give a 1-tuple"
     assert np.array_equal(single[0].data, [[1, 2], [3, 4], [5, 6]]), f"single values stacked wrongly: {single[0]}"
-
-    for bad in ([], [(1, 2), (3,)]):
-        try:
-            collate(bad)
-        except ValueError:
-            pass
-        else:
-            raise AssertionError(f"collate({bad}) must raise ValueError")
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(808)
@@ -245,7 +240,7 @@ def test_collate():
         shape = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(0, 3))))
         xs_np = rng.standard_normal((b,) + shape).astype(np.float32)
         ys_np = rng.integers(0, 10, size=b)
-        out = collate([(Tensor(xs_np[k]), Tensor(ys_np[k]), float(k)) for k in range(b)])
+        out = collate([(Tensor(xs_np[k]), Tensor(ys_np[k])) for k in range(b)])
         observe(f"random case {i} ({b} samples of shape {shape}): number of fields", len(out))
         observe(f"random case {i}: shapes and dtypes", [(tuple(t.shape), str(t.dtype)) for t in out])
         observe(f"random case {i}: values", [t.data for t in out], rtol=0, atol=0)
@@ -254,6 +249,39 @@ def test_collate():
 
 if __name__ == "__main__":
     test_collate()
+
+# %% nbgrader={"grade": true, "grade_id": "test-collate-dtypes", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+from tito.testkit import error_message
+
+
+def test_collate_dtypes():
+    """Tensor fields keep their dtype, other values follow the Tensor rule; no samples or uneven fields raise."""
+    pairs = [(np.array([1.5, 2.5]), 7), (np.array([0.5, -1.0]), 2)]
+    f64 = [(Tensor([1.0, 2.0], dtype=np.float64),), (Tensor([3.0, 4.0], dtype=np.float64),)]
+    cases = [(pairs, 0, np.float32, [[1.5, 2.5], [0.5, -1.0]]),  # (samples, field, dtype, values)
+             (pairs, 1, np.int64, [7, 2]), (f64, 0, np.float64, [[1.0, 2.0], [3.0, 4.0]])]
+    for items, k, dtype, want in cases:
+        got = collate(items)[k]
+        assert got.dtype == dtype and np.allclose(got.data, want), f"field {k} should be {np.dtype(dtype)} {want}, got {got!r}"
+    for bad in ([], [(1, 2), (3,)]):
+        assert error_message(ValueError, collate, bad) is not None, f"collate({bad}) must raise ValueError"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(818)
+    for i in range(5):
+        b = int(rng.integers(1, 8))
+        xs_np = rng.standard_normal((b, int(rng.integers(1, 4))))
+        out = collate([(xs_np[k], int(k), float(k) / 2, Tensor(xs_np[k], dtype=np.float64)) for k in range(b)])
+        observe(f"ndarray, int, float, float64 Tensor fields, case {i}: dtypes", [str(t.dtype) for t in out])
+        observe(f"ndarray, int, float, float64 Tensor fields, case {i}: values", [t.data for t in out], rtol=1e-6, atol=1e-7)
+    observe("samples with 2 and 3 fields raise ValueError", error_message(ValueError, collate, [(1, 2), (3, 4, 5)]) is not None)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_collate_dtypes()
 
 # %% [markdown]
 # ## 3. Batches of indices
@@ -283,27 +311,46 @@ def batch_indices(n: int, batch_size: int, drop_last: bool = False,
     return [order[start:start + batch_size] for start in range(0, stop, batch_size)]
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-batch-indices", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-batch-indices", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
 def test_batch_indices():
-    """Consecutive slices of the order; drop_last drops a short last slice; the generator sets the order."""
-    def as_lists(batches):
-        return [[int(i) for i in b] for b in batches]
+    """Without a generator: 0..n-1 in consecutive slices of batch_size; drop_last drops a short last slice."""
+    cases = [  # (n, batch_size, drop_last, batches)
+        (10, 4, False, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]),
+        (10, 4, True, [[0, 1, 2, 3], [4, 5, 6, 7]]),
+        (8, 4, True, [[0, 1, 2, 3], [4, 5, 6, 7]]),
+        (3, 5, False, [[0, 1, 2]]),
+        (3, 5, True, []),
+    ]
+    for n, size, drop, want in cases:
+        got = [[int(i) for i in b] for b in batch_indices(n, size, drop_last=drop)]
+        assert got == want, f"batch_indices({n}, {size}, drop_last={drop}) should be {want}, got {got}"
 
-    assert as_lists(batch_indices(10, 4)) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]], \
-        f"10 samples in batches of 4 are [0..3], [4..7], [8, 9]; got {as_lists(batch_indices(10, 4))}"
-    assert as_lists(batch_indices(10, 4, drop_last=True)) == [[0, 1, 2, 3], [4, 5, 6, 7]], "drop_last must drop [8, 9]"
-    assert as_lists(batch_indices(8, 4, drop_last=True)) == [[0, 1, 2, 3], [4, 5, 6, 7]], "8 in batches of 4 is 2 full batches"
-    assert as_lists(batch_indices(3, 5)) == [[0, 1, 2]], "3 samples in batches of 5 give one batch of 3"
-    assert as_lists(batch_indices(3, 5, drop_last=True)) == [], "with drop_last, 3 samples in batches of 5 give none"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(909)
+    for i in range(10):
+        n, bs, drop = int(rng.integers(1, 60)), int(rng.integers(1, 12)), bool(rng.random() < 0.5)
+        got = batch_indices(n, bs, drop_last=drop)
+        observe(f"case {i} (n={n}, batch_size={bs}, drop_last={drop}, no generator): the batches",
+                [[int(j) for j in b] for b in got])
+    ### END HIDDEN TESTS
 
-    gen = np.random.default_rng(5)
-    first = batch_indices(50, 8, generator=gen)
-    second = batch_indices(50, 8, generator=gen)
-    ref = np.random.default_rng(5)
+
+if __name__ == "__main__":
+    test_batch_indices()
+
+# %% nbgrader={"grade": true, "grade_id": "test-batch-indices-shuffle", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_batch_indices_shuffle():
+    """With a generator the order is generator.permutation(n), a new one per call, the same for the same seed."""
+    gen, ref = np.random.default_rng(5), np.random.default_rng(5)
+    first, second = batch_indices(50, 8, generator=gen), batch_indices(50, 8, generator=gen)
     want_first, want_second = ref.permutation(50), ref.permutation(50)
     assert [len(b) for b in first] == [8] * 6 + [2], f"batch sizes for 50 by 8 are six 8s and a 2, got {[len(b) for b in first]}"
     assert np.array_equal(np.concatenate(first), want_first), "the order must be generator.permutation(n)"
@@ -313,8 +360,8 @@ def test_batch_indices():
     assert np.array_equal(np.concatenate(again), want_first), "the same seed must give the same order"
 
     ### BEGIN HIDDEN TESTS
-    rng = np.random.default_rng(909)
-    for i in range(20):
+    rng = np.random.default_rng(919)
+    for i in range(10):
         n, bs, drop = int(rng.integers(1, 60)), int(rng.integers(1, 12)), bool(rng.random() < 0.5)
         got = batch_indices(n, bs, drop_last=drop, generator=np.random.default_rng(n))
         observe(f"case {i} (n={n}, batch_size={bs}, drop_last={drop}): the batches",
@@ -323,7 +370,7 @@ def test_batch_indices():
 
 
 if __name__ == "__main__":
-    test_batch_indices()
+    test_batch_indices_shuffle()
 
 # %% [markdown]
 # ## 4. DataLoader
@@ -381,77 +428,124 @@ class DataLoader:
         return (f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"drop_last={self.drop_last})")
 
-# %% nbgrader={"grade": true, "grade_id": "test-dataloader", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% jupyter={"source_hidden": true}
+# Given: scaffolding for the tests below (datasets, and writers of the files the loaders read).
+import contextlib
+import gzip
+import os
+from pathlib import Path
+
+
+class CountingDataset(TensorDataset):
+    """A TensorDataset that counts its __getitem__ calls: the loader's fast path makes none."""
+
+    def __init__(self, *tensors):
+        super().__init__(*tensors)
+        self.calls = 0
+
+    def __getitem__(self, index):
+        self.calls += 1
+        return super().__getitem__(index)
+
+
+class Squares(Dataset):
+    """A Dataset without get_batch: sample i is (Tensor([i, i * i]), i)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return Tensor([i, i * i], dtype=np.float32), i
+
+
+def column(batches, k):
+    """Field k of every batch, concatenated along the batch axis."""
+    return np.concatenate([b[k].data for b in batches])
+
+
+def window_corners(x, out, pad):
+    """(top, left) of the window of each zero-padded image of x that equals its crop in out (None if none)."""
+    padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    h, w = out.shape[-2:]
+    found = []
+    for k in range(x.shape[0]):
+        hits = [(i, j) for i in range(padded.shape[2] - h + 1) for j in range(padded.shape[3] - w + 1)
+                if np.array_equal(padded[k, :, i:i + h, j:j + w], out[k])]
+        found.append(hits[0] if hits else None)
+    return found
+
+
+@contextlib.contextmanager
+def data_root_env(path):
+    """$TINYTORCH_DATA set to path inside the block, restored after it."""
+    old = os.environ.get("TINYTORCH_DATA")
+    os.environ["TINYTORCH_DATA"] = str(path)
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["TINYTORCH_DATA"]
+        else:
+            os.environ["TINYTORCH_DATA"] = old
+
+
+def write_digits(root, counts, labels):
+    """root/digits/digits.npz as the shipped file stores it: uint8 counts (N, 8, 8) and uint8 labels."""
+    (Path(root) / "digits").mkdir(exist_ok=True)
+    np.savez(Path(root) / "digits" / "digits.npz", images=np.asarray(counts, dtype=np.uint8),
+             labels=np.asarray(labels, dtype=np.uint8))
+
+
+IDX_CODES = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C, np.float32: 0x0D, np.float64: 0x0E}
+
+
+def idx_bytes(array):
+    """An IDX writer: the header (0, 0, type code, ndim, big-endian sizes), then the values big-endian."""
+    array = np.asarray(array)
+    head = bytes([0, 0, IDX_CODES[array.dtype.type], array.ndim]) + np.array(array.shape, dtype=">u4").tobytes()
+    return head + array.astype(array.dtype.newbyteorder(">")).tobytes()
+
+
+def write_mnist(root, images, labels, train=True):
+    """The two gzip files load_mnist reads, under the MNIST file names."""
+    split = "train" if train else "test"
+    for key, array in ((f"{split}_images", images), (f"{split}_labels", labels)):
+        with gzip.open(Path(root) / MNIST_FILES[key], "wb") as f:
+            f.write(idx_bytes(array))
+
+# %% nbgrader={"grade": true, "grade_id": "test-dataloader", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
 def test_dataloader():
-    """Batches in order, len = batch count, fast path without per-sample calls, seeded reshuffling per epoch."""
-    n = 10
-    x_np = np.arange(3 * n, dtype=np.float32).reshape(n, 3)
-    y_np = np.arange(n, dtype=np.int64) * 10
-
-    class Counting(TensorDataset):
-        """A TensorDataset that counts calls of __getitem__."""
-        calls = 0
-
-        def __getitem__(self, index):
-            Counting.calls += 1
-            return super().__getitem__(index)
-
-    ds = Counting(Tensor(x_np), Tensor(y_np))
-    loader = DataLoader(ds, batch_size=4)
-    assert len(loader) == 3, f"10 samples in batches of 4 is 3 batches, len gave {len(loader)}"
-    batches = list(loader)
-    assert len(batches) == 3, f"iterating should give 3 batches, got {len(batches)}"
-    assert all(isinstance(b, tuple) and len(b) == 2 for b in batches), "each batch must be a tuple (x, y)"
-    assert [b[0].shape for b in batches] == [(4, 3), (4, 3), (2, 3)], f"x batch shapes wrong: {[b[0].shape for b in batches]}"
-    assert np.array_equal(np.concatenate([b[0].data for b in batches]), x_np), "without shuffle the order must be 0..n-1"
-    assert np.array_equal(np.concatenate([b[1].data for b in batches]), y_np), "labels must follow the samples"
-    assert batches[0][1].dtype == np.int64 and isinstance(batches[0][0], Tensor), "batches must be Tensors, labels int64"
-    assert Counting.calls == 0, f"a dataset with get_batch must not be read sample by sample ({Counting.calls} calls)"
-    dropped = DataLoader(ds, batch_size=4, drop_last=True)
-    assert len(dropped) == 2 and [b[0].shape[0] for b in dropped] == [4, 4], "drop_last must drop the batch of 2"
+    """len(loader) is the batch count; without shuffle the batches follow 0..n-1, read by get_batch, not per sample."""
+    x, y = np.arange(30, dtype=np.float32).reshape(10, 3), np.arange(10) * 10
+    ds = CountingDataset(Tensor(x), Tensor(y))
+    for size, drop, sizes in ((4, False, [4, 4, 2]), (4, True, [4, 4]), (3, False, [3, 3, 3, 1])):
+        loader = DataLoader(ds, batch_size=size, drop_last=drop)
+        batches = list(loader)
+        assert len(loader) == len(sizes) and [b[0].shape for b in batches] == [(s, 3) for s in sizes], \
+            f"batch_size={size}, drop_last={drop}: len {len(sizes)}, x shapes (s, 3) for s in {sizes}; got {len(loader)}, {[b[0].shape for b in batches]}"
+        assert all(isinstance(b, tuple) and len(b) == 2 and isinstance(b[0], Tensor) for b in batches), "a batch is a tuple (x, y) of Tensors"
+        k = sum(sizes)
+        assert np.array_equal(column(batches, 0), x[:k]) and np.array_equal(column(batches, 1), y[:k]), \
+            "without shuffle the order must be 0..n-1, labels following their samples"
+        assert batches[0][1].dtype == np.int64, f"labels must stay int64, got {batches[0][1].dtype}"
+    assert ds.calls == 0, f"a dataset with get_batch must not be read sample by sample ({ds.calls} calls)"
     assert len(DataLoader(ds)) == 10, "the default batch_size is 1"
-
-    class Squares(Dataset):
-        def __len__(self):
-            return 7
-
-        def __getitem__(self, i):
-            return Tensor([i, i * i], dtype=np.float32), i
-
-    generic = list(DataLoader(Squares(), batch_size=3))
-    assert [b[0].shape for b in generic] == [(3, 2), (3, 2), (1, 2)], "a plain Dataset must be batched through collate"
-    assert np.array_equal(generic[1][0].data, [[3, 9], [4, 16], [5, 25]]), f"second batch of squares wrong: {generic[1][0]}"
-    assert generic[2][1].dtype == np.int64 and generic[2][1].data.tolist() == [6], "int labels must batch to int64"
-
-    shuffled = DataLoader(TensorDataset(Tensor(x_np), Tensor(y_np)), batch_size=3, shuffle=True, seed=7)
-    epoch1 = [b for b in shuffled]
-    epoch2 = [b for b in shuffled]
-    ref = np.random.default_rng(7)
-    for epoch, want in ((epoch1, ref.permutation(n)), (epoch2, ref.permutation(n))):
-        ys = np.concatenate([b[1].data for b in epoch])
-        xs = np.concatenate([b[0].data for b in epoch])
-        assert np.array_equal(ys, y_np[want]), "epoch k must use the k-th permutation of np.random.default_rng(seed)"
-        assert np.array_equal(xs, x_np[want]), "x and y must be shuffled together"
-    twin = DataLoader(TensorDataset(Tensor(x_np), Tensor(y_np)), batch_size=3, shuffle=True, seed=7)
-    assert np.array_equal(np.concatenate([b[1].data for b in twin]), np.concatenate([b[1].data for b in epoch1])), \
-        "the same seed must give the same first epoch"
-    other = DataLoader(TensorDataset(Tensor(x_np), Tensor(y_np)), batch_size=3, shuffle=True, seed=8)
-    assert not np.array_equal(np.concatenate([b[1].data for b in other]), np.concatenate([b[1].data for b in epoch1])), \
-        "different seeds must give different orders"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(1010)
-    for i in range(8):
-        n, bs, drop, shuffle = int(rng.integers(1, 40)), int(rng.integers(1, 9)), bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+    for i in range(6):
+        n, bs, drop = int(rng.integers(1, 40)), int(rng.integers(1, 9)), bool(rng.random() < 0.5)
         data = rng.standard_normal((n, 2)).astype(np.float32)
-        loader = DataLoader(TensorDataset(Tensor(data), Tensor(np.arange(n))), batch_size=bs, shuffle=shuffle,
-                            drop_last=drop, seed=n)
+        loader = DataLoader(TensorDataset(Tensor(data), Tensor(np.arange(n))), batch_size=bs, drop_last=drop, seed=n)
         got = list(loader)
-        observe(f"case {i} (n={n}, batch_size={bs}, drop_last={drop}, shuffle={shuffle}): len(loader)", len(loader))
+        observe(f"case {i} (n={n}, batch_size={bs}, drop_last={drop}, shuffle=False): len(loader)", len(loader))
         observe(f"case {i}: labels of each batch", [b[1].data for b in got])
         observe(f"case {i}: x of each batch", [b[0].data for b in got], rtol=0, atol=0)
     plain = DataLoader(TensorDataset(Tensor(np.arange(6))), batch_size=4, shuffle=False, seed=1)
@@ -462,6 +556,71 @@ def test_dataloader():
 
 if __name__ == "__main__":
     test_dataloader()
+
+# %% nbgrader={"grade": true, "grade_id": "test-dataloader-collate", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_dataloader_collate():
+    """A dataset without get_batch is read sample by sample and each batch stacked with collate."""
+    batches = list(DataLoader(Squares(7), batch_size=3))
+    assert [b[0].shape for b in batches] == [(3, 2), (3, 2), (1, 2)], "a plain Dataset must be batched through collate"
+    assert np.array_equal(batches[1][0].data, [[3, 9], [4, 16], [5, 25]]), f"second batch of squares wrong: {batches[1][0]}"
+    assert batches[2][1].dtype == np.int64 and batches[2][1].data.tolist() == [6], "int labels must batch to int64"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1020)
+    for i in range(4):
+        n, bs, drop = int(rng.integers(1, 20)), int(rng.integers(1, 6)), bool(rng.random() < 0.5)
+        loader = DataLoader(Squares(n), batch_size=bs, shuffle=True, drop_last=drop, seed=i)
+        got = list(loader)
+        observe(f"Squares({n}), batch_size={bs}, drop_last={drop}, shuffled: len(loader)", len(loader))
+        observe(f"Squares({n}), case {i}: each batch (x, y)", [(b[0].data, b[1].data) for b in got], rtol=0, atol=0)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_dataloader_collate()
+
+# %% nbgrader={"grade": true, "grade_id": "test-dataloader-shuffle", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_dataloader_shuffle():
+    """With shuffle, epoch k uses the k-th permutation of default_rng(seed), x and y together; seeds reproduce."""
+    x, y = np.arange(30, dtype=np.float32).reshape(10, 3), np.arange(10) * 10
+
+    def shuffled(seed):
+        return DataLoader(TensorDataset(Tensor(x), Tensor(y)), batch_size=3, shuffle=True, seed=seed)
+
+    loader, ref = shuffled(7), np.random.default_rng(7)
+    epochs = [list(loader), list(loader)]
+    for epoch in epochs:
+        want = ref.permutation(10)
+        assert np.array_equal(column(epoch, 1), y[want]), "epoch k must use the k-th permutation of np.random.default_rng(seed)"
+        assert np.array_equal(column(epoch, 0), x[want]), "x and y must be shuffled together"
+    assert np.array_equal(column(shuffled(7), 1), column(epochs[0], 1)), "the same seed must give the same first epoch"
+    assert not np.array_equal(column(shuffled(8), 1), column(epochs[0], 1)), "different seeds must give different orders"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1030)
+    for i in range(6):
+        n, bs, drop = int(rng.integers(1, 40)), int(rng.integers(1, 9)), bool(rng.random() < 0.5)
+        data = rng.standard_normal((n, 2)).astype(np.float32)
+        loader = DataLoader(TensorDataset(Tensor(data), Tensor(np.arange(n))), batch_size=bs, shuffle=True,
+                            drop_last=drop, seed=n)
+        for epoch in range(2):
+            got = list(loader)
+            observe(f"case {i} (n={n}, batch_size={bs}, drop_last={drop}, shuffle=True), epoch {epoch}: labels of each batch",
+                    [b[1].data for b in got])
+            observe(f"case {i}, epoch {epoch}: x of each batch", [b[0].data for b in got], rtol=0, atol=0)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_dataloader_shuffle()
 
 # %% [markdown]
 # The fast path matters: an epoch over 1,797 samples of shape (1, 8, 8) in batches of 64 costs either 1,797
@@ -591,37 +750,27 @@ class Normalize:
     def __repr__(self) -> str:
         return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
 
-# %% nbgrader={"grade": true, "grade_id": "test-normalize", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-normalize", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
 def test_normalize():
-    """Normalize subtracts each channel's mean and divides by its std, for images and batches."""
-    rng = np.random.default_rng(11)
+    """out[c] = (x[c] - mean[c]) / std[c] for an image or a batch; the data's own statistics give mean 0, std 1."""
+    rng, mean, std = np.random.default_rng(11), [0.1, 0.5, 0.9], [0.5, 1.0, 2.0]
     x = rng.random((2, 3, 4, 3)).astype(np.float32)  # W == C: a wrong broadcast would not fail
-    x_before = x.copy()
-    mean, std = [0.1, 0.5, 0.9], [0.5, 1.0, 2.0]
     want = (x - np.array(mean, dtype=np.float32)[:, None, None]) / np.array(std, dtype=np.float32)[:, None, None]
-    got = Normalize(mean, std)(x)
-    assert isinstance(got, np.ndarray), f"a transform returns an ndarray, got {type(got).__name__}"
-    assert got.shape == x.shape and got.dtype == np.float32, f"shape and dtype must be kept, got {got.shape}, {got.dtype}"
-    assert np.allclose(got, want, atol=1e-6), "batch (N, C, H, W): each channel uses its own mean and std"
-    assert np.array_equal(x, x_before), "Normalize must not modify its input"
-    one = Normalize(mean, std)(x[1])
-    assert one.shape == (3, 4, 3) and np.allclose(one, want[1], atol=1e-6), "single image (C, H, W) normalized wrongly"
-    shared = Normalize(0.5, 0.25)(x)
-    assert np.allclose(shared, (x - 0.5) / 0.25, atol=1e-6), "a single mean and std apply to every channel"
-    m, s = x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3))
-    z = Normalize(m, s)(x)
+    cases = [(x, Normalize(mean, std), want, "batch (N, C, H, W): each channel uses its own mean and std"),
+             (x[1], Normalize(mean, std), want[1], "single image (C, H, W) normalized wrongly"),
+             (x, Normalize(0.5, 0.25), (x - 0.5) / 0.25, "a single mean and std apply to every channel"),
+             (x, Compose([Normalize(mean, std), Normalize([1.0, 2.0, 3.0], [2.0] * 3)]),
+              (want - np.array([1.0, 2.0, 3.0])[:, None, None]) / 2.0, "Compose chain wrong")]
+    for inp, transform, expected, what in cases:
+        got = transform(inp)
+        assert isinstance(got, np.ndarray) and got.shape == inp.shape and np.allclose(got, expected, atol=1e-6), what
+    z = Normalize(x.mean(axis=(0, 2, 3)), x.std(axis=(0, 2, 3)))(x)
     assert np.allclose(z.mean(axis=(0, 2, 3)), 0, atol=1e-5) and np.allclose(z.std(axis=(0, 2, 3)), 1, atol=1e-4), \
         "normalizing with the data's own channel statistics must give mean 0 and std 1 per channel"
-    d = Normalize([1.0], [2.0])(np.ones((1, 2, 2), dtype=np.float64))
-    assert d.dtype == np.float64 and np.allclose(d, 0.0), "float64 input must stay float64"
-    u = Normalize([8.0], [8.0])(np.full((1, 2, 2), 16, dtype=np.uint8))
-    assert u.dtype == np.float32 and np.allclose(u, 1.0), "integer input must give float32 (16 - 8) / 8 = 1"
-    chained = Compose([Normalize(mean, std), Normalize([1.0, 2.0, 3.0], [2.0, 2.0, 2.0])])(x)
-    assert np.allclose(chained, (want - np.array([1.0, 2.0, 3.0])[:, None, None]) / 2.0, atol=1e-5), "Compose chain wrong"
 
     ### BEGIN HIDDEN TESTS
     for i in range(5):
@@ -635,6 +784,36 @@ def test_normalize():
 
 if __name__ == "__main__":
     test_normalize()
+
+# %% nbgrader={"grade": true, "grade_id": "test-normalize-dtype", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_normalize_dtype():
+    """Float input keeps its dtype, integer input gives float32; the input is never modified."""
+    cases = [(np.full((2, 3, 4, 3), 0.75, dtype=np.float32), [0.25], [0.5], np.float32, 1.0),  # (x, mean, std, dtype, out)
+             (np.ones((1, 2, 2), dtype=np.float64), [1.0], [2.0], np.float64, 0.0),
+             (np.full((1, 2, 2), 16, dtype=np.uint8), [8.0], [8.0], np.float32, 1.0)]
+    for x, mean, std, dtype, want in cases:
+        before = x.copy()
+        got = Normalize(mean, std)(x)
+        assert np.array_equal(x, before), "Normalize must not modify its input"
+        assert got.dtype == dtype and np.allclose(got, want), \
+            f"{x.dtype} input, mean {mean}, std {std}: {np.dtype(dtype)} {want} everywhere, got {got.dtype} {got.ravel()[:4]}"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1111)
+    for i, dtype in enumerate((np.float64, np.uint8, np.int64, np.float32)):
+        x = (rng.random((2, 2, 3, 3)) * 20).astype(dtype)
+        got = Normalize(rng.random(2) * 10, rng.random(2) + 0.5)(x)
+        observe(f"{np.dtype(dtype)} batch {i}: dtype", str(got.dtype))
+        observe(f"{np.dtype(dtype)} batch {i}: values", got, rtol=1e-5, atol=1e-5)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_normalize_dtype()
 
 # %% [markdown]
 # **Task: `RandomCrop(size, padding=0, rng=None)`.** Zero-pad H and W by `padding` on each side, then cut an
@@ -678,44 +857,27 @@ class RandomCrop:
     def __repr__(self) -> str:
         return f"RandomCrop(size={self.size}, padding={self.padding})"
 
-# %% nbgrader={"grade": true, "grade_id": "test-random-crop", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-random-crop", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
 def test_random_crop():
-    """Each output image is one window of its zero-padded input; corners are uniform and drawn per image."""
-    def corners(x, out, pad):
-        """(top, left) of the window of each padded image that equals its crop (None if there is none)."""
-        padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-        h, w = out.shape[-2:]
-        found = []
-        for k in range(x.shape[0]):
-            hits = [(i, j) for i in range(padded.shape[2] - h + 1) for j in range(padded.shape[3] - w + 1)
-                    if np.array_equal(padded[k, :, i:i + h, j:j + w], out[k])]
-            found.append(hits[0] if hits else None)
-        return found
-
+    """Each output image is one window of its zero-padded input; the corners are uniform, one draw per image."""
     x = np.arange(64 * 2 * 6 * 6, dtype=np.float32).reshape(64, 2, 6, 6) + 1.0  # distinct, nonzero pixels
     out = RandomCrop(6, padding=2, rng=0)(x)
     assert isinstance(out, np.ndarray) and out.shape == (64, 2, 6, 6), f"crop 6 of 6 padded by 2 keeps (64, 2, 6, 6), got {getattr(out, 'shape', None)}"
     assert out.dtype == np.float32, f"dtype must be kept, got {out.dtype}"
-    found = corners(x, out, 2)
+    found = window_corners(x, out, 2)
     assert None not in found, "every output image must be a window of its own zero-padded input"
-    tops, lefts = [c[0] for c in found], [c[1] for c in found]
-    assert set(tops) == set(range(5)) and set(lefts) == set(range(5)), \
-        f"over 64 images every corner 0..4 must occur (uniform, one draw per image), got tops {sorted(set(tops))}, lefts {sorted(set(lefts))}"
+    tops, lefts = {c[0] for c in found}, {c[1] for c in found}
+    assert tops == lefts == set(range(5)), f"over 64 images every corner 0..4 must occur (uniform, one draw per image), got {tops}, {lefts}"
     assert (out == 0).any(), "with padding some crops must contain zero padding"
-
     small = RandomCrop((3, 4), rng=1)(x[:16])
-    assert small.shape == (16, 2, 3, 4), f"size (3, 4) gives (16, 2, 3, 4), got {small.shape}"
-    assert None not in corners(x[:16], small, 0), "a crop without padding must be a window of the image"
+    assert small.shape == (16, 2, 3, 4) and None not in window_corners(x[:16], small, 0), \
+        f"size (3, 4) without padding gives (16, 2, 3, 4) windows of the images, got {small.shape}"
     one = RandomCrop(4, padding=1, rng=2)(x[5])
-    assert one.shape == (2, 4, 4) and None not in corners(x[5:6], one[None], 1), "a single (C, H, W) image must work"
-    assert np.array_equal(RandomCrop(4, 1, rng=3)(x), RandomCrop(4, 1, rng=3)(x)), "the same seed must give the same crops"
-    crop = RandomCrop(4, 1, rng=3)
-    assert not np.array_equal(crop(x), crop(x)), "a second call must draw new corners"
-    assert np.array_equal(RandomCrop(6, rng=4)(x), x), "a full-size crop without padding is the identity"
+    assert one.shape == (2, 4, 4) and None not in window_corners(x[5:6], one[None], 1), "a single (C, H, W) image must work"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(1111)
@@ -726,15 +888,42 @@ def test_random_crop():
         data = rng.integers(1, 100, size=(n, c, hh, ww)).astype(np.int64)
         got = RandomCrop((h, w), padding=pad, rng=int(rng.integers(0, 100)))(data)
         observe(f"crop {i} {(h, w)} padding {pad} of {data.shape}: shape and dtype", (tuple(got.shape), str(got.dtype)))
-        observe(f"crop {i}: every image a window of its padded input", None not in corners(data, got, pad))
-        full = RandomCrop((hh + 2 * pad, ww + 2 * pad), padding=pad, rng=0)
-        observe(f"crop {i}: full-size crop of the padded batch", full(data))
-        observe(f"crop {i}: full-size crop of one padded image", full(data[0]))
+        observe(f"crop {i}: every image a window of its padded input", None not in window_corners(data, got, pad))
     ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
     test_random_crop()
+
+# %% nbgrader={"grade": true, "grade_id": "test-random-crop-seed", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_random_crop_seed():
+    """The same seed gives the same crops, each call draws new corners, and a full-size unpadded crop is the identity."""
+    x = np.arange(64 * 2 * 6 * 6, dtype=np.float32).reshape(64, 2, 6, 6) + 1.0
+    assert np.array_equal(RandomCrop(4, 1, rng=3)(x), RandomCrop(4, 1, rng=3)(x)), "the same seed must give the same crops"
+    crop = RandomCrop(4, 1, rng=3)
+    assert not np.array_equal(crop(x), crop(x)), "a second call must draw new corners"
+    assert np.array_equal(RandomCrop(6, rng=4)(x), x), "a full-size crop without padding is the identity"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1121)
+    for i in range(4):
+        n, c, hh, ww = (int(s) for s in rng.integers(1, 6, size=4))
+        pad = int(rng.integers(0, 3))
+        data = rng.integers(1, 100, size=(n, c, hh, ww)).astype(np.int64)
+        full = RandomCrop((hh + 2 * pad, ww + 2 * pad), padding=pad, rng=0)
+        observe(f"crop {i}: full-size crop of the padded batch {data.shape}, padding {pad}", full(data))
+        observe(f"crop {i}: full-size crop of one padded image", full(data[0]))
+        seeded = [RandomCrop((hh, ww), padding=pad, rng=7)(data) for _ in range(2)]
+        observe(f"crop {i}: two crops with seed 7 are equal", bool(np.array_equal(*seeded)))
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_random_crop_seed()
 
 # %% [markdown]
 # **Task: `RandomHorizontalFlip(p=0.5, rng=None)`.** Mirror each image left-right (reverse the W axis,
@@ -766,7 +955,7 @@ class RandomHorizontalFlip:
     def __repr__(self) -> str:
         return f"RandomHorizontalFlip(p={self.p})"
 
-# %% nbgrader={"grade": true, "grade_id": "test-random-flip", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-random-flip", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
@@ -774,24 +963,16 @@ from tito.check import observe
 def test_random_flip():
     """p=1 mirrors every image, p=0 none; p=0.5 mirrors about half, each image either mirrored or intact."""
     x = np.random.default_rng(12).random((200, 2, 3, 4)).astype(np.float32)
-    always = RandomHorizontalFlip(p=1.0, rng=0)(x)
-    assert isinstance(always, np.ndarray) and always.shape == x.shape, "the flip keeps the shape"
-    assert np.array_equal(always, x[..., ::-1]), "p=1 must reverse the last (W) axis of every image"
-    never = RandomHorizontalFlip(p=0.0, rng=0)(x)
+    always, never = RandomHorizontalFlip(p=1.0, rng=0)(x), RandomHorizontalFlip(p=0.0, rng=0)(x)
+    assert isinstance(always, np.ndarray) and np.array_equal(always, x[..., ::-1]), "p=1 must reverse the W axis of every image"
     assert np.array_equal(never, x) and never is not x, "p=0 must return an unchanged copy"
     half = RandomHorizontalFlip(rng=1)(x)
-    flipped = np.array([np.array_equal(half[k], x[k, ..., ::-1]) for k in range(200)])
-    kept = np.array([np.array_equal(half[k], x[k]) for k in range(200)])
-    assert np.all(flipped | kept), "each image must be either mirrored or unchanged"
-    assert 60 < flipped.sum() < 140, f"p=0.5 should mirror about 100 of 200 images, mirrored {flipped.sum()}"
+    flipped = np.array([np.array_equal(h, v[..., ::-1]) for h, v in zip(half, x)])
+    kept = np.array([np.array_equal(h, v) for h, v in zip(half, x)])
+    assert np.all(flipped | kept) and 60 < flipped.sum() < 140, f"p=0.5: each image mirrored or unchanged, about 100 of 200 mirrored; {flipped.sum()} mirrored"
     assert np.array_equal(RandomHorizontalFlip(rng=5)(x), RandomHorizontalFlip(rng=5)(x)), "the same seed, the same flips"
     one = RandomHorizontalFlip(p=1.0)(x[0])
     assert one.shape == (2, 3, 4) and np.array_equal(one, x[0, ..., ::-1]), "a single (C, H, W) image must be mirrored"
-
-    ds = TransformDataset(TensorDataset(Tensor(x[:8]), Tensor(np.arange(8))), RandomHorizontalFlip(p=1.0))
-    xb, yb = next(iter(DataLoader(ds, batch_size=8)))
-    assert np.array_equal(xb.data, x[:8, ..., ::-1]) and np.array_equal(yb.data, np.arange(8)), \
-        "TransformDataset must flip the images and leave the labels"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(1212)
@@ -809,6 +990,31 @@ def test_random_flip():
 
 if __name__ == "__main__":
     test_random_flip()
+
+# %% nbgrader={"grade": true, "grade_id": "test-random-flip-dataset", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_random_flip_dataset():
+    """TransformDataset (given) flips the images of every batch it serves and leaves the labels."""
+    x = np.random.default_rng(12).random((8, 2, 3, 4)).astype(np.float32)
+    ds = TransformDataset(TensorDataset(Tensor(x), Tensor(np.arange(8))), RandomHorizontalFlip(p=1.0))
+    xb, yb = next(iter(DataLoader(ds, batch_size=8)))
+    assert np.array_equal(xb.data, x[..., ::-1]) and np.array_equal(yb.data, np.arange(8)), \
+        "TransformDataset must flip the images and leave the labels"
+
+    ### BEGIN HIDDEN TESTS
+    data = np.random.default_rng(1222).random((10, 1, 2, 3)).astype(np.float32)
+    ds = TransformDataset(TensorDataset(Tensor(data), Tensor(np.arange(10))), RandomHorizontalFlip(p=1.0, rng=0))
+    for k, (xb, yb) in enumerate(DataLoader(ds, batch_size=4)):
+        observe(f"batch {k} of 10 images flipped with p=1, in batches of 4: (x, y)", (xb.data, yb.data))
+    observe("one sample ds[3] flipped with p=1 (a (C, H, W) image)", ds[3][0].data)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_random_flip_dataset()
 
 # %% [markdown]
 # ## 6. The digits data set
@@ -852,44 +1058,56 @@ def load_digits(root: str | Path | None = None) -> tuple:
     return x, labels.astype(np.int64)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-load-digits", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
-import os
+# %% nbgrader={"grade": true, "grade_id": "test-load-digits", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import tempfile
-from pathlib import Path
 
 import numpy as np
 from tito.check import observe
 
 
 def test_load_digits():
-    """load_digits gives (N, 1, 8, 8) float32 counts / 16 and int64 labels from root, $TINYTORCH_DATA or the repo."""
+    """load_digits(root) gives the stored images as (N, 1, 8, 8) float32 counts / 16 and the labels as int64."""
+    counts = (np.arange(3 * 64).reshape(3, 8, 8) * 7) % 17  # counts 0..16, all different rows
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "digits").mkdir()
-        fake = (np.arange(3 * 64).reshape(3, 8, 8) * 7) % 17  # counts 0..16, all different rows
-        labels_in = np.array([3, 7, 0], dtype=np.uint8)
-        np.savez(Path(tmp) / "digits" / "digits.npz", images=fake.astype(np.uint8), labels=labels_in)
+        write_digits(tmp, counts, [3, 7, 0])
         x, y = load_digits(tmp)
-        assert isinstance(x, np.ndarray) and isinstance(y, np.ndarray), "load_digits returns two ndarrays"
-        assert x.shape == (3, 1, 8, 8) and x.dtype == np.float32, f"3 images must give (3, 1, 8, 8) float32, got {x.shape} {x.dtype}"
-        assert np.allclose(x[:, 0], fake / 16.0, atol=1e-7), "images must be the pixel counts / 16, in the stored order"
-        assert x.max() == 1.0 and x.min() == 0.0, f"counts 0..16 scale to [0, 1], got [{x.min()}, {x.max()}]"
-        assert y.tolist() == [3, 7, 0] and y.dtype == np.int64, f"labels must be int64 [3, 7, 0], got {y} ({y.dtype})"
-        old = os.environ.get("TINYTORCH_DATA")
-        os.environ["TINYTORCH_DATA"] = tmp
-        try:
-            assert load_digits()[0].shape == (3, 1, 8, 8), "without root, $TINYTORCH_DATA must be used"
-        finally:
-            if old is None:
-                del os.environ["TINYTORCH_DATA"]
-            else:
-                os.environ["TINYTORCH_DATA"] = old
-        try:
-            load_digits(Path(tmp) / "nowhere")
-        except FileNotFoundError as e:
-            assert "nowhere" in str(e) and "make_digits.py" in str(e), f"the error must name the path and the fix: {e}"
-        else:
-            raise AssertionError("a missing digits file must raise FileNotFoundError")
+    assert isinstance(x, np.ndarray) and isinstance(y, np.ndarray), "load_digits returns two ndarrays"
+    assert x.shape == (3, 1, 8, 8) and x.dtype == np.float32, f"3 images must give (3, 1, 8, 8) float32, got {x.shape} {x.dtype}"
+    assert np.allclose(x[:, 0], counts / 16.0, atol=1e-7), "images must be the pixel counts / 16, in the stored order"
+    assert x.max() == 1.0 and x.min() == 0.0, f"counts 0..16 scale to [0, 1], got [{x.min()}, {x.max()}]"
+    assert y.tolist() == [3, 7, 0] and y.dtype == np.int64, f"labels must be int64 [3, 7, 0], got {y} ({y.dtype})"
 
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1414)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_digits(tmp, rng.integers(0, 17, size=(12, 8, 8)), rng.integers(0, 10, size=12))
+        x, y = load_digits(tmp)
+        observe("random counts: shapes and dtypes", (tuple(x.shape), str(x.dtype), tuple(y.shape), str(y.dtype)))
+        observe("random counts: images", x, rtol=1e-5, atol=1e-7)
+        observe("random counts: labels", y)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_load_digits()
+
+# %% nbgrader={"grade": true, "grade_id": "test-load-digits-root", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from tito.check import observe
+from tito.testkit import error_message
+
+
+def test_load_digits_root():
+    """Without root, $TINYTORCH_DATA or the repository's datasets/ is read; a missing file names the path and the fix."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_digits(tmp, np.zeros((3, 8, 8)), [0, 1, 2])
+        with data_root_env(tmp):
+            assert load_digits()[0].shape == (3, 1, 8, 8), "without root, $TINYTORCH_DATA must be used"
+        msg = error_message(FileNotFoundError, load_digits, Path(tmp) / "nowhere")
+    assert msg is not None and "nowhere" in msg and "make_digits.py" in msg, f"a missing file: FileNotFoundError naming the path and the fix, got {msg}"
     if (default_data_root() / "digits" / "digits.npz").is_file():  # the shipped file (absent from bare copies)
         images, labels = load_digits()
         assert images.shape == (1797, 1, 8, 8) and labels.shape == (1797,), f"shipped digits: got {images.shape}, {labels.shape}"
@@ -897,15 +1115,13 @@ def test_load_digits():
         assert np.bincount(labels).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180], "label counts differ"
 
     ### BEGIN HIDDEN TESTS
-    rng = np.random.default_rng(1414)
+    rng = np.random.default_rng(1424)
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "digits").mkdir()
-        counts = rng.integers(0, 17, size=(12, 8, 8)).astype(np.uint8)
-        np.savez(Path(tmp) / "digits" / "digits.npz", images=counts, labels=rng.integers(0, 10, size=12).astype(np.uint8))
-        x, y = load_digits(tmp)
-        observe("random counts: shapes and dtypes", (tuple(x.shape), str(x.dtype), tuple(y.shape), str(y.dtype)))
-        observe("random counts: images", x, rtol=1e-5, atol=1e-7)
-        observe("random counts: labels", y)
+        write_digits(tmp, rng.integers(0, 17, size=(5, 8, 8)), rng.integers(0, 10, size=5))
+        with data_root_env(tmp):
+            x, y = load_digits()
+        observe("random counts read through $TINYTORCH_DATA: pixel sum of each image", x.sum(axis=(1, 2, 3)), rtol=1e-5, atol=1e-6)
+        observe("random counts read through $TINYTORCH_DATA: labels", y)
     shipped = (default_data_root() / "digits" / "digits.npz").is_file()
     observe("shipped digits file found", shipped)
     if shipped:
@@ -919,7 +1135,7 @@ def test_load_digits():
 
 
 if __name__ == "__main__":
-    test_load_digits()
+    test_load_digits_root()
 
 # %% [markdown]
 # ## 7. Train/test split
@@ -964,13 +1180,13 @@ def train_test_split(n: int, test_fraction: float = 0.2, seed: int = 0, stratify
     return np.sort(train).astype(np.int64), np.sort(test).astype(np.int64)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-train-test-split", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-train-test-split", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
 def test_train_test_split():
-    """The split partitions 0..n-1 at random, reproducibly, and keeps class proportions when stratified."""
+    """The test part is the first round(n * fraction) of default_rng(seed).permutation(n); both parts sorted, disjoint."""
     train, test = train_test_split(100, test_fraction=0.2, seed=0)
     assert isinstance(train, np.ndarray) and isinstance(test, np.ndarray), "the split returns two index arrays"
     assert len(test) == 20 and len(train) == 80, f"100 samples at 0.2 give 80/20, got {len(train)}/{len(test)}"
@@ -979,18 +1195,37 @@ def test_train_test_split():
     assert np.all(np.diff(train) > 0) and np.all(np.diff(test) > 0), "both index arrays must be sorted ascending"
     want = np.sort(np.random.default_rng(0).permutation(100)[:20])
     assert np.array_equal(test, want), "the test part is the first 20 of np.random.default_rng(seed).permutation(100)"
-    again = train_test_split(100, test_fraction=0.2, seed=0)
-    assert np.array_equal(again[1], test), "the same seed must give the same split"
+    assert np.array_equal(train_test_split(100, test_fraction=0.2, seed=0)[1], test), "the same seed must give the same split"
     assert not np.array_equal(train_test_split(100, 0.2, seed=1)[1], test), "different seeds must give different splits"
 
-    labels = np.repeat([0, 1, 2], [60, 30, 10])
-    labels = labels[np.random.default_rng(3).permutation(100)]
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1313)
+    for i in range(6):
+        n = int(rng.integers(20, 200))
+        frac = float(rng.choice([0.1, 0.25, 0.3, 0.5]))
+        seed = int(rng.integers(0, 1000))
+        observe(f"case {i} (n={n}, fraction {frac}, seed {seed}): plain split (train, test)",
+                train_test_split(n, frac, seed=seed))
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_train_test_split()
+
+# %% nbgrader={"grade": true, "grade_id": "test-train-test-split-stratify", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_train_test_split_stratify():
+    """With stratify, class c puts round(n_c * fraction) of its samples, chosen at random, into the test part."""
+    labels = np.repeat([0, 1, 2], [60, 30, 10])[np.random.default_rng(3).permutation(100)]
     tr, te = train_test_split(100, 0.2, seed=4, stratify=labels)
     assert np.array_equal(np.sort(np.concatenate([tr, te])), np.arange(100)), "a stratified split must partition 0..99"
     assert np.bincount(labels[te], minlength=3).tolist() == [12, 6, 2], f"test classes must be 12/6/2, got {np.bincount(labels[te], minlength=3).tolist()}"
     assert np.bincount(labels[tr], minlength=3).tolist() == [48, 24, 8], "train classes must be 48/24/8"
     picks = {tuple(train_test_split(100, 0.2, seed=s, stratify=labels)[1]) for s in range(5)}
-    assert len(picks) == 5, "the stratified test part must be random (it changed with the seed in none of 5 seeds)"
+    assert len(picks) == 5, f"the stratified test part must be random: 5 seeds gave {len(picks)} different test parts"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(1313)
@@ -1006,8 +1241,6 @@ def test_train_test_split():
         tr2, te2 = train_test_split(n, frac, seed=seed, stratify=y)
         observe(f"case {i}: the same seed gives the same stratified split",
                 bool(np.array_equal(te, te2) and np.array_equal(tr, tr2)))
-        plain_tr, plain_te = train_test_split(n, frac, seed=seed)
-        observe(f"case {i}: plain split (train, test)", (plain_tr, plain_te))
     digits_like = np.repeat(np.arange(10), [178, 182, 177, 183, 181, 182, 181, 179, 174, 180])
     _, te = train_test_split(1797, 0.2, seed=1986, stratify=digits_like)
     observe("digits-like labels at 0.2: test count of each class", np.bincount(digits_like[te], minlength=10))
@@ -1015,7 +1248,7 @@ def test_train_test_split():
 
 
 if __name__ == "__main__":
-    test_train_test_split()
+    test_train_test_split_stratify()
 
 # %% [markdown]
 # The split in use: the digits, stratified 80/20, and a shuffled loader over the training part.
@@ -1199,67 +1432,27 @@ def parse_idx(data: bytes) -> np.ndarray:
     return values.astype(dtype.newbyteorder("="))  # native byte order, and a writable copy
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-parse-idx", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
-import gzip
-import tempfile
-from pathlib import Path
-
+# %% nbgrader={"grade": true, "grade_id": "test-parse-idx", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
 def test_parse_idx():
-    """parse_idx reads what an IDX writer wrote, in native byte order, and rejects bad magic numbers and sizes."""
-    codes = {np.uint8: 0x08, np.int8: 0x09, np.int16: 0x0B, np.int32: 0x0C, np.float32: 0x0D, np.float64: 0x0E}
-
-    def idx_bytes(array):
-        array = np.asarray(array)
-        head = bytes([0, 0, codes[array.dtype.type], array.ndim]) + np.array(array.shape, dtype=">u4").tobytes()
-        return head + array.astype(array.dtype.newbyteorder(">")).tobytes()
-
+    """parse_idx inverts the IDX writer for each type code, in native byte order, as a writable array."""
     rng = np.random.default_rng(14)
-    images = rng.integers(0, 256, size=(3, 28, 28)).astype(np.uint8)
-    got = parse_idx(idx_bytes(images))
-    assert isinstance(got, np.ndarray) and got.shape == (3, 28, 28), f"3 images of 28x28 expected, got {getattr(got, 'shape', None)}"
-    assert got.dtype == np.uint8 and np.array_equal(got, images), "uint8 images read wrongly"
-    labels = np.array([5, 0, 4], dtype=np.uint8)
-    assert np.array_equal(parse_idx(idx_bytes(labels)), labels), "uint8 labels read wrongly"
-    for dt in (np.int16, np.int32, np.float32, np.float64):
-        arr = (rng.standard_normal((2, 3)) * 1000).astype(dt)
-        back = parse_idx(idx_bytes(arr))
-        assert back.dtype == np.dtype(dt), f"type code {codes[dt]:#x} must give native {np.dtype(dt)}, got {back.dtype}"
-        assert np.array_equal(back, arr), f"{np.dtype(dt)} values read wrongly (byte order?)"
-    big = np.zeros((300, 2), dtype=np.uint8)
-    assert parse_idx(idx_bytes(big)).shape == (300, 2), "sizes are big-endian uint32: 300 must stay 300"
-    writable = parse_idx(idx_bytes(labels))
-    writable[0] = 9  # np.frombuffer alone gives a read-only array
-
-    bad = [b"\x01\x00\x08\x01" + idx_bytes(labels)[4:], b"\x00\x00\x07\x01" + idx_bytes(labels)[4:]]
-    for data in bad:
-        try:
-            parse_idx(data)
-        except ValueError as e:
-            assert "magic number" in str(e) and data[:4].hex() in str(e), f"the error must name the magic number {data[:4].hex()}: {e}"
-        else:
-            raise AssertionError(f"magic number {data[:4].hex()} must raise ValueError")
-    for data in (idx_bytes(images)[:-1], idx_bytes(images) + b"\x00"):
-        try:
-            parse_idx(data)
-        except ValueError as e:
-            assert str(len(data)) in str(e), f"the error must name the byte count {len(data)}: {e}"
-        else:
-            raise AssertionError("a file whose length does not match its header must raise ValueError")
-
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, array in (("train-images-idx3-ubyte.gz", images), ("train-labels-idx1-ubyte.gz", labels)):
-            with gzip.open(Path(tmp) / name, "wb") as f:
-                f.write(idx_bytes(array))
-        x, y = load_mnist(tmp, train=True)
-        assert np.array_equal(x, images) and y.tolist() == [5, 0, 4], "load_mnist must parse the cached files"
+    arrays = [rng.integers(0, 256, size=(3, 28, 28)).astype(np.uint8), np.array([5, 0, 4], dtype=np.uint8),
+              np.zeros((300, 2), dtype=np.uint8)]  # sizes are big-endian uint32: 300 must stay 300
+    arrays += [(rng.standard_normal((2, 3)) * 1000).astype(dt) for dt in (np.int16, np.int32, np.float32, np.float64)]
+    for array in arrays:
+        back = parse_idx(idx_bytes(array))
+        assert isinstance(back, np.ndarray) and back.shape == array.shape, f"shape {array.shape} expected, got {getattr(back, 'shape', None)}"
+        assert back.dtype == array.dtype, f"type code {IDX_CODES[array.dtype.type]:#x} must give native {array.dtype}, got {back.dtype}"
+        assert np.array_equal(back, array), f"{array.dtype} values read wrongly (byte order?)"
+        back.flat[0] = 9  # np.frombuffer alone gives a read-only array
 
     ### BEGIN HIDDEN TESTS
     for i in range(6):
-        dt = list(codes)[int(rng.integers(0, len(codes)))]
+        dt = list(IDX_CODES)[int(rng.integers(0, len(IDX_CODES)))]
         shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
         arr = (rng.standard_normal(shape) * 100).astype(dt)
         back = parse_idx(idx_bytes(arr))
@@ -1270,6 +1463,70 @@ def test_parse_idx():
 
 if __name__ == "__main__":
     test_parse_idx()
+
+# %% nbgrader={"grade": true, "grade_id": "test-parse-idx-errors", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+from tito.testkit import error_message
+
+
+def test_parse_idx_errors():
+    """A bad magic number raises ValueError naming its four bytes; a length the header disagrees with, the byte count."""
+    good = idx_bytes(np.arange(3 * 28 * 28).reshape(3, 28, 28).astype(np.uint8))
+    cases = [(b"\x01\x00\x08\x01" + good[4:], ["magic number", "01000801"]),  # (data, words the error must hold)
+             (b"\x00\x00\x07\x01" + good[4:], ["magic number", "00000701"]),
+             (good[:-1], [str(len(good) - 1)]), (good + b"\x00", [str(len(good) + 1)])]
+    for data, words in cases:
+        msg = error_message(ValueError, parse_idx, data)
+        assert msg is not None and all(w in msg for w in words), \
+            f"{len(data)} bytes starting {data[:4].hex()}: ValueError containing {words}, got {msg}"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1515)
+    for i in range(4):
+        data = idx_bytes(rng.integers(0, 256, size=(2, 3, 4)).astype(np.uint8))
+        cut = data[:int(rng.integers(16, len(data)))]
+        for what, bad in (("truncated", cut), ("one byte too many", data + b"\x00")):
+            msg = error_message(ValueError, parse_idx, bad)
+            observe(f"{what} file {i}, {len(bad)} bytes: ValueError naming the byte count", msg is not None and str(len(bad)) in msg)
+        observe(f"file {i}: the intact data still parses (sum of values)", int(parse_idx(data).sum()))
+    for head in (b"\x00\x01\x08\x03", b"\x00\x00\x0a\x01"):
+        msg = error_message(ValueError, parse_idx, head + data[4:])
+        observe(f"magic number {head.hex()}: ValueError naming it", msg is not None and head.hex() in msg)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_parse_idx_errors()
+
+# %% nbgrader={"grade": true, "grade_id": "test-parse-idx-mnist", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import tempfile
+
+import numpy as np
+from tito.check import observe
+
+
+def test_parse_idx_mnist():
+    """load_mnist (given) reads the cached gzip files through parse_idx: uint8 images, int64 labels."""
+    images = np.random.default_rng(14).integers(0, 256, size=(3, 28, 28)).astype(np.uint8)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_mnist(tmp, images, np.array([5, 0, 4], dtype=np.uint8))
+        x, y = load_mnist(tmp, train=True)
+    assert np.array_equal(x, images) and y.tolist() == [5, 0, 4], "load_mnist must parse the cached files"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(1616)
+    with tempfile.TemporaryDirectory() as tmp:
+        images, labels = rng.integers(0, 256, size=(5, 28, 28)).astype(np.uint8), rng.integers(0, 10, size=5).astype(np.uint8)
+        write_mnist(tmp, images, labels, train=False)
+        x, y = load_mnist(tmp, train=False)
+        observe("test split: images (dtype, values)", (str(x.dtype), x))
+        observe("test split: labels (dtype, values)", (str(y.dtype), y))
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_parse_idx_mnist()
 
 # %% [markdown]
 # ## The names this module adds to `tinytorch`

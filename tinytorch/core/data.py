@@ -124,7 +124,7 @@ class DataLoader:
         return (f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"drop_last={self.drop_last})")
 
-# %% ../../modules/07_data/data.py #1796eb1a
+# %% ../../modules/07_data/data.py #d8823141
 def _check_images(name: str, x: np.ndarray) -> None:
     """Transforms take one image (C, H, W) or a batch (N, C, H, W)."""
     if x.ndim not in (3, 4):
@@ -245,7 +245,7 @@ class RandomHorizontalFlip:
     def __repr__(self) -> str:
         return f"RandomHorizontalFlip(p={self.p})"
 
-# %% ../../modules/07_data/data.py #a9ce2ff8
+# %% ../../modules/07_data/data.py #286ddac9
 def default_data_root() -> Path:
     """$TINYTORCH_DATA if set, else <root>/datasets where <root> holds the tinytorch package."""
     env = os.environ.get("TINYTORCH_DATA")
@@ -292,7 +292,7 @@ def train_test_split(n: int, test_fraction: float = 0.2, seed: int = 0, stratify
     return np.sort(train).astype(np.int64), np.sort(test).astype(np.int64)
 
 
-# %% ../../modules/07_data/data.py #286ddac9
+# %% ../../modules/07_data/data.py #2d5dfad1
 MNIST_MIRROR = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 
 MNIST_FILES = {
@@ -415,7 +415,7 @@ def parse_idx(data: bytes) -> np.ndarray:
     return values.astype(dtype.newbyteorder("="))  # native byte order, and a writable copy
 
 
-# %% ../../modules/07_data/data.py #154ef5f8
+# %% ../../modules/07_data/data.py #1b5525a1
 PYTORCH_NAMES = {
     "utils.data.Dataset": "Dataset", "utils.data.TensorDataset": "TensorDataset",
     "utils.data.DataLoader": "DataLoader",

@@ -159,7 +159,7 @@ class EarlyStopping:
         return (f"EarlyStopping(monitor={self.monitor!r}, mode={self.mode!r}, patience={self.patience}, "
                 f"best={self.best:.6g} at epoch {self.best_epoch})")
 
-# %% ../../modules/08_training/training.py #0351bdcf
+# %% ../../modules/08_training/training.py #6e24a940
 CHECKPOINT_FORMAT = "tinytorch-checkpoint-1"
 
 
@@ -299,7 +299,7 @@ class ProgressBar:
             self.stream.flush()
         self.closed = True
 
-# %% ../../modules/08_training/training.py #3e57114f
+# %% ../../modules/08_training/training.py #a9f2c298
 def _batch_size(y) -> int:
     """Number of samples in a batch of targets (a 0-d target is one sample)."""
     shape = array_of(y).shape
@@ -410,7 +410,7 @@ def fit(trainer: Trainer, train_loader, val_loader=None, epochs: int = 1, early_
         trainer.model.load_state_dict(best_state)
     return history
 
-# %% ../../modules/08_training/training.py #ec5915b1
+# %% ../../modules/08_training/training.py #8d506dae
 def plot_history(history: History, path) -> Path:
     """Loss and accuracy per epoch, train vs val, saved as a PNG at `path`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -462,7 +462,7 @@ def layer_gradient_norms(model: Module, x, y, loss_fn) -> list:
             for m in model.modules() if isinstance(m, Linear)]
 
 
-# %% ../../modules/08_training/training.py #30418817
+# %% ../../modules/08_training/training.py #d0a5a685
 def vanishing_gradient_study(depth: int = 10, seed: int = 0) -> dict:
     """{"sigmoid": norms, "relu": norms}: layer_gradient_norms of deep_mlp(activation, depth) on 256 digits."""
     images, labels = load_digits()
