@@ -185,8 +185,7 @@ from tito.testkit import check_grads, observe_grads
 
 
 def test_relu_family_grads():
-    """The derivative is 1 for x > 0 and the slope for x <= 0 (x = 0 too, as in PyTorch); backward matches
-    central differences on broadcast shapes."""
+    """The derivative is 1 for x > 0, the slope for x <= 0 (x = 0 too, as PyTorch); central differences agree."""
     xs = [-1000.0, -2.0, -0.5, 0.0, 0.5, 3.0, 1000.0]
     cases = [  # name, function, derivative at xs
         ("relu", relu, [0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]),
