@@ -154,72 +154,81 @@ def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tenso
     return record_op("mse_loss", loss, (input, target), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-mse-loss", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
-import warnings
-
-import numpy as np
+# %% nbgrader={"grade": true, "grade_id": "test-mse-loss", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
-
-from tinytorch.core.autograd import gradcheck
+from tito.testkit import error_message
 
 
 def test_mse_loss():
-    """mse_loss is the mean, sum or array of (x - y)**2; its gradients are 2 (x - y) * scale and the negative."""
-    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    y = Tensor([[1.0, 0.0], [5.0, 4.0]])
+    """mse_loss is the mean, the sum or the array of (x - y)**2, one recorded operation on the inputs; the mean of an
+    empty batch is nan; an unknown reduction raises ValueError."""
+    x, y = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True), Tensor([[1.0, 0.0], [5.0, 4.0]])
     loss = mse_loss(x, y)
-    assert isinstance(loss, Tensor), f"mse_loss must return a Tensor, got {type(loss).__name__}"
-    assert loss.shape == () and loss.dtype == np.float32, f"the mean loss is a 0-d float32 Tensor, got {loss.shape}, {loss.dtype}"
+    assert isinstance(loss, Tensor) and loss.shape == () and loss.dtype == np.float32, f"the mean loss is a 0-d float32 Tensor, got {loss!r}"
     assert np.isclose(loss.item(), 2.0), f"squared errors are 0, 4, 4, 0: the mean is 2, got {loss.item()}"
     assert np.isclose(mse_loss(x, y, reduction="sum").item(), 8.0), "reduction='sum' of 0, 4, 4, 0 is 8"
     none = mse_loss(x, y, reduction="none")
     assert none.shape == (2, 2) and np.allclose(none.data, [[0.0, 4.0], [4.0, 0.0]]), f"reduction='none' gives each (x - y)**2, got {none.data}"
-    assert loss.requires_grad and all(p.is_leaf for p in loss._parents), \
-        "the loss must be one recorded operation whose parents are the inputs"
-    loss.backward()
-    assert np.allclose(x.grad.data, [[0.0, 1.0], [-1.0, 0.0]]), f"d mean / dx = 2 (x - y) / 4 = [[0, 1], [-1, 0]], got {x.grad.data}"
-
-    # the target gets the negative gradient; 'sum' and 'none' scale it by 1
-    a = Tensor([0.5, -1.0, 2.0], dtype=np.float64, requires_grad=True)
-    b = Tensor([1.0, 1.0, 1.0], dtype=np.float64, requires_grad=True)
-    mse_loss(a, b, reduction="sum").backward()
-    assert np.allclose(a.grad.data, [-1.0, -4.0, 2.0]) and np.allclose(b.grad.data, [1.0, 4.0, -2.0]), \
-        f"sum: dx = 2 (x - y) = [-1, -4, 2] and dy = -dx, got {a.grad.data}, {b.grad.data}"
-    for bad in ("avg", "elementwise_mean", None):
-        try:
-            mse_loss(a, b, reduction=bad)
-        except ValueError:
-            pass
-        else:
-            raise AssertionError(f"reduction={bad!r} must raise ValueError")
-
-    # gradient checks in float64, with broadcasting and size-1 dimensions
-    rng = np.random.default_rng(501)
-    u = Tensor(rng.standard_normal((3, 1, 2)), dtype=np.float64, requires_grad=True)
-    v = Tensor(rng.standard_normal((4, 2)), dtype=np.float64, requires_grad=True)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for reduction in REDUCTIONS:
-            gradcheck(lambda p, q: mse_loss(p, q, reduction=reduction), [u, v])
-        assert mse_loss(u, v, reduction="none").shape == (3, 4, 2), "(3, 1, 2) and (4, 2) broadcast to (3, 4, 2)"
-    assert any("broadcast" in str(w.message) for w in caught), "a shape mismatch must warn"
+    assert loss.requires_grad and all(p.is_leaf for p in loss._parents), "the loss must be one recorded operation whose parents are the inputs"
     empty = mse_loss(Tensor(np.zeros((0, 2))), Tensor(np.zeros((0, 2))))
     assert np.isnan(empty.item()), f"the mean over an empty batch is 0 / 0 = nan, as in PyTorch, got {empty.item()}"
+    for bad in ("avg", "elementwise_mean", None):
+        assert error_message(ValueError, mse_loss, x, y, reduction=bad) is not None, f"reduction={bad!r} must raise ValueError"
 
     ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5011)
     for i in range(6):
         shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
         X, Y = rng.standard_normal(shape) * 3, rng.standard_normal(shape)
         reduction = REDUCTIONS[int(rng.integers(0, 3))]
-        p = Tensor(X, dtype=np.float64, requires_grad=True)
-        q = Tensor(Y, dtype=np.float64, requires_grad=True)
-        got = mse_loss(p, q, reduction=reduction)
+        got = mse_loss(Tensor(X, dtype=np.float64), Tensor(Y, dtype=np.float64), reduction=reduction)
         observe(f"mse_loss random case {i} ({reduction}): shape", tuple(got.shape))
         observe(f"mse_loss random case {i} ({reduction}): value", got.data)
-        got.backward(np.asarray(rng.standard_normal(got.shape)))  # in place of gradcheck: weighted gradients
-        observe(f"mse_loss random case {i} ({reduction}): d input", p.grad.data, rtol=1e-4, atol=1e-5)
-        observe(f"mse_loss random case {i} ({reduction}): d target", q.grad.data, rtol=1e-4, atol=1e-5)
-        p.grad = None
+    half = mse_loss(Tensor([1.0, 3.0]), Tensor([0.0, 0.0], dtype=np.float64))
+    observe("mse_loss float32 input, float64 target: dtype", str(half.dtype))
+    observe("mse_loss float32 input, float64 target: value", half.item())
+    for reduction in REDUCTIONS:
+        got = mse_loss(Tensor(np.zeros((0, 3)), dtype=np.float64), np.zeros((0, 3)), reduction=reduction)
+        observe(f"mse_loss on an empty batch, {reduction}: value", got.data)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_mse_loss()
+
+# %% nbgrader={"grade": true, "grade_id": "test-mse-loss-grads", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+from tito.testkit import check_grads, observe_grads
+
+
+def test_mse_loss_grads():
+    """d/dx = 2 (x - y) times the reduction's scale (1/N for the mean, 1 for the sum) and d/dy = -d/dx; backward
+    matches central differences when shapes broadcast, which warns."""
+    cases = [("mean", [[1.0, 2.0], [3.0, 4.0]], [[1.0, 0.0], [5.0, 4.0]], [[0.0, 1.0], [-1.0, 0.0]]),
+             ("sum", [0.5, -1.0, 2.0], [1.0, 1.0, 1.0], [-1.0, -4.0, 2.0])]
+    for reduction, X, Y, want in cases:
+        x, y = Tensor(X, dtype=np.float64, requires_grad=True), Tensor(Y, dtype=np.float64, requires_grad=True)
+        mse_loss(x, y, reduction=reduction).backward()
+        assert np.allclose(x.grad.data, want) and np.allclose(y.grad.data, -np.array(want)), \
+            f"{reduction}: dx = 2 (x - y) * scale = {want} and dy = -dx, got {x.grad.data} and {y.grad.data}"
+    rng = np.random.default_rng(501)
+    U, V = rng.standard_normal((3, 1, 2)), rng.standard_normal((4, 2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for reduction in REDUCTIONS:
+            check_grads(Tensor, lambda p, q: mse_loss(p, q, reduction=reduction), U, V, name=f"mse_loss {reduction}")
+        assert mse_loss(Tensor(U), Tensor(V), reduction="none").shape == (3, 4, 2), "(3, 1, 2) and (4, 2) broadcast to (3, 4, 2)"
+    assert any("broadcast" in str(w.message) for w in caught), "a shape mismatch must warn"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5012)
+    for i in range(6):
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
+        X, Y = rng.standard_normal(shape) * 3, rng.standard_normal(shape)
+        reduction = REDUCTIONS[int(rng.integers(0, 3))]
+        observe_grads(f"mse_loss random case {i} ({reduction})", Tensor,
+                      lambda p, q: mse_loss(p, q, reduction=reduction), X, Y, rtol=1e-4, atol=1e-5)
+        p = Tensor(X, dtype=np.float64, requires_grad=True)
         mse_loss(p, Y).backward()
         observe(f"mse_loss random case {i}: d input, mean with an ndarray target", p.grad.data)
     r = Tensor(rng.standard_normal((5, 1)), dtype=np.float64, requires_grad=True)
@@ -229,20 +238,16 @@ def test_mse_loss():
         wide.backward()
     observe("mse_loss (5, 1) against (1, 3), sum: value", wide.data)
     observe("mse_loss (5, 1) against (1, 3), sum: gradient summed over the broadcast axis", r.grad.data)
-    half = mse_loss(Tensor([1.0, 3.0]), Tensor([0.0, 0.0], dtype=np.float64))
-    observe("mse_loss float32 input, float64 target: dtype", str(half.dtype))
-    observe("mse_loss float32 input, float64 target: value", half.item())
     for reduction in REDUCTIONS:
         e = Tensor(np.zeros((0, 3)), dtype=np.float64, requires_grad=True)
         got = mse_loss(e, np.zeros((0, 3)), reduction=reduction)
         got.backward(np.ones(got.shape))
-        observe(f"mse_loss on an empty batch, {reduction}: value", got.data)
         observe(f"mse_loss on an empty batch, {reduction}: gradient shape", tuple(e.grad.shape))
     ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
-    test_mse_loss()
+    test_mse_loss_grads()
 
 # %% [markdown]
 # ## 3. Negative log-likelihood
@@ -295,58 +300,71 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100, re
     return record_op("nll_loss", loss, (input,), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-nll-loss", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
-import numpy as np
+# %% nbgrader={"grade": true, "grade_id": "test-nll-loss", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
-
-from tinytorch.core.autograd import gradcheck
 
 
 def test_nll_loss():
-    """nll_loss is minus the log-probability of the target class; its gradient is -scale at that entry."""
+    """nll_loss is minus the log-probability of each sample's target class: the mean, the sum or one per sample; a
+    (C,) input with a 0-d target is one sample."""
     probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.25, 0.5, 0.25], [0.3, 0.3, 0.4]])
-    logp = Tensor(np.log(probs), requires_grad=True)
-    y = Tensor([0, 2, 1, 0])
-    picked = np.log([0.7, 0.8, 0.5, 0.3])
+    logp, y, picked = Tensor(np.log(probs)), Tensor([0, 2, 1, 0]), np.log([0.7, 0.8, 0.5, 0.3])
     loss = nll_loss(logp, y)
     assert isinstance(loss, Tensor) and loss.shape == () and loss.dtype == np.float32, "the mean loss is a 0-d float32 Tensor"
     assert np.isclose(loss.item(), -picked.mean(), rtol=1e-5), f"-mean(log [0.7, 0.8, 0.5, 0.3]) = {-picked.mean():.6f}, got {loss.item()}"
     assert np.isclose(nll_loss(logp, y, reduction="sum").item(), -picked.sum(), rtol=1e-5), "reduction='sum' is wrong"
     none = nll_loss(logp, y, reduction="none")
     assert none.shape == (4,) and np.allclose(none.data, -picked, rtol=1e-5), f"reduction='none' gives one loss per sample, got {none.data}"
-    assert loss.requires_grad and all(p.is_leaf for p in loss._parents), "the loss must be one recorded operation on the input"
-    loss.backward()
-    want = np.zeros((4, 3))
-    want[[0, 1, 2, 3], [0, 2, 1, 0]] = -0.25
-    assert np.allclose(logp.grad.data, want), f"the gradient is -1/N at each target entry and 0 elsewhere, got {logp.grad.data}"
-
-    # one sample: scores (C,) and a 0-d target
-    single = Tensor(np.log([0.2, 0.3, 0.5]), dtype=np.float64, requires_grad=True)
+    single = Tensor(np.log([0.2, 0.3, 0.5]), dtype=np.float64)
     one = nll_loss(single, 2)
     assert one.shape == () and np.isclose(one.item(), -np.log(0.5)), f"(C,) input with target 2: -log 0.5, got {one.item()}"
     assert nll_loss(single, Tensor(1), reduction="none").shape == (), "reduction='none' on one sample gives a 0-d loss"
-    one.backward()
-    assert np.allclose(single.grad.data, [0.0, 0.0, -1.0]), f"one sample: gradient -1 at the target, got {single.grad.data}"
-
-    rng = np.random.default_rng(503)
-    z = Tensor(rng.standard_normal((5, 4)), dtype=np.float64, requires_grad=True)
-    t = rng.integers(0, 4, size=5)
-    t[:2] = 3  # a class picked twice
-    for reduction in REDUCTIONS:
-        gradcheck(lambda a: nll_loss(a, t, reduction=reduction), [z])
 
     ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5031)
     for i in range(6):
         n, c = int(rng.integers(1, 7)), int(rng.integers(1, 6))
-        X = rng.standard_normal((n, c))
-        T = rng.integers(0, c, size=n)
+        X, T = rng.standard_normal((n, c)), rng.integers(0, c, size=n)
         reduction = REDUCTIONS[int(rng.integers(0, 3))]
-        a = Tensor(X, dtype=np.float64, requires_grad=True)
-        got = nll_loss(a, Tensor(T), reduction=reduction)
+        got = nll_loss(Tensor(X, dtype=np.float64), Tensor(T), reduction=reduction)
         observe(f"nll_loss random case {i} ({n}, {c}), {reduction}: shape", tuple(got.shape))
         observe(f"nll_loss random case {i} ({n}, {c}), {reduction}: value", got.data)
-        got.backward(np.asarray(rng.standard_normal(got.shape)))  # in place of gradcheck: weighted gradient
-        observe(f"nll_loss random case {i} ({n}, {c}), {reduction}: d input", a.grad.data, rtol=1e-4, atol=1e-5)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_nll_loss()
+
+# %% nbgrader={"grade": true, "grade_id": "test-nll-loss-grads", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+from tito.testkit import check_grads, observe_grads
+
+
+def test_nll_loss_grads():
+    """The gradient is -scale at each target entry (-1/N for the mean), 0 elsewhere; central differences agree."""
+    logp = Tensor(np.log([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.25, 0.5, 0.25], [0.3, 0.3, 0.4]]), requires_grad=True)
+    loss = nll_loss(logp, Tensor([0, 2, 1, 0]))
+    assert loss.requires_grad and all(p.is_leaf for p in loss._parents), "the loss must be one recorded operation on the input"
+    loss.backward()
+    want = -0.25 * np.eye(3)[[0, 2, 1, 0]]  # -1/N at each sample's target class
+    assert np.allclose(logp.grad.data, want), f"the gradient is -1/N at each target entry and 0 elsewhere, got {logp.grad.data}"
+    single = Tensor(np.log([0.2, 0.3, 0.5]), dtype=np.float64, requires_grad=True)
+    nll_loss(single, 2).backward()
+    assert np.allclose(single.grad.data, [0.0, 0.0, -1.0]), f"one sample: gradient -1 at the target, got {single.grad.data}"
+    rng = np.random.default_rng(503)
+    Z, t = rng.standard_normal((5, 4)), rng.integers(0, 4, size=5)
+    t[:2] = 3  # a class picked twice
+    for reduction in REDUCTIONS:
+        check_grads(Tensor, lambda a: nll_loss(a, t, reduction=reduction), Z, name=f"nll_loss {reduction}")
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5032)
+    for i in range(6):
+        n, c = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+        X, T = rng.standard_normal((n, c)), rng.integers(0, c, size=n)
+        reduction = REDUCTIONS[int(rng.integers(0, 3))]
+        observe_grads(f"nll_loss random case {i} ({n}, {c}), {reduction}", Tensor,
+                      lambda a: nll_loss(a, Tensor(T), reduction=reduction), X, rtol=1e-4, atol=1e-5)
         g = Tensor(X, dtype=np.float64, requires_grad=True)
         nll_loss(g, T, reduction="sum").backward()
         observe(f"nll_loss random case {i} ({n}, {c}): gradient of the sum", g.grad.data)
@@ -354,7 +372,7 @@ def test_nll_loss():
 
 
 if __name__ == "__main__":
-    test_nll_loss()
+    test_nll_loss_grads()
 
 # %% [markdown]
 # ## 4. Cross-entropy on logits
@@ -428,116 +446,174 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
     return record_op("cross_entropy", loss, (input,), backward)
     ### END SOLUTION
 
+# %% jupyter={"source_hidden": true}
+# Given: data and helpers that several tests below share (not exported).
+LOGITS = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [-1.0, 0.0, 3.0], [1.0, 1.0, 1.0]])  # 4 samples, 3 classes
+
+
+def softmax_rows(a):
+    """softmax along the last axis, written out in NumPy."""
+    e = np.exp(a - a.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def same_as_function(module, function, options, inp, tgt):
+    """Assert that module is a Module without parameters, that module(x, target) equals
+    function(x, target, **options), and that x receives a gradient."""
+    name = type(module).__name__
+    assert isinstance(module, Module), f"{name} must be a Module"
+    assert list(module.parameters()) == [], f"{name} has no parameters"
+    x = Tensor(inp, requires_grad=True)
+    got, want = module(x, Tensor(tgt)), function(Tensor(inp), Tensor(tgt), **options)
+    assert isinstance(got, Tensor), f"{name}(input, target) must return a Tensor, got {type(got).__name__}"
+    assert got.shape == want.shape and np.allclose(got.data, want.data, rtol=1e-5), \
+        f"{name} with options {options} differs from {function.__name__}"
+    got.backward(np.ones(got.shape, dtype=np.float32))
+    assert x.grad is not None and x.grad.shape == x.shape, f"{name}: the input must receive a gradient"
+
 # %% [markdown]
-# The next cell tests values and gradients against closed forms, stability at logits of +-10,000 under
+# The next four cells test values and gradients against closed forms, the identity with
+# `nll_loss(log_softmax(x))` from module 03, label smoothing, stability at logits of +-10,000 under
 # `np.errstate(all="raise", under="ignore")` (overflow, division by zero and nan raise; underflow to 0 is the
-# correct rounding of exp(-20000)), the identity with `nll_loss(log_softmax(x))` from module 03, and the
-# target errors of `_class_targets`.
+# correct rounding of exp(-20000)), and the target errors of `_class_targets`.
 
-# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy", "locked": true, "points": 20, "schema_version": 3, "solution": false, "task": false}
-import numpy as np
+# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
-
-from tinytorch.core.activations import log_softmax
-from tinytorch.core.autograd import gradcheck
 
 
 def test_cross_entropy():
-    """cross_entropy is log-sum-exp minus the target logit, stable at +-1e4; its gradient is softmax - onehot."""
-
-    def softmax(a):
-        e = np.exp(a - a.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
-
-    # all-equal logits: every class has probability 1/C, the loss is log C
+    """cross_entropy is log-sum-exp minus the target logit, -log softmax(x)[y]: the mean, the sum or one per sample;
+    equal logits over C classes give log C."""
     flat = cross_entropy(Tensor(np.zeros((3, 4))), Tensor([0, 1, 3]))
     assert isinstance(flat, Tensor) and flat.shape == () and flat.dtype == np.float32, "the mean loss is a 0-d float32 Tensor"
     assert np.isclose(flat.item(), np.log(4), rtol=1e-6), f"equal logits over 4 classes: the loss is log 4, got {flat.item()}"
-
-    X = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [-1.0, 0.0, 3.0], [1.0, 1.0, 1.0]])
-    T = np.array([0, 2, 2, 1])
-    P = softmax(X)
-    per = -np.log(P[np.arange(4), T])
-    x = Tensor(X, dtype=np.float64, requires_grad=True)
-    loss = cross_entropy(x, T)
-    assert np.isclose(loss.item(), per.mean()), f"mean of -log softmax(x)[y]: expected {per.mean():.8f}, got {loss.item()}"
+    x, T = Tensor(LOGITS, dtype=np.float64), np.array([0, 2, 2, 1])
+    per = -np.log(softmax_rows(LOGITS)[np.arange(4), T])
+    assert np.isclose(cross_entropy(x, T).item(), per.mean()), f"mean of -log softmax(x)[y]: expected {per.mean():.8f}"
     assert np.isclose(cross_entropy(x, T, reduction="sum").item(), per.sum()), "reduction='sum' is wrong"
     none = cross_entropy(x, T, reduction="none")
     assert none.shape == (4,) and np.allclose(none.data, per), f"reduction='none' gives one loss per sample, got {none.data}"
-    assert loss.requires_grad and all(p.is_leaf for p in loss._parents), "the loss must be one recorded operation on the input"
-    loss.backward()
-    hot = np.eye(3)[T]
-    assert np.allclose(x.grad.data, (P - hot) / 4), "the gradient of the mean is (softmax(x) - onehot(y)) / N"
-    for reduction in REDUCTIONS:
-        gradcheck(lambda a: cross_entropy(a, T, reduction=reduction), [Tensor(X, dtype=np.float64, requires_grad=True)])
+    single = cross_entropy(Tensor([1.0, 2.0, 3.0], dtype=np.float64), 1)
+    want = -np.log(softmax_rows(np.array([1.0, 2.0, 3.0]))[1])
+    assert single.shape == () and np.isclose(single.item(), want), f"(C,) logits with target 1: a 0-d {want}, got {single!r}"
 
-    # label smoothing: q = (1 - eps) onehot + eps / C
-    eps = 0.2
-    q = (1 - eps) * hot + eps / 3
-    smooth = cross_entropy(Tensor(X, dtype=np.float64), T, label_smoothing=eps, reduction="none")
-    assert np.allclose(smooth.data, -(q * np.log(P)).sum(axis=1)), "label smoothing: l_i = -sum_c q_c log p_ic"
-    xs = Tensor(X, dtype=np.float64, requires_grad=True)
-    cross_entropy(xs, T, label_smoothing=eps, reduction="sum").backward()
-    assert np.allclose(xs.grad.data, P - q), "label smoothing: the gradient is softmax(x) - q"
-    gradcheck(lambda a: cross_entropy(a, T, label_smoothing=eps), [Tensor(X, dtype=np.float64, requires_grad=True)])
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(505)
+    for i in range(6):
+        n, c = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+        Z, Y = rng.standard_normal((n, c)) * 3, rng.integers(0, c, size=n)
+        reduction = REDUCTIONS[int(rng.integers(0, 3))]
+        got = cross_entropy(Tensor(Z, dtype=np.float64), Tensor(Y), reduction=reduction)
+        observe(f"cross_entropy random case {i} ({n}, {c}), {reduction}: shape", tuple(got.shape))
+        observe(f"cross_entropy random case {i} ({n}, {c}), {reduction}: value", got.data)
+    ### END HIDDEN TESTS
 
-    # one sample: logits (C,) and a 0-d target
+
+if __name__ == "__main__":
+    test_cross_entropy()
+
+# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy-grads", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+from tito.testkit import check_grads, observe_grads
+
+from tinytorch.core.activations import log_softmax
+
+
+def test_cross_entropy_grads():
+    """The gradient is (softmax(x) - onehot(y)) * scale from one recorded operation, the same as that of
+    nll_loss(log_softmax(x), y); backward matches central differences."""
+    T = np.array([0, 2, 2, 1])
+    a, b = Tensor(LOGITS, dtype=np.float64, requires_grad=True), Tensor(LOGITS, dtype=np.float64, requires_grad=True)
+    fused, composed = cross_entropy(a, T), nll_loss(log_softmax(b), T)
+    assert fused.requires_grad and all(p.is_leaf for p in fused._parents), "the loss must be one recorded operation on the input"
+    fused.backward()
+    composed.backward()
+    assert np.allclose(a.grad.data, (softmax_rows(LOGITS) - np.eye(3)[T]) / 4), "the gradient of the mean is (softmax(x) - onehot(y)) / N"
+    assert np.isclose(fused.item(), composed.item()) and np.allclose(a.grad.data, b.grad.data), \
+        "cross_entropy(x, y) must equal nll_loss(log_softmax(x), y), in value and gradient"
     v = Tensor([1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
-    single = cross_entropy(v, 1)
-    assert single.shape == () and np.isclose(single.item(), -np.log(softmax(np.array([1.0, 2.0, 3.0]))[1])), "(C,) input: wrong value"
-    single.backward()
-    assert np.allclose(v.grad.data, softmax(np.array([1.0, 2.0, 3.0])) - [0, 1, 0]), "(C,) input: wrong gradient"
+    cross_entropy(v, 1).backward()
+    assert np.allclose(v.grad.data, softmax_rows(np.array([1.0, 2.0, 3.0])) - [0, 1, 0]), f"(C,) input: wrong gradient {v.grad.data}"
+    for reduction in REDUCTIONS:
+        check_grads(Tensor, lambda z: cross_entropy(z, T, reduction=reduction), LOGITS, name=f"cross_entropy {reduction}")
 
-    # stability at extreme logits, float32 and float64
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5051)
+    for i in range(6):
+        n, c = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+        Z, Y = rng.standard_normal((n, c)) * 3, rng.integers(0, c, size=n)
+        reduction = REDUCTIONS[int(rng.integers(0, 3))]
+        observe(f"cross_entropy random case {i}: shape", tuple(cross_entropy(Tensor(Z), Y, reduction=reduction).shape))
+        observe_grads(f"cross_entropy random case {i} ({n}, {c}), {reduction}", Tensor,
+                      lambda z: cross_entropy(z, Tensor(Y), reduction=reduction), Z, rtol=1e-4, atol=1e-5)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_cross_entropy_grads()
+
+# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy-smoothing", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+from tito.testkit import check_grads, observe_grads
+
+
+def test_cross_entropy_smoothing():
+    """Label smoothing eps trains towards q = (1 - eps) onehot(y) + eps / C: l_i = -sum_c q_c log p_ic, and the
+    gradient is softmax(x) - q."""
+    T, eps = np.array([0, 2, 2, 1]), 0.2
+    P, q = softmax_rows(LOGITS), (1 - eps) * np.eye(3)[T] + eps / 3
+    smooth = cross_entropy(Tensor(LOGITS, dtype=np.float64), T, label_smoothing=eps, reduction="none")
+    assert np.allclose(smooth.data, -(q * np.log(P)).sum(axis=1)), f"label smoothing: l_i = -sum_c q_c log p_ic, got {smooth.data}"
+    x = Tensor(LOGITS, dtype=np.float64, requires_grad=True)
+    cross_entropy(x, T, label_smoothing=eps, reduction="sum").backward()
+    assert np.allclose(x.grad.data, P - q), f"label smoothing: the gradient is softmax(x) - q, got {x.grad.data}"
+    check_grads(Tensor, lambda z: cross_entropy(z, T, label_smoothing=eps), LOGITS, name="cross_entropy, label_smoothing=0.2")
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5052)
+    for i in range(6):
+        n, c = int(rng.integers(1, 7)), int(rng.integers(1, 6))
+        Z, Y = rng.standard_normal((n, c)) * 3, rng.integers(0, c, size=n)
+        s = float(rng.choice([0.1, 0.35, 0.6]))
+        reduction = REDUCTIONS[int(rng.integers(0, 3))]
+        got = cross_entropy(Tensor(Z, dtype=np.float64), Tensor(Y), reduction=reduction, label_smoothing=s)
+        observe(f"cross_entropy random case {i} ({n}, {c}), {reduction}, eps={s}: value", got.data)
+        observe_grads(f"cross_entropy random case {i} ({n}, {c}), {reduction}, eps={s}", Tensor,
+                      lambda z: cross_entropy(z, Tensor(Y), reduction=reduction, label_smoothing=s), Z, rtol=1e-4, atol=1e-5)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_cross_entropy_smoothing()
+
+# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy-edges", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+from tito.testkit import error_message
+
+
+def test_cross_entropy_edges():
+    """Logits of +-1e4 give exact losses and finite gradients in float32 and float64 (log-sum-exp); a target
+    outside [0, C) raises IndexError naming it and C; a float or misshaped target raises TypeError or ValueError."""
     for dtype in (np.float32, np.float64):
         big = Tensor([[1e4, -1e4, 0.0], [1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], dtype=dtype, requires_grad=True)
         with np.errstate(all="raise", under="ignore"):
             out = cross_entropy(big, [0, 1, 2], reduction="none")
             out.backward(np.ones(3))
         assert np.allclose(out.data, [0.0, 2e4, np.log(3)], rtol=1e-5), f"{dtype.__name__} logits +-1e4: losses [0, 2e4, log 3], got {out.data}"
-        assert np.all(np.isfinite(big.grad.data)), f"{dtype.__name__} logits +-1e4: the gradient must be finite"
-        assert np.allclose(big.grad.data, [[0, 0, 0], [1, -1, 0], [1 / 3, 1 / 3, -2 / 3]], atol=1e-6), "logits +-1e4: gradient softmax - onehot"
-
-    # identity: cross_entropy(x, y) = nll_loss(log_softmax(x), y), values and gradients
-    a = Tensor(X, dtype=np.float64, requires_grad=True)
-    b = Tensor(X, dtype=np.float64, requires_grad=True)
-    fused, composed = cross_entropy(a, T), nll_loss(log_softmax(b), T)
-    assert np.isclose(fused.item(), composed.item()), "cross_entropy(x, y) must equal nll_loss(log_softmax(x), y)"
-    fused.backward()
-    composed.backward()
-    assert np.allclose(a.grad.data, b.grad.data), "cross_entropy and nll_loss(log_softmax) must have equal gradients"
-
-    # target errors
+        assert np.allclose(big.grad.data, [[0, 0, 0], [1, -1, 0], [1 / 3, 1 / 3, -2 / 3]], atol=1e-6), \
+            f"{dtype.__name__} logits +-1e4: the gradient softmax - onehot, finite, got {big.grad.data}"
     for bad, value in (([0, 4, 1], "4"), ([0, -1, 1], "-1")):
-        try:
-            cross_entropy(Tensor(X[:3]), bad)
-        except IndexError as e:
-            assert value in str(e) and "3" in str(e), f"the IndexError must name the target {value} and C = 3, got: {e}"
-        else:
-            raise AssertionError(f"target {value} with 3 classes must raise IndexError")
+        message = error_message(IndexError, cross_entropy, Tensor(LOGITS[:3]), bad)
+        assert message is not None and value in message and "3" in message, f"target {value} with 3 classes: IndexError naming {value} and C = 3, got {message!r}"
     for bad in ([0.0, 1.0, 2.0, 1.0], [0, 1]):
-        try:
-            cross_entropy(Tensor(X), np.array(bad))
-        except (TypeError, ValueError):
-            pass
-        else:
-            raise AssertionError(f"target {bad} for input (4, 3) must raise TypeError (float) or ValueError (shape)")
+        assert error_message((TypeError, ValueError), cross_entropy, Tensor(LOGITS), np.array(bad)) is not None, \
+            f"target {bad} for input (4, 3) must raise TypeError (float) or ValueError (shape)"
 
     ### BEGIN HIDDEN TESTS
-    rng = np.random.default_rng(505)
+    rng = np.random.default_rng(5053)
     for i in range(6):
         n, c = int(rng.integers(1, 7)), int(rng.integers(1, 6))
-        Z = rng.standard_normal((n, c)) * 3
-        Y = rng.integers(0, c, size=n)
-        s = float(rng.choice([0.0, 0.1, 0.35]))
-        reduction = REDUCTIONS[int(rng.integers(0, 3))]
-        z = Tensor(Z, dtype=np.float64, requires_grad=True)
-        got = cross_entropy(z, Tensor(Y), reduction=reduction, label_smoothing=s)
-        observe(f"cross_entropy random case {i} ({n}, {c}), {reduction}, eps={s}: shape", tuple(got.shape))
-        observe(f"cross_entropy random case {i} ({n}, {c}), {reduction}, eps={s}: value", got.data)
-        got.backward(np.asarray(rng.standard_normal(got.shape)))  # in place of gradcheck: weighted gradient
-        observe(f"cross_entropy random case {i} ({n}, {c}), {reduction}, eps={s}: d input", z.grad.data,
-                rtol=1e-4, atol=1e-5)
+        Z, Y = rng.standard_normal((n, c)) * 3, rng.integers(0, c, size=n)
         Zq = np.round(Z * 256) / 256  # exact in float32 even after adding +-1e4
         z32 = Tensor(Zq + rng.choice([-1e4, 1e4], size=(n, 1)), requires_grad=True)
         with np.errstate(all="raise", under="ignore"):
@@ -546,37 +622,31 @@ def test_cross_entropy():
         observe(f"cross_entropy random case {i}: rows shifted by +-1e4, dtype", str(out.dtype))
         observe(f"cross_entropy random case {i}: rows shifted by +-1e4, float32 loss", out.item(), rtol=1e-5, atol=1e-5)
         observe(f"cross_entropy random case {i}: rows shifted by +-1e4, gradient", z32.grad.data, atol=1e-6)
-    try:
-        cross_entropy(Tensor(np.zeros((2, 5))), [1, 7])
-        named = "no error"
-    except IndexError as e:
-        named = "7" in str(e) and "5" in str(e)
-    observe("cross_entropy target 7 with 5 classes: IndexError naming 7 and 5", named)
+    message = error_message(IndexError, cross_entropy, Tensor(np.zeros((2, 5))), [1, 7])
+    observe("cross_entropy target 7 with 5 classes: IndexError naming 7 and 5",
+            "no error" if message is None else "7" in message and "5" in message)
     ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
-    test_cross_entropy()
+    test_cross_entropy_edges()
 
 # %% [markdown]
-# The next cell tests `weight` and `ignore_index` of `nll_loss` and `cross_entropy` (sections 3 and 4): values,
+# The next two cells test `weight` and `ignore_index` of `nll_loss` and `cross_entropy` (sections 3 and 4): values,
 # the weighted mean, zero gradients for ignored samples, NaN when nothing is kept or the batch is empty.
 
-# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy-weights", "locked": true, "points": 15, "schema_version": 3, "solution": false, "task": false}
-import numpy as np
+# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy-weights", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
-
-from tinytorch.core.autograd import gradcheck
+from tito.testkit import check_grads, error_message, observe_grads
 
 
 def test_class_weights():
-    """A kept sample's loss is w[t] times its loss; ignored ones give 0; the mean divides by the kept weight sum."""
-    X = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [-1.0, 0.0, 3.0], [1.0, 1.0, 1.0]])
-    T = np.array([0, 2, -100, 1])
-    W = np.array([1.0, 2.0, 0.5])
-    logp = X - np.log(np.exp(X).sum(axis=1, keepdims=True))
+    """With class weights, a kept sample's loss is w[t] times its loss, an ignored one (target -100) gives 0 and no
+    gradient, and the mean divides by the kept weight sum; backward matches central differences."""
+    T, W = np.array([0, 2, -100, 1]), np.array([1.0, 2.0, 0.5])
+    logp = LOGITS - np.log(np.exp(LOGITS).sum(axis=1, keepdims=True))
     per = np.array([-1.0 * logp[0, 0], -0.5 * logp[1, 2], 0.0, -2.0 * logp[3, 1]])
-    for f, inp in ((nll_loss, logp), (cross_entropy, X)):
+    for f, inp in ((nll_loss, logp), (cross_entropy, LOGITS)):
         x = Tensor(inp, dtype=np.float64, requires_grad=True)
         none = f(x, T, W, reduction="none")
         assert none.shape == (4,) and np.allclose(none.data, per), f"{f.__name__}: w[t] * loss, 0 for target -100; got {none.data}"
@@ -585,14 +655,8 @@ def test_class_weights():
         assert np.isclose(mean.item(), per.sum() / 3.5), f"{f.__name__}: the mean divides by the kept weights 1 + 0.5 + 2"
         mean.backward()
         assert np.array_equal(x.grad.data[2], np.zeros(3)), f"{f.__name__}: an ignored sample gets no gradient"
-        gradcheck(lambda a: f(a, T, W), [Tensor(inp, dtype=np.float64, requires_grad=True)])
-        nothing = f(Tensor(inp[:2], requires_grad=True), [-100, -100])
-        assert np.isnan(nothing.item()), f"{f.__name__}: every target ignored gives 0 / 0 = nan, as in PyTorch"
-        empty = f(Tensor(np.zeros((0, 3))), np.zeros(0, dtype=np.int64))
-        assert np.isnan(empty.item()), f"{f.__name__}: the mean over an empty batch is nan"
-    assert np.isclose(cross_entropy(Tensor(X), [0, 2, 2, 1], ignore_index=2).item(),
-                      cross_entropy(Tensor(X[[0, 3]]), [0, 1]).item()), "ignore_index may name a real class"
-    gradcheck(lambda a: cross_entropy(a, T, W, label_smoothing=0.2), [Tensor(X, dtype=np.float64, requires_grad=True)])
+        check_grads(Tensor, lambda a: f(a, T, W), inp, name=f"{f.__name__} with class weights")
+    check_grads(Tensor, lambda a: cross_entropy(a, T, W, label_smoothing=0.2), LOGITS, name="cross_entropy, weights, smoothing")
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(513)
@@ -607,12 +671,37 @@ def test_class_weights():
         s = float(rng.choice([0.0, 0.25]))
         case = f"class weights case {i} ({n}, {c}), {reduction}, ignore {ignore}, weight {Wc is not None}"
         for f, kw in ((nll_loss, {}), (cross_entropy, {"label_smoothing": s})):
-            a = Tensor(Z, dtype=np.float64, requires_grad=True)
-            got = f(a, Y, Wc, ignore_index=ignore, reduction=reduction, **kw)
+            got = f(Tensor(Z, dtype=np.float64), Y, Wc, ignore_index=ignore, reduction=reduction, **kw)
             observe(f"{f.__name__} {case}: shape", tuple(got.shape))
             observe(f"{f.__name__} {case}: value", got.data)
-            got.backward(np.asarray(rng.standard_normal(got.shape)))
-            observe(f"{f.__name__} {case}: d input", a.grad.data, rtol=1e-4, atol=1e-5)
+            observe_grads(f"{f.__name__} {case}", Tensor, lambda a: f(a, Y, Wc, ignore_index=ignore, reduction=reduction, **kw),
+                          Z, rtol=1e-4, atol=1e-5)
+    message = error_message(ValueError, cross_entropy, Tensor(np.zeros((2, 3))), [0, 1], np.ones(4))
+    observe("cross_entropy with 4 weights for 3 classes: ValueError naming 3", "no error" if message is None else "3" in message)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_class_weights()
+
+# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy-ignored", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+
+
+def test_ignored_targets():
+    """When every target is ignored, or the batch is empty, the mean is 0 / 0 = nan, as in PyTorch; ignore_index may
+    name a real class, whose samples then count nothing."""
+    logp = LOGITS - np.log(np.exp(LOGITS).sum(axis=1, keepdims=True))
+    for f, inp in ((nll_loss, logp), (cross_entropy, LOGITS)):
+        nothing = f(Tensor(inp[:2], requires_grad=True), [-100, -100])
+        assert np.isnan(nothing.item()), f"{f.__name__}: every target ignored gives 0 / 0 = nan, as in PyTorch, got {nothing.item()}"
+        empty = f(Tensor(np.zeros((0, 3))), np.zeros(0, dtype=np.int64))
+        assert np.isnan(empty.item()), f"{f.__name__}: the mean over an empty batch is nan, got {empty.item()}"
+        kept = f(Tensor(inp), [0, 2, 2, 1], ignore_index=2).item()
+        assert np.isclose(kept, f(Tensor(inp[[0, 3]]), [0, 1]).item()), f"{f.__name__}: ignore_index=2 drops the samples of class 2"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(514)
     for f in (nll_loss, cross_entropy):
         a = Tensor(rng.standard_normal((3, 4)), dtype=np.float64, requires_grad=True)
         got = f(a, [5, 5, 5], np.array([1.0, 2.0, 3.0, 4.0]), ignore_index=5)
@@ -624,17 +713,14 @@ def test_class_weights():
             observe(f"{f.__name__}: empty batch, {reduction}", got.data)
         single = f(Tensor(rng.standard_normal(4), dtype=np.float64), -100, reduction="none")
         observe(f"{f.__name__}: one ignored sample of shape (C,), none: value and shape", (single.data, tuple(single.shape)))
-    try:
-        cross_entropy(Tensor(np.zeros((2, 3))), [0, 1], np.ones(4))
-        named = "no error"
-    except ValueError as e:
-        named = "3" in str(e)
-    observe("cross_entropy with 4 weights for 3 classes: ValueError naming 3", named)
+        Z = rng.standard_normal((6, 3))
+        observe(f"{f.__name__}: ignore_index 1 on a real class, sum", f(Tensor(Z, dtype=np.float64), [0, 1, 2, 1, 1, 0],
+                ignore_index=1, reduction="sum").item())
     ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
-    test_class_weights()
+    test_ignored_targets()
 
 # %% [markdown]
 # ## 5. Binary cross-entropy on probabilities
@@ -679,68 +765,35 @@ def binary_cross_entropy(input: Tensor, target: Tensor, *, reduction: str = "mea
     return record_op("binary_cross_entropy", loss, (input, target), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-binary-cross-entropy", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
-import numpy as np
+# %% nbgrader={"grade": true, "grade_id": "test-binary-cross-entropy", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
-
-from tinytorch.core.autograd import gradcheck
+from tito.testkit import error_message
 
 
 def test_binary_cross_entropy():
-    """binary_cross_entropy matches -(y log p + (1 - y) log(1 - p)), clamps at 100 and has finite gradients at 0 and 1."""
-    P = np.array([[0.9, 0.2], [0.5, 0.6], [0.3, 0.99]])
-    Y = np.array([[1.0, 0.0], [1.0, 0.5], [0.0, 1.0]])
+    """binary_cross_entropy is -(y log p + (1 - y) log(1 - p)) per element, reduced; p outside [0, 1] or a shape
+    other than the target's raises ValueError."""
+    P, Y = np.array([[0.9, 0.2], [0.5, 0.6], [0.3, 0.99]]), np.array([[1.0, 0.0], [1.0, 0.5], [0.0, 1.0]])
     per = -(Y * np.log(P) + (1 - Y) * np.log(1 - P))
-    p = Tensor(P, requires_grad=True)
-    loss = binary_cross_entropy(p, Tensor(Y))
+    loss = binary_cross_entropy(Tensor(P), Tensor(Y))
     assert isinstance(loss, Tensor) and loss.shape == () and loss.dtype == np.float32, "the mean loss is a 0-d float32 Tensor"
     assert np.isclose(loss.item(), per.mean(), rtol=1e-5), f"expected {per.mean():.6f}, got {loss.item()}"
-    assert np.isclose(binary_cross_entropy(p, Tensor(Y), reduction="sum").item(), per.sum(), rtol=1e-5), "reduction='sum' is wrong"
-    none = binary_cross_entropy(p, Tensor(Y), reduction="none")
+    assert np.isclose(binary_cross_entropy(Tensor(P), Tensor(Y), reduction="sum").item(), per.sum(), rtol=1e-5), "reduction='sum' is wrong"
+    none = binary_cross_entropy(Tensor(P), Tensor(Y), reduction="none")
     assert none.shape == (3, 2) and np.allclose(none.data, per, rtol=1e-5), "reduction='none' gives each element's loss"
-    assert loss.requires_grad and all(q.is_leaf for q in loss._parents), "the loss must be one recorded operation on the inputs"
-    loss.backward()
-    assert np.allclose(p.grad.data, (P - Y) / (P * (1 - P)) / 6, rtol=1e-4), "dl/dp = (p - y) / (p (1 - p)), divided by 6 for the mean"
-
-    # clamping: p at 0 and 1
-    edge = Tensor([0.0, 1.0, 0.0, 1.0], dtype=np.float64, requires_grad=True)
-    target = Tensor([0.0, 1.0, 1.0, 0.0], dtype=np.float64, requires_grad=True)
-    with np.errstate(all="raise", under="ignore"):
-        out = binary_cross_entropy(edge, target, reduction="none")
-        out.backward(np.ones(4))
-    assert np.allclose(out.data, [0.0, 0.0, 100.0, 100.0]), f"each log is clamped at -100: losses [0, 0, 100, 100], got {out.data}"
-    assert np.allclose(edge.grad.data, [0.0, 0.0, -1e12, 1e12]), f"p (1 - p) is bounded below by 1e-12: got {edge.grad.data}"
-    assert np.allclose(target.grad.data, [100.0, -100.0, 100.0, -100.0]), f"dl/dy = log(1 - p) - log(p), clamped: got {target.grad.data}"
-
-    rng = np.random.default_rng(507)
-    a = Tensor(rng.uniform(0.05, 0.95, (4, 1, 3)), dtype=np.float64, requires_grad=True)
-    b = Tensor(rng.uniform(0.0, 1.0, (4, 1, 3)), dtype=np.float64, requires_grad=True)
-    for reduction in REDUCTIONS:
-        gradcheck(lambda s, t: binary_cross_entropy(s, t, reduction=reduction), [a, b])
     for bad_p, bad_y in ((np.array([0.5, 1.5]), np.ones(2)), (np.full((3, 1), 0.5), np.ones(3))):
-        try:
-            binary_cross_entropy(Tensor(bad_p), Tensor(bad_y))
-        except ValueError:
-            pass
-        else:
-            raise AssertionError(f"p = {bad_p.tolist()} with y of shape {bad_y.shape} must raise ValueError")
+        assert error_message(ValueError, binary_cross_entropy, Tensor(bad_p), Tensor(bad_y)) is not None, \
+            f"p = {bad_p.tolist()} with y of shape {bad_y.shape} must raise ValueError"
 
     ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5071)
     for i in range(6):
         shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
         Pr, Yr = rng.uniform(0.02, 0.98, shape), rng.uniform(0.0, 1.0, shape)
         reduction = REDUCTIONS[int(rng.integers(0, 3))]
-        s = Tensor(Pr, dtype=np.float64, requires_grad=True)
-        t = Tensor(Yr, dtype=np.float64, requires_grad=True)
-        got = binary_cross_entropy(s, t, reduction=reduction)
+        got = binary_cross_entropy(Tensor(Pr, dtype=np.float64), Tensor(Yr, dtype=np.float64), reduction=reduction)
         observe(f"binary_cross_entropy random case {i} ({reduction}): shape", tuple(got.shape))
         observe(f"binary_cross_entropy random case {i} ({reduction}): value", got.data)
-        got.backward(np.asarray(rng.standard_normal(got.shape)))  # in place of gradcheck: weighted gradients
-        observe(f"binary_cross_entropy random case {i} ({reduction}): d input", s.grad.data, rtol=1e-4, atol=1e-5)
-        observe(f"binary_cross_entropy random case {i} ({reduction}): d target", t.grad.data, rtol=1e-4, atol=1e-5)
-    tiny = Tensor([1e-30, 1 - 1e-12], dtype=np.float64, requires_grad=True)
-    out = binary_cross_entropy(tiny, Tensor([1.0, 0.0], dtype=np.float64), reduction="sum")
-    observe("binary_cross_entropy at p = 1e-30 and 1 - 1e-12: logs above -100 are not clamped", out.item(), rtol=1e-3)
     for reduction in REDUCTIONS:
         got = binary_cross_entropy(Tensor(np.zeros(0)), Tensor(np.zeros(0)), reduction=reduction)
         observe(f"binary_cross_entropy on an empty batch, {reduction}: value", got.data)
@@ -749,6 +802,76 @@ def test_binary_cross_entropy():
 
 if __name__ == "__main__":
     test_binary_cross_entropy()
+
+# %% nbgrader={"grade": true, "grade_id": "test-binary-cross-entropy-grads", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+from tito.testkit import check_grads, observe_grads
+
+
+def test_binary_cross_entropy_grads():
+    """dl/dp = (p - y) / (p (1 - p)) and dl/dy = log(1 - p) - log(p), from one recorded operation; backward matches
+    central differences."""
+    P, Y = np.array([[0.9, 0.2], [0.5, 0.6], [0.3, 0.99]]), np.array([[1.0, 0.0], [1.0, 0.5], [0.0, 1.0]])
+    p = Tensor(P, requires_grad=True)
+    loss = binary_cross_entropy(p, Tensor(Y))
+    assert loss.requires_grad and all(q.is_leaf for q in loss._parents), "the loss must be one recorded operation on the inputs"
+    loss.backward()
+    assert np.allclose(p.grad.data, (P - Y) / (P * (1 - P)) / 6, rtol=1e-4), "dl/dp = (p - y) / (p (1 - p)), divided by 6 for the mean"
+    rng = np.random.default_rng(507)
+    A, B = rng.uniform(0.05, 0.95, (4, 1, 3)), rng.uniform(0.0, 1.0, (4, 1, 3))
+    for reduction in REDUCTIONS:
+        check_grads(Tensor, lambda s, t: binary_cross_entropy(s, t, reduction=reduction), A, B, name=f"binary_cross_entropy {reduction}")
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5072)
+    for i in range(6):
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
+        Pr, Yr = rng.uniform(0.02, 0.98, shape), rng.uniform(0.0, 1.0, shape)
+        reduction = REDUCTIONS[int(rng.integers(0, 3))]
+        observe(f"binary_cross_entropy random case {i}: shape", tuple(binary_cross_entropy(Tensor(Pr), Tensor(Yr), reduction=reduction).shape))
+        observe_grads(f"binary_cross_entropy random case {i} ({reduction})", Tensor,
+                      lambda s, t: binary_cross_entropy(s, t, reduction=reduction), Pr, Yr, rtol=1e-4, atol=1e-5)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_binary_cross_entropy_grads()
+
+# %% nbgrader={"grade": true, "grade_id": "test-binary-cross-entropy-clamp", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+
+
+def test_binary_cross_entropy_clamp():
+    """At p = 0 and p = 1 each log is clamped at -100, so a loss is at most 100; p (1 - p) is bounded below by 1e-12,
+    so dl/dp is finite; dl/dy uses the clamped logs."""
+    edge = Tensor([0.0, 1.0, 0.0, 1.0], dtype=np.float64, requires_grad=True)
+    target = Tensor([0.0, 1.0, 1.0, 0.0], dtype=np.float64, requires_grad=True)
+    with np.errstate(all="raise", under="ignore"):
+        out = binary_cross_entropy(edge, target, reduction="none")
+        out.backward(np.ones(4))
+    assert np.allclose(out.data, [0.0, 0.0, 100.0, 100.0]), f"each log is clamped at -100: losses [0, 0, 100, 100], got {out.data}"
+    assert np.allclose(edge.grad.data, [0.0, 0.0, -1e12, 1e12]), f"p (1 - p) is bounded below by 1e-12: got {edge.grad.data}"
+    assert np.allclose(target.grad.data, [100.0, -100.0, 100.0, -100.0]), f"dl/dy = log(1 - p) - log(p), clamped: got {target.grad.data}"
+    with np.errstate(all="raise", under="ignore"):
+        out32 = binary_cross_entropy(Tensor([0.0, 1.0, 0.0, 1.0]), Tensor([0.0, 1.0, 1.0, 0.0]), reduction="none")
+    assert np.allclose(out32.data, [0.0, 0.0, 100.0, 100.0]), f"float32: losses [0, 0, 100, 100], got {out32.data}"
+
+    ### BEGIN HIDDEN TESTS
+    out = binary_cross_entropy(Tensor([1e-30, 1 - 1e-12], dtype=np.float64), Tensor([1.0, 0.0], dtype=np.float64), reduction="sum")
+    observe("binary_cross_entropy at p = 1e-30 and 1 - 1e-12: logs above -100 are not clamped", out.item(), rtol=1e-3)
+    rng = np.random.default_rng(5073)
+    p = Tensor(rng.choice([0.0, 1.0], size=6), dtype=np.float64, requires_grad=True)
+    y = Tensor(rng.uniform(0, 1, 6), dtype=np.float64, requires_grad=True)
+    with np.errstate(all="raise", under="ignore"):
+        out = binary_cross_entropy(p, y, reduction="sum")
+        out.backward()
+    observe("binary_cross_entropy at p in {0, 1}, soft targets: loss", out.item(), rtol=1e-9)
+    observe("binary_cross_entropy at p in {0, 1}, soft targets: gradients (p, y)", [p.grad.data, y.grad.data], rtol=1e-9)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_binary_cross_entropy_clamp()
 
 # %% [markdown]
 # ## 6. Binary cross-entropy on logits
@@ -817,35 +940,82 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, *, reduction
     return record_op("binary_cross_entropy_with_logits", loss, (input, target), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-bce-with-logits", "locked": true, "points": 21, "schema_version": 3, "solution": false, "task": false}
-import numpy as np
+# %% nbgrader={"grade": true, "grade_id": "test-bce-with-logits", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
-
-from tinytorch.core.autograd import gradcheck
+from tito.testkit import error_message
 
 
 def test_bce_with_logits():
-    """binary_cross_entropy_with_logits equals BCE(sigmoid(x)), is exact at logits +-1e4, and handles pos_weight."""
-
-    def sigmoid(a):
-        return 1 / (1 + np.exp(-a))
-
-    X = np.array([[2.0, -1.0], [0.0, 3.5], [-4.0, 0.5]])
-    Y = np.array([[1.0, 0.0], [1.0, 0.3], [0.0, 1.0]])
-    S = sigmoid(X)
+    """binary_cross_entropy_with_logits(x, y) is binary_cross_entropy(sigmoid(x), y), reduced; logits (3, 1) with
+    targets (3,) raise ValueError instead of broadcasting to (3, 3)."""
+    X, Y = np.array([[2.0, -1.0], [0.0, 3.5], [-4.0, 0.5]]), np.array([[1.0, 0.0], [1.0, 0.3], [0.0, 1.0]])
+    S = 1 / (1 + np.exp(-X))
     per = -(Y * np.log(S) + (1 - Y) * np.log(1 - S))
-    x = Tensor(X, requires_grad=True)
-    loss = binary_cross_entropy_with_logits(x, Tensor(Y))
+    loss = binary_cross_entropy_with_logits(Tensor(X), Tensor(Y))
     assert isinstance(loss, Tensor) and loss.shape == () and loss.dtype == np.float32, "the mean loss is a 0-d float32 Tensor"
     assert np.isclose(loss.item(), per.mean(), rtol=1e-5), f"expected {per.mean():.6f}, got {loss.item()}"
-    assert np.isclose(binary_cross_entropy_with_logits(x, Tensor(Y), reduction="sum").item(), per.sum(), rtol=1e-5), "reduction='sum' is wrong"
-    none = binary_cross_entropy_with_logits(x, Tensor(Y), reduction="none")
+    assert np.isclose(binary_cross_entropy_with_logits(Tensor(X), Tensor(Y), reduction="sum").item(), per.sum(), rtol=1e-5), "reduction='sum' is wrong"
+    none = binary_cross_entropy_with_logits(Tensor(X), Tensor(Y), reduction="none")
     assert none.shape == (3, 2) and np.allclose(none.data, per, rtol=1e-5), "reduction='none' gives each element's loss"
+    assert error_message(ValueError, binary_cross_entropy_with_logits, Tensor(np.zeros((3, 1))), Tensor(np.zeros(3))) is not None, \
+        "logits (3, 1) with targets (3,) must raise ValueError, not broadcast to (3, 3)"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5091)
+    for i in range(6):
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
+        Xr, Yr = rng.standard_normal(shape) * 4, rng.uniform(0, 1, shape)
+        reduction = REDUCTIONS[int(rng.integers(0, 3))]
+        got = binary_cross_entropy_with_logits(Tensor(Xr, dtype=np.float64), Tensor(Yr, dtype=np.float64), reduction=reduction)
+        observe(f"bce_with_logits random case {i} ({reduction}): shape", tuple(got.shape))
+        observe(f"bce_with_logits random case {i} ({reduction}): value", got.data)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_bce_with_logits()
+
+# %% nbgrader={"grade": true, "grade_id": "test-bce-with-logits-grads", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+from tito.testkit import check_grads, observe_grads
+
+
+def test_bce_with_logits_grads():
+    """dl/dx = sigmoid(x) - y and dl/dy = -x, from one recorded operation; backward matches central differences."""
+    X, Y = np.array([[2.0, -1.0], [0.0, 3.5], [-4.0, 0.5]]), np.array([[1.0, 0.0], [1.0, 0.3], [0.0, 1.0]])
+    x, y = Tensor(X, requires_grad=True), Tensor(Y, requires_grad=True)
+    loss = binary_cross_entropy_with_logits(x, y)
     assert loss.requires_grad and all(q.is_leaf for q in loss._parents), "the loss must be one recorded operation on the inputs"
     loss.backward()
-    assert np.allclose(x.grad.data, (S - Y) / 6, atol=1e-6), "dl/dx = sigmoid(x) - y, divided by 6 for the mean"
+    assert np.allclose(x.grad.data, (1 / (1 + np.exp(-X)) - Y) / 6, atol=1e-6), "dl/dx = sigmoid(x) - y, divided by 6 for the mean"
+    assert np.allclose(y.grad.data, -X / 6, atol=1e-6), f"dl/dy = -x, divided by 6 for the mean, got {y.grad.data}"
+    rng = np.random.default_rng(509)
+    A, B = rng.standard_normal((3, 1, 4)) * 3, rng.uniform(0, 1, (3, 1, 4))
+    for reduction in REDUCTIONS:
+        check_grads(Tensor, lambda s, t: binary_cross_entropy_with_logits(s, t, reduction=reduction), A, B, name=f"bce_with_logits {reduction}")
 
-    # extreme logits: exact losses and gradients, no overflow
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5092)
+    for i in range(6):
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
+        Xr, Yr = rng.standard_normal(shape) * 4, rng.uniform(0, 1, shape)
+        reduction = REDUCTIONS[int(rng.integers(0, 3))]
+        observe(f"bce_with_logits random case {i}: shape", tuple(binary_cross_entropy_with_logits(Tensor(Xr), Tensor(Yr), reduction=reduction).shape))
+        observe_grads(f"bce_with_logits random case {i} ({reduction})", Tensor,
+                      lambda s, t: binary_cross_entropy_with_logits(s, t, reduction=reduction), Xr, Yr, rtol=1e-4, atol=1e-5)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_bce_with_logits_grads()
+
+# %% nbgrader={"grade": true, "grade_id": "test-bce-with-logits-extremes", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+
+
+def test_bce_with_logits_extremes():
+    """At logits of +-1e4, in float32 and float64, the losses and the gradients sigmoid(x) - y and -x are exact,
+    with no overflow (max(x, 0) - x y + log(1 + exp(-|x|)))."""
     for dtype in (np.float32, np.float64):
         big = Tensor([1e4, 1e4, -1e4, -1e4, 0.0], dtype=dtype, requires_grad=True)
         lab = Tensor([0.0, 1.0, 0.0, 1.0, 1.0], dtype=dtype, requires_grad=True)
@@ -856,46 +1026,51 @@ def test_bce_with_logits():
         assert np.allclose(big.grad.data, [1.0, 0.0, 0.0, -1.0, -0.5]), f"{dtype.__name__}: dl/dx = sigmoid(x) - y, got {big.grad.data}"
         assert np.allclose(lab.grad.data, [-1e4, -1e4, 1e4, 1e4, 0.0]), f"{dtype.__name__}: dl/dy = -x, got {lab.grad.data}"
 
-    # gradient checks, with the target's gradient, every reduction and size-1 dimensions
-    rng = np.random.default_rng(509)
-    a = Tensor(rng.standard_normal((3, 1, 4)) * 3, dtype=np.float64, requires_grad=True)
-    b = Tensor(rng.uniform(0, 1, (3, 1, 4)), dtype=np.float64, requires_grad=True)
-    for reduction in REDUCTIONS:
-        gradcheck(lambda s, t: binary_cross_entropy_with_logits(s, t, reduction=reduction), [a, b])
-
-    # pos_weight, one weight per class along the last axis
-    W = np.array([3.0, 0.5])
-    want = -(W * Y * np.log(S) + (1 - Y) * np.log(1 - S))
-    weighted = binary_cross_entropy_with_logits(Tensor(X, dtype=np.float64), Tensor(Y, dtype=np.float64), pos_weight=Tensor(W), reduction="none")
-    assert np.allclose(weighted.data, want), f"pos_weight w: -(w y log s + (1 - y) log(1 - s)), expected {want}, got {weighted.data}"
-    for reduction in REDUCTIONS:
-        gradcheck(lambda s, t: binary_cross_entropy_with_logits(s, t, reduction=reduction, pos_weight=np.array([[2.0, 0.5, 1.0, 4.0]])), [a, b])
-    try:
-        binary_cross_entropy_with_logits(Tensor(np.zeros((3, 1))), Tensor(np.zeros(3)))
-    except ValueError:
-        pass
-    else:
-        raise AssertionError("logits (3, 1) with targets (3,) must raise ValueError, not broadcast to (3, 3)")
-
     ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5094)
     for i in range(6):
         shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
         Xr, Yr = rng.standard_normal(shape) * 4, rng.uniform(0, 1, shape)
-        reduction = REDUCTIONS[int(rng.integers(0, 3))]
-        Wr = rng.uniform(0.2, 5.0, shape[-1:]) if rng.random() < 0.5 else None
-        case = f"bce_with_logits random case {i} ({reduction}, pos_weight {'given' if Wr is not None else 'None'})"
-        s = Tensor(Xr, dtype=np.float64, requires_grad=True)
-        t = Tensor(Yr, dtype=np.float64, requires_grad=True)
-        got = binary_cross_entropy_with_logits(s, t, reduction=reduction, pos_weight=Wr)
-        observe(f"{case}: shape", tuple(got.shape))
-        observe(f"{case}: value", got.data)
-        got.backward(np.asarray(rng.standard_normal(got.shape)))  # in place of gradcheck: weighted gradients
-        observe(f"{case}: d input", s.grad.data, rtol=1e-4, atol=1e-5)
-        observe(f"{case}: d target", t.grad.data, rtol=1e-4, atol=1e-5)
         shifted = Xr + np.where(Xr > 0, 50.0, -50.0)
         with np.errstate(all="raise", under="ignore"):
             far = binary_cross_entropy_with_logits(Tensor(shifted), Tensor((Yr > 0.5).astype(np.float32)), reduction="none")
-        observe(f"{case}: logits beyond +-50 in float32", far.data, rtol=1e-5, atol=1e-5)
+        observe(f"bce_with_logits random case {i}: logits beyond +-50 in float32", far.data, rtol=1e-5, atol=1e-5)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_bce_with_logits_extremes()
+
+# %% nbgrader={"grade": true, "grade_id": "test-bce-with-logits-pos-weight", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+from tito.testkit import check_grads, observe_grads
+
+
+def test_bce_with_logits_pos_weight():
+    """pos_weight w, one per class along the last axis, scales the positive term: -(w y log s + (1 - y) log(1 - s));
+    backward matches central differences."""
+    X, Y = np.array([[2.0, -1.0], [0.0, 3.5], [-4.0, 0.5]]), np.array([[1.0, 0.0], [1.0, 0.3], [0.0, 1.0]])
+    S, W = 1 / (1 + np.exp(-X)), np.array([3.0, 0.5])
+    want = -(W * Y * np.log(S) + (1 - Y) * np.log(1 - S))
+    weighted = binary_cross_entropy_with_logits(Tensor(X, dtype=np.float64), Tensor(Y, dtype=np.float64), pos_weight=Tensor(W), reduction="none")
+    assert np.allclose(weighted.data, want), f"pos_weight w: -(w y log s + (1 - y) log(1 - s)), expected {want}, got {weighted.data}"
+    rng = np.random.default_rng(509)
+    A, B = rng.standard_normal((3, 1, 4)) * 3, rng.uniform(0, 1, (3, 1, 4))
+    for reduction in REDUCTIONS:
+        check_grads(Tensor, lambda s, t: binary_cross_entropy_with_logits(s, t, reduction=reduction, pos_weight=np.array([[2.0, 0.5, 1.0, 4.0]])),
+                    A, B, name=f"bce_with_logits {reduction}, pos_weight")
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5093)
+    for i in range(6):
+        shape = tuple(int(s) for s in rng.integers(1, 5, size=int(rng.integers(1, 4))))
+        Xr, Yr, Wr = rng.standard_normal(shape) * 4, rng.uniform(0, 1, shape), rng.uniform(0.2, 5.0, shape[-1:])
+        reduction = REDUCTIONS[int(rng.integers(0, 3))]
+        got = binary_cross_entropy_with_logits(Tensor(Xr, dtype=np.float64), Tensor(Yr, dtype=np.float64), reduction=reduction, pos_weight=Wr)
+        observe(f"bce_with_logits random case {i} ({reduction}, pos_weight): value", got.data)
+        observe_grads(f"bce_with_logits random case {i} ({reduction}, pos_weight)", Tensor,
+                      lambda s, t: binary_cross_entropy_with_logits(s, t, reduction=reduction, pos_weight=Wr), Xr, Yr,
+                      rtol=1e-4, atol=1e-5)
     for reduction in REDUCTIONS:
         got = binary_cross_entropy_with_logits(Tensor(np.zeros((0, 2))), Tensor(np.zeros((0, 2))), reduction=reduction,
                                                pos_weight=np.array([2.0, 0.5]))
@@ -904,7 +1079,7 @@ def test_bce_with_logits():
 
 
 if __name__ == "__main__":
-    test_bce_with_logits()
+    test_bce_with_logits_pos_weight()
 
 # %% [markdown]
 # ## 7. Loss modules
@@ -998,56 +1173,27 @@ class BCEWithLogitsLoss(_Loss):
         return binary_cross_entropy_with_logits(input, target, reduction=self.reduction, pos_weight=self.pos_weight)
         ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-loss-modules", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
-import numpy as np
+# %% nbgrader={"grade": true, "grade_id": "test-loss-modules", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
+from tito.testkit import error_message
 
 
 def test_loss_modules():
-    """Each loss module is a Module without parameters whose call equals its function with the stored options."""
+    """CrossEntropyLoss and NLLLoss are Modules without parameters whose call equals their function with the stored
+    options; an invalid reduction or label_smoothing raises ValueError in the constructor."""
     rng = np.random.default_rng(511)
-    X = rng.standard_normal((5, 3))
-    T = np.array([0, 2, 1, 1, 0])
-    B = rng.uniform(0, 1, (5, 3))
-    P = rng.uniform(0.05, 0.95, (5, 3))
-    W = np.array([2.0, 1.0, 0.5])
-    cases = [
-        (MSELoss(), lambda: mse_loss(Tensor(X), Tensor(B)), (X, B)),
-        (MSELoss(reduction="none"), lambda: mse_loss(Tensor(X), Tensor(B), reduction="none"), (X, B)),
-        (CrossEntropyLoss(), lambda: cross_entropy(Tensor(X), T), (X, T)),
-        (CrossEntropyLoss(reduction="sum", label_smoothing=0.1),
-         lambda: cross_entropy(Tensor(X), T, reduction="sum", label_smoothing=0.1), (X, T)),
-        (NLLLoss(reduction="none"), lambda: nll_loss(Tensor(X), T, reduction="none"), (X, T)),
-        (NLLLoss(), lambda: nll_loss(Tensor(X), T), (X, T)),
-        (NLLLoss(W, reduction="sum", ignore_index=0), lambda: nll_loss(Tensor(X), T, W, reduction="sum", ignore_index=0), (X, T)),
-        (CrossEntropyLoss(Tensor(W), ignore_index=1, label_smoothing=0.1),
-         lambda: cross_entropy(Tensor(X), T, W, ignore_index=1, label_smoothing=0.1), (X, T)),
-        (BCELoss(reduction="sum"), lambda: binary_cross_entropy(Tensor(P), Tensor(B), reduction="sum"), (P, B)),
-        (BCEWithLogitsLoss(), lambda: binary_cross_entropy_with_logits(Tensor(X), Tensor(B)), (X, B)),
-        (BCEWithLogitsLoss(reduction="none", pos_weight=Tensor(W)),
-         lambda: binary_cross_entropy_with_logits(Tensor(X), Tensor(B), reduction="none", pos_weight=W), (X, B)),
-    ]
-    for module, function, (inp, tgt) in cases:
-        name = type(module).__name__
-        assert isinstance(module, Module), f"{name} must be a Module"
-        assert list(module.parameters()) == [], f"{name} has no parameters"
-        x = Tensor(inp, requires_grad=True)
-        got = module(x, Tensor(tgt))
-        want = function()
-        assert isinstance(got, Tensor), f"{name}(input, target) must return a Tensor, got {type(got).__name__}"
-        assert got.shape == want.shape and np.allclose(got.data, want.data, rtol=1e-5), f"{name} with reduction={module.reduction!r} differs from its function"
-        got.backward(np.ones(got.shape, dtype=np.float32))
-        assert x.grad is not None and x.grad.shape == x.shape, f"{name}: the input must receive a gradient"
-
+    X, T, W = rng.standard_normal((5, 3)), np.array([0, 2, 1, 1, 0]), np.array([2.0, 1.0, 0.5])
+    same_as_function(CrossEntropyLoss(), cross_entropy, {}, X, T)
+    same_as_function(CrossEntropyLoss(reduction="sum", label_smoothing=0.1), cross_entropy, {"reduction": "sum", "label_smoothing": 0.1}, X, T)
+    same_as_function(CrossEntropyLoss(Tensor(W), ignore_index=1, label_smoothing=0.1), cross_entropy,
+                     {"weight": W, "ignore_index": 1, "label_smoothing": 0.1}, X, T)
+    same_as_function(NLLLoss(reduction="none"), nll_loss, {"reduction": "none"}, X, T)
+    same_as_function(NLLLoss(), nll_loss, {}, X, T)
+    same_as_function(NLLLoss(W, reduction="sum", ignore_index=0), nll_loss, {"weight": W, "reduction": "sum", "ignore_index": 0}, X, T)
     assert CrossEntropyLoss(label_smoothing=0.3).label_smoothing == 0.3, "CrossEntropyLoss must keep label_smoothing"
-    for make in (lambda: MSELoss(reduction="avg"), lambda: BCEWithLogitsLoss(reduction="batchmean"),
-                 lambda: CrossEntropyLoss(label_smoothing=1.5)):
-        try:
-            make()
-        except ValueError:
-            pass
-        else:
-            raise AssertionError("an invalid reduction or label_smoothing must raise ValueError in the constructor")
+    for make, options in ((MSELoss, {"reduction": "avg"}), (BCEWithLogitsLoss, {"reduction": "batchmean"}),
+                          (CrossEntropyLoss, {"label_smoothing": 1.5})):
+        assert error_message(ValueError, make, **options) is not None, f"{make.__name__}(**{options}) must raise ValueError"
 
     ### BEGIN HIDDEN TESTS
     for i in range(3):
@@ -1063,17 +1209,46 @@ def test_loss_modules():
         observe(f"random CrossEntropyLoss {i} ({reduction}), weight, ignore_index 0: value", got.data)
         got = NLLLoss(Wc, ignore_index=c - 1, reduction=reduction)(Tensor(Z, dtype=np.float64), Yc)
         observe(f"random NLLLoss {i} ({reduction}), weight, ignore_index {c - 1}: value", got.data)
-        Bn = rng.uniform(0, 1, (n, c))
-        got = BCEWithLogitsLoss(reduction=reduction)(Tensor(Z, dtype=np.float64), Tensor(Bn, dtype=np.float64))
-        observe(f"random BCEWithLogitsLoss {i} ({reduction}): shape", tuple(got.shape))
-        observe(f"random BCEWithLogitsLoss {i} ({reduction}): value", got.data)
-        got = MSELoss(reduction=reduction)(Tensor(Z, dtype=np.float64), Tensor(Bn, dtype=np.float64))
-        observe(f"random MSELoss {i} ({reduction}): value", got.data)
     ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
     test_loss_modules()
+
+# %% nbgrader={"grade": true, "grade_id": "test-loss-modules-elementwise", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+from tito.check import observe
+
+
+def test_loss_modules_elementwise():
+    """MSELoss, BCELoss and BCEWithLogitsLoss are Modules without parameters whose call equals their function with
+    the stored options."""
+    rng = np.random.default_rng(512)
+    X, B, P, W = rng.standard_normal((5, 3)), rng.uniform(0, 1, (5, 3)), rng.uniform(0.05, 0.95, (5, 3)), np.array([2.0, 1.0, 0.5])
+    same_as_function(MSELoss(), mse_loss, {}, X, B)
+    same_as_function(MSELoss(reduction="none"), mse_loss, {"reduction": "none"}, X, B)
+    same_as_function(BCELoss(reduction="sum"), binary_cross_entropy, {"reduction": "sum"}, P, B)
+    same_as_function(BCEWithLogitsLoss(), binary_cross_entropy_with_logits, {}, X, B)
+    same_as_function(BCEWithLogitsLoss(reduction="none", pos_weight=Tensor(W)), binary_cross_entropy_with_logits,
+                     {"reduction": "none", "pos_weight": W}, X, B)
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5111)
+    for i in range(3):
+        n, c = int(rng.integers(1, 6)), int(rng.integers(2, 5))
+        Z, Bn = rng.standard_normal((n, c)), rng.uniform(0, 1, (n, c))
+        reduction = REDUCTIONS[int(rng.integers(0, 3))]
+        got = BCEWithLogitsLoss(reduction=reduction)(Tensor(Z, dtype=np.float64), Tensor(Bn, dtype=np.float64))
+        observe(f"random BCEWithLogitsLoss {i} ({reduction}): shape", tuple(got.shape))
+        observe(f"random BCEWithLogitsLoss {i} ({reduction}): value", got.data)
+        got = MSELoss(reduction=reduction)(Tensor(Z, dtype=np.float64), Tensor(Bn, dtype=np.float64))
+        observe(f"random MSELoss {i} ({reduction}): value", got.data)
+        got = BCELoss(reduction=reduction)(Tensor(Bn * 0.9 + 0.05, dtype=np.float64), Tensor(Bn, dtype=np.float64))
+        observe(f"random BCELoss {i} ({reduction}): value", got.data)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_loss_modules_elementwise()
 
 # %% [markdown]
 # ## The names this module adds to `tinytorch`

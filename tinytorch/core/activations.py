@@ -180,7 +180,7 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
     return record_op("prelu", out, (x, weight), backward)
 
 
-# %% ../../modules/03_activations/activations.py #49a3ea46
+# %% ../../modules/03_activations/activations.py #ca2febae
 def _check_in_place(name: str, x: Tensor) -> None:
     """Raise RuntimeError when gradients are on and x requires grad: overwriting x would corrupt a backward rule."""
     if is_grad_enabled() and getattr(x, "requires_grad", False):
@@ -238,7 +238,7 @@ def tanh_(x: Tensor) -> Tensor:
     return x
 
 
-# %% ../../modules/03_activations/activations.py #73aeea6b
+# %% ../../modules/03_activations/activations.py #a68af1b5
 PYTORCH_NAMES = {
     "relu": "relu", "relu_": "relu_", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
     "log_softmax": "log_softmax", "nn.functional.relu": "relu", "nn.functional.relu_": "relu_",
