@@ -37,3 +37,17 @@ def test_matmul_backward_with_a_size_0_dimension():
         np.testing.assert_allclose(a.grad.data, G @ np.swapaxes(B, -1, -2))
         want_b = np.swapaxes(A, -1, -2) @ G
         np.testing.assert_allclose(b.grad.data, want_b.sum(axis=0) if want_b.ndim > 2 else want_b)
+
+
+def test_in_place_activation_of_a_saved_input_is_noticed_at_backward():
+    """relu_ on a tensor a graph saved (no grad of its own) must not silently change the gradient."""
+    import pytest
+
+    from tinytorch.core.activations import relu_
+    from tinytorch.core.autograd import Tensor
+    w = Tensor([2.0, 3.0], requires_grad=True)
+    x = Tensor([-1.0, 4.0])
+    y = (w * x).sum()
+    relu_(x)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()

@@ -890,7 +890,8 @@ if __name__ == "__main__":
 # In training the backward rules need x or the output (relu's keeps `out > 0`, sigmoid's keeps s): overwriting
 # x would silently corrupt the gradients. So an in-place variant refuses, with `RuntimeError`, when gradients
 # are on and x requires grad, as PyTorch does for leaves; under `no_grad()` it runs. The given
-# `_check_in_place(name, x)` raises that error.
+# `_check_in_place(name, x)` raises that error; otherwise it counts the change in `x._version`, so a graph that
+# saved x (say, the constant input of `w * x`) raises at backward instead of using the overwritten values.
 #
 # **Task: `relu_(x)`, `leaky_relu_(x, negative_slope=0.01)`, `sigmoid_(x)`, `tanh_(x)`.** Call
 # `_check_in_place`, write the result into `x.data` (the same array, not a new one) and return `x`.
@@ -907,11 +908,14 @@ if __name__ == "__main__":
 # %%
 #| export
 def _check_in_place(name: str, x: Tensor) -> None:
-    """Raise RuntimeError when gradients are on and x requires grad: overwriting x would corrupt a backward rule."""
+    """Raise RuntimeError when gradients are on and x requires grad: overwriting x would corrupt a backward rule.
+    Otherwise count the change in x's version (module 02), so a graph that saved x refuses to run backward."""
     if is_grad_enabled() and getattr(x, "requires_grad", False):
         raise RuntimeError(
             f"{name}(x): x requires grad and gradients are on; overwriting x.data would destroy values that "
             f"the backward pass needs. Use {name.rstrip('_')}(x) in training, or call {name} inside no_grad().")
+    if hasattr(x, "_version"):
+        x._version += 1
 
 
 def peak_bytes(fn, *args) -> int:

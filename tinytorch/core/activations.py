@@ -182,11 +182,14 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
 
 # %% ../../modules/03_activations/activations.py #ca2febae
 def _check_in_place(name: str, x: Tensor) -> None:
-    """Raise RuntimeError when gradients are on and x requires grad: overwriting x would corrupt a backward rule."""
+    """Raise RuntimeError when gradients are on and x requires grad: overwriting x would corrupt a backward rule.
+    Otherwise count the change in x's version (module 02), so a graph that saved x refuses to run backward."""
     if is_grad_enabled() and getattr(x, "requires_grad", False):
         raise RuntimeError(
             f"{name}(x): x requires grad and gradients are on; overwriting x.data would destroy values that "
             f"the backward pass needs. Use {name.rstrip('_')}(x) in training, or call {name} inside no_grad().")
+    if hasattr(x, "_version"):
+        x._version += 1
 
 
 def peak_bytes(fn, *args) -> int:
