@@ -9,7 +9,7 @@
 #
 # You will backpropagate a small network by hand in NumPy, then write what does it automatically: `unbroadcast`,
 # the backward engine, `no_grad`, the numerical gradient that checks everything, and the backward rule of every
-# operation from module 01. Each task is a cell containing `# YOUR CODE HERE`; the locked cell after it tests it.
+# operation from module 01. Each task is a cell containing `# YOUR CODE HERE`; the locked cells after it test it.
 # Run the cells in order.
 #
 # Every later module (activations, layers, losses, optimizers, convolutions, attention) adds its operations
@@ -97,48 +97,65 @@ def squared_loss_backward(r: np.ndarray, t: np.ndarray) -> np.ndarray:
     return 2 * (r - t) / r.size
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-hand-stages", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-hand-stages", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
 def test_hand_stages():
-    """Each stage returns the gradients of its inputs, with the inputs' shapes, on cases worked out by hand."""
-    a = np.array([1.0, -2.0, 3.0])
-    b = np.array([0.5, 0.5, 0.5])
-    d_f = np.array([1.0, -1.0, 2.0])
-    d_a, d_b = add_backward(a, b, d_f)
-    assert np.allclose(d_a, [1.0, -1.0, 2.0]) and np.allclose(d_b, [1.0, -1.0, 2.0]), \
-        f"f = a + b passes d_f to both inputs: expected [1, -1, 2] twice, got {d_a} and {d_b}"
-    got = square_backward(a, d_f)
-    assert np.shape(got) == (3,) and np.allclose(got, [2.0, 4.0, 12.0]), \
-        f"f = a ** 2 with a = [1, -2, 3] and d_f = [1, -1, 2]: d_a = 2 * a * d_f = [2, 4, 12], got {got}"
-
-    x = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]])  # (n, d) = (3, 2)
-    W = np.array([[1.0, -1.0, 0.0], [2.0, 0.5, 1.0]])  # (d, k) = (2, 3)
-    bias = np.array([0.1, 0.2, 0.3])  # (k,)
-    d_y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, -1.0]])  # (n, k)
-    d_x, d_W, d_b = affine_backward(x, W, bias, d_y)
-    assert np.shape(d_x) == (3, 2), f"d_x must have the shape of x, (3, 2), got {np.shape(d_x)}"
-    assert np.shape(d_W) == (2, 3), f"d_W must have the shape of W, (2, 3), got {np.shape(d_W)}"
-    assert np.shape(d_b) == (3,), f"d_b must have the shape of b, (3,), got {np.shape(d_b)}"
-    assert np.allclose(d_x, [[1.0, 2.0], [-1.0, 0.5], [0.0, 1.5]]), f"d_x is wrong: {d_x}"
-    assert np.allclose(d_W, [[4.0, 3.0, -3.0], [3.0, 0.0, -1.0]]), f"d_W is wrong: {d_W}"
-    assert np.allclose(d_b, [2.0, 2.0, -1.0]), f"d_b sums d_y over the n rows: expected [2, 2, -1], got {d_b}"
-
-    z = np.array([-1.0, 0.0, 2.0, 3.0])
-    got = relu_backward(z, np.array([5.0, 5.0, 5.0, -1.0]))
-    assert np.allclose(got, [0.0, 0.0, 5.0, -1.0]), \
-        f"ReLU passes d_r only where z > 0 (not at z = 0): expected [0, 0, 5, -1], got {got}"
-
-    got = squared_loss_backward(np.array([1.0, 2.0]), np.array([0.0, 4.0]))
-    assert np.allclose(got, [1.0, -2.0]), f"L = mean((r - t)**2), r = [1, 2], t = [0, 4]: d_r = [1, -2], got {got}"
-    got = squared_loss_backward(np.full((2, 2), 3.0), np.ones((2, 2)))
-    assert np.shape(got) == (2, 2) and np.allclose(got, 1.0), \
-        f"the mean is over all 4 elements: d_r = 2 * (3 - 1) / 4 = 1 everywhere, got {got}"
+    """Elementwise stages, worked by hand: d_a = d_b = d_f for a + b, 2 a d_f for a ** 2, d_r where z > 0 for
+    ReLU, 2 (r - t) / size for the mean squared loss; each in its input's shape."""
+    a, b, d_f = np.array([1.0, -2.0, 3.0]), np.array([0.5, 0.5, 0.5]), np.array([1.0, -1.0, 2.0])
+    z, d_r = np.array([-1.0, 0.0, 2.0, 3.0]), np.array([5.0, 5.0, 5.0, -1.0])
+    cases = [  # (what, returned, expected)
+        ("add_backward: (d_f, d_f)", add_backward(a, b, d_f), (d_f, d_f)),
+        ("square_backward: 2 * a * d_f", square_backward(a, d_f), [2.0, 4.0, 12.0]),
+        ("relu_backward: d_r where z > 0, not at z = 0", relu_backward(z, d_r), [0.0, 0.0, 5.0, -1.0]),
+        ("squared loss, r = [1, 2], t = [0, 4]", squared_loss_backward(np.array([1.0, 2.0]), np.array([0.0, 4.0])), [1.0, -2.0]),
+        ("squared loss: the mean is over all 4 elements", squared_loss_backward(np.full((2, 2), 3.0), np.ones((2, 2))), np.ones((2, 2))),
+    ]
+    for what, got, want in cases:
+        assert np.shape(got) == np.shape(want) and np.allclose(got, want), f"{what}: expected {np.asarray(want).tolist()}, got {got}"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(2001)
+    for i in range(4):
+        n, d = (int(s) for s in rng.integers(1, 5, size=2))
+        a, b, d_f = rng.standard_normal((n, d)), rng.standard_normal((n, d)), rng.standard_normal((n, d))
+        got_a, got_b = add_backward(a, b, d_f)
+        observe(f"case {i}: add_backward d_a", np.asarray(got_a), rtol=1e-5, atol=1e-6)
+        observe(f"case {i}: add_backward d_b", np.asarray(got_b), rtol=1e-5, atol=1e-6)
+        observe(f"case {i}: square_backward", np.asarray(square_backward(a, d_f)), rtol=1e-5, atol=1e-6)
+        z = rng.standard_normal((n, d))
+        z[np.abs(z) < 0.05] = 0.5
+        d_r = rng.standard_normal((n, d))
+        observe(f"case {i}: relu_backward", np.asarray(relu_backward(z, d_r)), rtol=1e-5, atol=1e-6)
+        r, t = rng.standard_normal((n, d)), rng.standard_normal((n, d))
+        observe(f"case {i}: squared_loss_backward", np.asarray(squared_loss_backward(r, t)), rtol=1e-5, atol=1e-6)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_hand_stages()
+
+# %% nbgrader={"grade": true, "grade_id": "test-hand-stages-affine", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_hand_stages_affine():
+    """y = x @ W + b, worked by hand: d_x = d_y @ W^T (n, d), d_W = x^T @ d_y (d, k), d_b = d_y summed over the
+    n rows (k,)."""
+    x = np.array([[1.0, 2.0], [0.0, -1.0], [3.0, 1.0]])  # (n, d) = (3, 2)
+    W = np.array([[1.0, -1.0, 0.0], [2.0, 0.5, 1.0]])  # (d, k) = (2, 3)
+    d_y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, -1.0]])  # (n, k)
+    d_x, d_W, d_b = affine_backward(x, W, np.array([0.1, 0.2, 0.3]), d_y)
+    wants = [[[1.0, 2.0], [-1.0, 0.5], [0.0, 1.5]], [[4.0, 3.0, -3.0], [3.0, 0.0, -1.0]], [2.0, 2.0, -1.0]]
+    for name, g, want in zip(("d_x", "d_W", "d_b"), (d_x, d_W, d_b), wants):
+        assert np.shape(g) == np.shape(want) and np.allclose(g, want), f"{name}: expected {want}, got {g}"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(2003)
     for i in range(4):
         n, d, k = (int(s) for s in rng.integers(1, 5, size=3))
         x, W, bias = rng.standard_normal((n, d)), rng.standard_normal((d, k)), rng.standard_normal(k)
@@ -146,24 +163,11 @@ def test_hand_stages():
         grads = affine_backward(x, W, bias, d_y)
         for name, got in zip(("d_x", "d_W", "d_b"), grads):
             observe(f"case {i} (n, d, k = {n}, {d}, {k}): affine_backward {name}", np.asarray(got), rtol=1e-5, atol=1e-6)
-        a = rng.standard_normal((n, d))
-        b = rng.standard_normal((n, d))
-        d_f = rng.standard_normal((n, d))
-        got_a, got_b = add_backward(a, b, d_f)
-        observe(f"case {i}: add_backward d_a", np.asarray(got_a), rtol=1e-5, atol=1e-6)
-        observe(f"case {i}: add_backward d_b", np.asarray(got_b), rtol=1e-5, atol=1e-6)
-        observe(f"case {i}: square_backward", np.asarray(square_backward(a, d_f)), rtol=1e-5, atol=1e-6)
-        z = rng.standard_normal((n, k))
-        z[np.abs(z) < 0.05] = 0.5
-        d_r = rng.standard_normal((n, k))
-        observe(f"case {i}: relu_backward", np.asarray(relu_backward(z, d_r)), rtol=1e-5, atol=1e-6)
-        r, t = rng.standard_normal((n, k)), rng.standard_normal((n, k))
-        observe(f"case {i}: squared_loss_backward", np.asarray(squared_loss_backward(r, t)), rtol=1e-5, atol=1e-6)
     ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
-    test_hand_stages()
+    test_hand_stages_affine()
 
 # %% [markdown]
 # **Task: `hand_backprop(x, W, b, t)`.** The whole network: x -> z = x @ W + b -> r = max(z, 0) ->
@@ -630,35 +634,21 @@ from tito.check import observe
 
 
 def test_unbroadcast():
-    """unbroadcast sums the broadcast axes away and returns exactly the requested shape."""
+    """unbroadcast(grad, shape) sums grad over the axes broadcasting added in front or stretched from 1 and returns
+    an ndarray of exactly `shape`, leaving grad unchanged."""
     g = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
-    before = g.copy()
-    cases = [
-        ((2, 3, 4), g),
-        ((3, 4), g.sum(axis=0)),
-        ((4,), g.sum(axis=(0, 1))),
-        ((1, 4), g.sum(axis=(0, 1)).reshape(1, 4)),
-        ((3, 1), g.sum(axis=(0, 2)).reshape(3, 1)),
-        ((2, 1, 4), g.sum(axis=1, keepdims=True)),
-        ((2, 3, 1), g.sum(axis=2, keepdims=True)),
-        ((1, 1, 1), g.sum(keepdims=True)),
-        ((1,), np.array([g.sum()])),
-        ((), np.array(g.sum())),
+    view = np.broadcast_to(np.arange(3.0), (5, 3))  # read-only, as a rule may return
+    cases = [  # (gradient, target shape, the axes it sums)
+        (g, (2, 3, 4), ()), (g, (3, 4), (0,)), (g, (4,), (0, 1)), (g, (1, 4), (0, 1)), (g, (3, 1), (0, 2)),
+        (g, (2, 1, 4), (1,)), (g, (2, 3, 1), (2,)), (g, (1, 1, 1), (0, 1, 2)), (g, (1,), (0, 1, 2)), (g, (), (0, 1, 2)),
+        (g[0, :2, :3], (3,), (0,)), (np.ones((3, 4)), (3, 1), (1,)), (view, (1, 3), (0,)),
     ]
-    for shape, want in cases:
-        got = unbroadcast(g, shape)
-        assert isinstance(got, np.ndarray), f"unbroadcast(g, {shape}) must return an ndarray, got {type(got).__name__}"
-        assert got.shape == shape, f"unbroadcast of a (2, 3, 4) gradient to {shape} must have shape {shape}, got {got.shape}"
-        assert np.allclose(got, want), f"unbroadcast(g, {shape}) should be {want}, got {got}"
-    assert np.array_equal(g, before), "unbroadcast must not modify its input"
-
-    # (2, 3) + (3,): the bias gradient sums the rows; a column (3, 1) against (3, 4) sums along each row
-    d_out = np.array([[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]])
-    assert np.allclose(unbroadcast(d_out, (3,)), [11.0, 22.0, 33.0]), "unbroadcast((2, 3) -> (3,)) sums axis 0"
-    col = unbroadcast(np.ones((3, 4)), (3, 1))
-    assert col.shape == (3, 1) and np.allclose(col, 4.0), f"unbroadcast((3, 4) -> (3, 1)) should be 4 in each row, got {col}"
-    ro = np.broadcast_to(np.arange(3.0), (5, 3))  # a read-only broadcast view works too
-    assert np.allclose(unbroadcast(ro, (1, 3)), [[0.0, 5.0, 10.0]]), "unbroadcast of a broadcast view is wrong"
+    for grad, shape, axes in cases:
+        want = grad.sum(axis=axes, keepdims=True).reshape(shape)
+        got = unbroadcast(grad, shape)
+        assert isinstance(got, np.ndarray) and got.shape == shape and np.allclose(got, want), \
+            f"unbroadcast of a {grad.shape} gradient to {shape} sums axes {axes}: expected the ndarray {want.tolist()}, got {got!r}"
+    assert np.array_equal(g, np.arange(24).reshape(2, 3, 4)), "unbroadcast must not modify its input"
 
     ### BEGIN HIDDEN TESTS
     # The law: unbroadcast is the adjoint of np.broadcast_to; the reference's sums are observed elementwise.
@@ -723,44 +713,63 @@ def topological_order(root: Tensor) -> list:
     return order
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-topological-order", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+# %% jupyter={"source_hidden": true}
+# Given: the operations and helpers the tests of sections 4 to 12 share. Each operation is a forward in NumPy
+# and one record_op call, as in section 2.
 import sys
 
 import numpy as np
-from tito.check import observe
 
 
-def test_topological_order():
-    """Each tensor with requires_grad appears once, after all its parents; the root is last; no recursion."""
-    def op(name, *parents):
-        data = sum(p.data if isinstance(p, Tensor) else p for p in parents)
-        return record_op(name, data, parents, lambda g: tuple(g for _ in parents))
+def plus(*parents):
+    """The sum of the parents (Tensors or numbers); the rule passes grad on to each."""
+    return record_op("plus", sum(array_of(p) for p in parents), parents, lambda grad: tuple(grad for _ in parents))
 
-    x = Tensor([1.0, 2.0], requires_grad=True)
-    w = Tensor([3.0, 4.0], requires_grad=True)
-    c = Tensor([5.0, 6.0])  # no requires_grad: not part of the backward graph
-    y = op("y", x, w)
-    u = op("u", y, 2.0)
-    v = op("v", y, u, c)
-    root = op("root", v, y)
-    order = topological_order(root)
-    assert isinstance(order, list), f"topological_order must return a list, got {type(order).__name__}"
-    names = {id(x): "x", id(w): "w", id(c): "c", id(y): "y", id(u): "u", id(v): "v", id(root): "root"}
-    got = [names.get(id(t), "?") for t in order]
-    assert sorted(got) == sorted(["x", "w", "y", "u", "v", "root"]), \
-        f"expected x, w, y, u, v, root once each (and not the constant c), got {got}"
-    position = {id(t): i for i, t in enumerate(order)}
-    for t in order:
-        for p in t._parents:
-            if p.requires_grad:
-                assert position[id(p)] < position[id(t)], f"{names[id(p)]} must come before {names[id(t)]}: {got}"
-    assert order[-1] is root, f"the root must come last, got {got}"
-    assert [id(t) for t in topological_order(x)] == [id(x)], "the order of a leaf is just [leaf]"
 
-    # no recursion: the depth of nested Python calls must not grow with the graph
-    top = Tensor([1.0], requires_grad=True)
-    for _ in range(3000):
-        top = op("step", top)
+def scale(t, k: float):
+    """k * t; the number k is a constant parent, without a gradient."""
+    return record_op("scale", t.data * k, (t, k), lambda grad: (k * grad, None))
+
+
+def square(t):
+    """t ** 2, elementwise."""
+    return record_op("square", t.data ** 2, (t,), lambda grad: (2 * t.data * grad,))
+
+
+def total(t):
+    """The sum of all elements of t, a 0-d result."""
+    return record_op("total", t.data.sum(), (t,), lambda grad: (np.full(t.shape, grad),))
+
+
+def spy(log: dict, name: str, t):
+    """t, whose rule now also appends each gradient it receives to log[name]: how often it ran, and with what."""
+    rule = t._backward
+
+    def backward(grad):
+        log.setdefault(name, []).append(np.array(grad))
+        return rule(grad)
+
+    t._backward = backward
+    return t
+
+
+def backward_of(build, seed, *arrays):
+    """out = build(*leaves), leaves float64 Tensors of `arrays` with requires_grad, then out.backward(seed):
+    returns out and each leaf's gradient as an array (None where none arrived)."""
+    leaves = [Tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
+    out = build(*leaves)
+    out.backward(seed)
+    return out, [None if t.grad is None else t.grad.data for t in leaves]
+
+
+def agrees(got, want) -> bool:
+    """got is an array of want's shape with values close to want's."""
+    return got is not None and np.shape(got) == np.shape(want) and bool(np.allclose(got, want))
+
+
+def call_depth(fn, *args):
+    """(fn(*args), how deep Python calls nested inside it): a recursive walk nests as deep as the graph is long.
+    A RecursionError gives (None, the recursion limit)."""
     depth = [0, 0]
 
     def profiler(frame, event, arg):
@@ -773,11 +782,34 @@ def test_topological_order():
     previous = sys.getprofile()
     sys.setprofile(profiler)
     try:
-        order = topological_order(top)
+        result = fn(*args)
+    except RecursionError:
+        return None, sys.getrecursionlimit()
     finally:
         sys.setprofile(previous)
-    assert len(order) == 3001, f"a chain of 3000 operations on one leaf has 3001 tensors, got {len(order)}"
-    assert depth[1] < 50, f"topological_order nested {depth[1]} Python calls on a chain of 3000: use a stack, not recursion"
+    return result, depth[1]
+
+# %% nbgrader={"grade": true, "grade_id": "test-topological-order", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_topological_order():
+    """topological_order(root) lists each tensor with requires_grad once, after all of its parents; the root last."""
+    x, w, c = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True), Tensor([5.0, 6.0])
+    y = plus(x, w)
+    u = plus(y, 2.0)
+    v = plus(y, u, c)  # c has no requires_grad: it is not part of the backward graph
+    root = plus(v, y)
+    order = topological_order(root)
+    names = {id(x): "x", id(w): "w", id(c): "c", id(y): "y", id(u): "u", id(v): "v", id(root): "root"}
+    got = [names.get(id(t), "?") for t in order]
+    assert isinstance(order, list) and sorted(got) == sorted(["x", "w", "y", "u", "v", "root"]), \
+        f"expected a list of x, w, y, u, v, root once each (and not the constant c), got {got}"
+    position = {id(t): i for i, t in enumerate(order)}
+    for t in order:
+        assert all(position[id(p)] < position[id(t)] for p in t._parents if p.requires_grad), f"{names[id(t)]} must follow its parents: {got}"
+    assert order[-1] is root and [id(t) for t in topological_order(x)] == [id(x)], f"the root comes last, got {got}; a leaf's is [leaf]"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4001)
@@ -785,8 +817,8 @@ def test_topological_order():
         nodes = [Tensor(rng.standard_normal(2), requires_grad=bool(rng.random() < 0.8)) for _ in range(4)]
         for k in range(30):
             picks = rng.choice(len(nodes), size=int(rng.integers(1, 4)))
-            nodes.append(op(f"n{k}", *[nodes[int(i)] for i in picks]))
-        root = op("root", *nodes[-5:])
+            nodes.append(plus(*[nodes[int(i)] for i in picks]))
+        root = plus(*nodes[-5:])
         nodes.append(root)
         order = topological_order(root)
         label = {id(t): k for k, t in enumerate(nodes)}
@@ -800,10 +832,34 @@ def test_topological_order():
                     late += 1
         observe(f"graph {g}: parents missing or placed after a child", late)
         observe(f"graph {g}: the root comes last", bool(order) and order[-1] is root)
+    empty = topological_order(Tensor([1.0]))
+    observe("tensor without requires_grad: a list, its length", (isinstance(empty, list), len(empty)))
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_topological_order()
+
+# %% nbgrader={"grade": true, "grade_id": "test-topological-order-no-recursion", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import sys
+
+from tito.check import observe
+
+
+def test_topological_order_no_recursion():
+    """An explicit stack, not recursion: on a chain of 3000 operations the nesting of Python calls stays flat."""
+    top = Tensor([1.0], requires_grad=True)
+    for _ in range(3000):
+        top = plus(top)
+    order, depth = call_depth(topological_order, top)
+    assert depth < 50, f"topological_order nested {depth} Python calls on a chain of 3000: use a stack, not recursion"
+    assert len(order) == 3001, f"a chain of 3000 operations on one leaf has 3001 tensors, got {len(order)}"
+
+    ### BEGIN HIDDEN TESTS
     limit = sys.getrecursionlimit()
     top = Tensor([1.0], requires_grad=True)
     for _ in range(20000):
-        top = op("step", top)
+        top = plus(top)
     sys.setrecursionlimit(1000)
     try:
         length = len(topological_order(top))
@@ -812,13 +868,11 @@ def test_topological_order():
     finally:
         sys.setrecursionlimit(limit)
     observe("chain of 20000 operations: length of the order", length)
-    empty = topological_order(Tensor([1.0]))
-    observe("tensor without requires_grad: a list, its length", (isinstance(empty, list), len(empty)))
     ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
-    test_topological_order()
+    test_topological_order_no_recursion()
 
 # %% [markdown]
 # **Task: `run_backward(root, grad)`**, which `Tensor.backward` calls.
@@ -902,120 +956,42 @@ def run_backward(root: Tensor, grad=None, retain_graph: bool = False) -> None:
             grads[key] = grads[key] + pg if key in grads else pg
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-backward-engine", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-backward-engine", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
 def test_backward_engine():
-    """Each rule runs once with the sum of its consumers' gradients; broadcast gradients are reduced; the seed rule."""
-    calls, received = {}, {}
-
-    def op(name, out, parents, rule):
-        def backward(g):
-            calls[name] = calls.get(name, 0) + 1
-            received[name] = np.array(g)
-            return rule(g)
-        return record_op(name, out, parents, backward)
-
-    # a diamond: y = x^2 is used by a = 3y and by z = y + a, so loss = sum(4 x^2) and d loss/dx = 8x
-    xv = np.array([1.5, -2.0, 0.5])
+    """d_y is the sum over y's consumers: each rule runs once, with that sum; only leaves get .grad."""
+    log, xv = {}, np.array([1.5, -2.0, 0.5])
     x = Tensor(xv, dtype=np.float64, requires_grad=True)
-    y = op("y", xv * xv, (x,), lambda g: (2 * xv * g,))
-    a = op("a", y.data * 3.0, (y, 3.0), lambda g: (3.0 * g, None))  # 3.0 is a constant parent
-    z = op("z", y.data + a.data, (y, a), lambda g: (g, g))
-    loss = op("loss", z.data.sum(), (z,), lambda g: (np.full(z.shape, g),))
+    y = spy(log, "y", square(x))  # y = x^2 feeds a = 3y and z = y + a: loss = sum(4 x^2), d loss/dx = 8x
+    a = spy(log, "a", scale(y, 3.0))
+    z = spy(log, "z", plus(y, a))
+    loss = spy(log, "loss", total(z))
     loss.backward()
-    assert x.grad is not None, "x requires grad, so backward must set x.grad"
-    assert isinstance(x.grad, Tensor) and x.grad.requires_grad is False, "x.grad must be a Tensor with requires_grad False"
-    assert x.grad.shape == (3,) and x.grad.dtype == np.float64, f"x.grad must have x's shape and dtype, got {x.grad.shape} {x.grad.dtype}"
-    assert np.allclose(x.grad.data, 8 * xv), \
-        f"loss = sum(4 x^2) has gradient 8x = {8 * xv}, got {x.grad.data}: y's rule must run once, with the sum of both contributions"
-    assert calls == {"loss": 1, "z": 1, "a": 1, "y": 1}, f"each rule must run exactly once, got {calls}"
-    assert np.allclose(received["y"], 4.0), f"y's rule must receive 1 + 3 = 4 from its two consumers, got {received['y']}"
-    for t, name in [(y, "y"), (a, "a"), (z, "z"), (loss, "loss")]:
-        assert t.grad is None, f"only leaves get .grad, but the intermediate {name} has one"
-
-    # a ladder t_{i+1} = t_i + t_i: 2^40 paths lead from the top to v, but each rule must run once
-    v = Tensor([1.0], dtype=np.float64, requires_grad=True)
-    top = v
-    for i in range(40):
-        top = op(f"step{i}", top.data + top.data, (top, top), lambda g: (g, g))
-    top.backward()
-    assert v.grad.data[0] == 2.0 ** 40, f"the ladder's gradient is 2^40, got {v.grad.data[0]}"
-    assert all(calls[f"step{i}"] == 1 for i in range(40)), "each step of the ladder must run once"
-
-    # the engine reduces broadcast gradients with unbroadcast: (3, 1) + (1, 4) -> (3, 4)
-    p = Tensor([[1.0], [2.0], [3.0]], dtype=np.float64, requires_grad=True)
-    q = Tensor([[10.0, 20.0, 30.0, 40.0]], dtype=np.float64, requires_grad=True)
-    s = op("s", p.data + q.data, (p, q), lambda g: (g, g))  # the rule returns gradients of the output's shape
-    seed = np.arange(12.0).reshape(3, 4)
-    s.backward(seed)
-    assert p.grad.shape == (3, 1) and np.allclose(p.grad.data, seed.sum(axis=1, keepdims=True)), \
-        f"p (3, 1) must get the row sums of the seed, got {p.grad.data}"
-    assert q.grad.shape == (1, 4) and np.allclose(q.grad.data, seed.sum(axis=0, keepdims=True)), \
-        f"q (1, 4) must get the column sums of the seed, got {q.grad.data}"
-
-    # the seed rule
-    m_in = Tensor(np.ones((2, 2)), dtype=np.float64, requires_grad=True)
-    m = op("m", m_in.data * 2.0, (m_in,), lambda g: (2.0 * g,))
-    try:
-        m.backward()
-    except ValueError as e:
-        assert "(2, 2)" in str(e), f"the error must name the shape (2, 2), got: {e}"
-    else:
-        raise AssertionError("backward() on a (2, 2) tensor without a gradient must raise ValueError")
-    try:
-        m.backward(np.ones(3))
-    except ValueError:
-        pass
-    else:
-        raise AssertionError("backward(grad) with a grad of the wrong shape must raise ValueError")
-    m.backward(np.full((2, 2), 0.5))
-    assert np.allclose(m_in.grad.data, 1.0), f"backward(grad) seeds with grad: 2 * 0.5 = 1, got {m_in.grad.data}"
-    one = Tensor([[2.0]], dtype=np.float64, requires_grad=True)
-    r = op("r", one.data * 5.0, (one,), lambda g: (5.0 * g,))
-    r.backward()  # one element: the seed is 1
-    assert one.grad.shape == (1, 1) and np.allclose(one.grad.data, 5.0), f"d(5 x)/dx = 5, got {one.grad.data}"
-
-    # rules may return read-only views, or one array for two parents: the engine must never write into them
-    xr = Tensor([1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
-    yr = op("yr", xr.data * 1.0, (xr,), lambda g: (g,))
-    s1 = op("s1", yr.data.sum(), (yr,), lambda g: (np.broadcast_to(g, (3,)),))  # read-only views
-    s2 = op("s2", yr.data.sum(), (yr,), lambda g: (np.broadcast_to(g, (3,)),))
-    both = op("both", s1.data + s2.data, (s1, s2), lambda g: (g, g))
-    try:
-        both.backward()
-    except ValueError as e:
-        raise AssertionError(f"the engine wrote into a gradient a rule returned ({e}): add with old + new, not +=") from None
-    assert np.allclose(xr.grad.data, 2.0), f"yr is used twice: each element gets 1 + 1 = 2, got {xr.grad.data}"
-
-    # gradients take the dtype of the tensor they belong to; tensors without requires_grad get none
-    f32 = Tensor([1.0, 2.0], requires_grad=True)
-    const = Tensor([3.0, 4.0])
-    mid = op("mid", f32.data * 2.0, (f32,), lambda g: (2.0 * g,))
-    h = op("h", mid.data * const.data, (mid, const), lambda g: (g * np.float64(3.0), g))  # a float64 gradient
-    h.backward(np.ones(2))  # a float64 seed
-    assert received["h"].dtype == np.float32, f"the seed must be cast to the root's dtype (float32), got {received['h'].dtype}"
-    assert received["mid"].dtype == np.float32, f"a float32 tensor's rule must receive a float32 gradient, got {received['mid'].dtype}"
-    assert f32.grad.dtype == np.float32, f"a float32 leaf must get a float32 gradient, got {f32.grad.dtype}"
-    assert const.grad is None, "a tensor without requires_grad must not get .grad"
+    assert isinstance(x.grad, Tensor) and not x.grad.requires_grad and agrees(x.grad.data, 8 * xv) and x.grad.dtype == np.float64, \
+        f"x.grad must be a float64 Tensor without requires_grad holding d loss/dx = 8x = {8 * xv}, got {x.grad!r}"
+    runs = {name: len(grads) for name, grads in log.items()}
+    assert runs == {"loss": 1, "z": 1, "a": 1, "y": 1} and np.allclose(log["y"][0], 4.0), \
+        f"each rule runs once, y's with 1 + 3 = 4 from its two consumers; runs {runs}, y received {log['y']}"
+    assert all(t.grad is None for t in (y, a, z, loss)), "only leaves get .grad, not intermediates"
 
     ### BEGIN HIDDEN TESTS
+    v = top = Tensor([1.0], dtype=np.float64, requires_grad=True)
+    for i in range(40):  # a ladder t + t: 2^40 paths lead from the top to v, yet each rule runs once
+        top = spy(log, f"step{i}", plus(top, top))
+    top.backward()
+    observe("ladder of 40 doublings: the gradient, and the most often any step ran",
+            (v.grad.data, max(len(log[f"step{i}"]) for i in range(40))))
     rng = np.random.default_rng(4002)
 
-    def build(leaves, plan, make):
-        vals = list(leaves)
-        for k, (kind, i, j) in enumerate(plan):
-            vals.append(make(f"n{k}", kind, vals[i], vals[j]))
-        return vals[-1]
-
-    def make_t(name, kind, u, w):
+    def make(kind, u, w):
         if kind == "add":
-            return op(name, u.data + w.data, (u, w), lambda g: (g, g))
+            return plus(u, w)
         if kind == "mul":
-            return op(name, u.data * w.data, (u, w), lambda g, u=u, w=w: (g * w.data, g * u.data))
-        return op(name, 0.5 * u.data, (u,), lambda g: (0.5 * g,))
+            return record_op("mul", u.data * w.data, (u, w), lambda g, u=u, w=w: (g * w.data, g * u.data))
+        return scale(u, 0.5)
 
     for r in range(4):
         arrays = [rng.uniform(-1.0, 1.0, size=3) for _ in range(3)]
@@ -1025,85 +1001,137 @@ def test_backward_engine():
             n += 1
         weights = rng.standard_normal(3)
         leaves = [Tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
-        calls.clear()
-        build(leaves, plan, make_t).backward(weights)
-        observe(f"random graph {r}: how often each rule ran", [calls.get(f"n{k}", 0) for k in range(len(plan))])
+        vals, log = list(leaves), {}
+        for k, (kind, i, j) in enumerate(plan):
+            vals.append(spy(log, f"n{k}", make(kind, vals[i], vals[j])))
+        vals[-1].backward(weights)
+        observe(f"random graph {r}: how often each rule ran", [len(log.get(f"n{k}", [])) for k in range(len(plan))])
         for k, leaf in enumerate(leaves):
             got = np.zeros(3) if leaf.grad is None else leaf.grad.data
             observe(f"random graph {r}: gradient of leaf {k}", got, rtol=1e-5, atol=1e-6)
-    b = Tensor(np.zeros(3), dtype=np.float64, requires_grad=True)
-    xb = Tensor(np.ones((2, 3)), dtype=np.float64, requires_grad=True)
-    out = op("bias", xb.data + b.data, (xb, b), lambda g: (g, g))
-    out.backward(np.arange(6.0).reshape(2, 3))
-    observe("(2, 3) + (3,): the bias gradient", b.grad.data)
-    sc = Tensor(2.0, dtype=np.float64, requires_grad=True)
-    out = op("scal", sc.data * np.ones((2, 2)), (sc,), lambda g: (g,))
-    out.backward(np.ones((2, 2)))
-    observe("a 0-d leaf broadcast to (2, 2): its gradient", sc.grad.data)
-    t3 = Tensor(np.ones(3), dtype=np.float64, requires_grad=True)
-    try:
-        op("id", t3.data.copy(), (t3,), lambda g: (g,)).backward()
-        named = "no error"
-    except ValueError as e:
-        named = "(3,)" in str(e)
-    observe("backward() on a (3,) tensor: ValueError naming (3,)", named)
-    scalar0 = Tensor(3.0, dtype=np.float64, requires_grad=True)
-    op("sq", scalar0.data ** 2, (scalar0,), lambda g: (2 * scalar0.data * g,)).backward()
-    observe("d(x^2)/dx at 3 for a 0-d tensor", scalar0.grad.data)
     ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
     test_backward_engine()
 
-# %% nbgrader={"grade": true, "grade_id": "test-backward-engine-accumulation", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-backward-engine-shapes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+from tito.testkit import error_message
+
+
+def test_engine_shapes():
+    """The engine unbroadcasts each gradient to its parent's shape and never writes into a gradient a rule returned."""
+    p, q = Tensor([[1.0], [2.0], [3.0]], requires_grad=True), Tensor([[10.0, 20.0, 30.0, 40.0]], requires_grad=True)
+    seed = np.arange(12.0).reshape(3, 4)
+    plus(p, q).backward(seed)  # (3, 1) + (1, 4): the rule returns (3, 4) gradients
+    assert agrees(p.grad.data, seed.sum(axis=1, keepdims=True)) and agrees(q.grad.data, seed.sum(axis=0, keepdims=True)), \
+        f"p (3, 1) gets the row sums of the seed and q (1, 4) the column sums, got {p.grad.data} and {q.grad.data}"
+    xr = Tensor([1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
+    yr = plus(xr)  # used twice below; both rules return read-only views
+    views = [record_op("sum", yr.data.sum(), (yr,), lambda g: (np.broadcast_to(g, (3,)),)) for _ in range(2)]
+    assert error_message(ValueError, plus(*views).backward) is None, "the engine wrote into a rule's gradient: add with old + new, not +="
+    assert np.allclose(xr.grad.data, 2.0), f"yr is used twice: each element gets 1 + 1 = 2, got {xr.grad.data}"
+
+    ### BEGIN HIDDEN TESTS
+    b = Tensor(np.zeros(3), dtype=np.float64, requires_grad=True)
+    xb = Tensor(np.ones((2, 3)), dtype=np.float64, requires_grad=True)
+    plus(xb, b).backward(np.arange(6.0).reshape(2, 3))
+    observe("(2, 3) + (3,): the bias gradient", b.grad.data)
+    sc = Tensor(2.0, dtype=np.float64, requires_grad=True)
+    record_op("scal", sc.data * np.ones((2, 2)), (sc,), lambda g: (g,)).backward(np.ones((2, 2)))
+    observe("a 0-d leaf broadcast to (2, 2): its gradient", sc.grad.data)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_engine_shapes()
+
+# %% nbgrader={"grade": true, "grade_id": "test-backward-engine-dtypes", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+
+
+def test_engine_dtypes():
+    """The seed, each gradient a rule receives and .grad take the dtype of their tensor; no .grad without
+    requires_grad."""
+    log, f32, const = {}, Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0])
+    mid = spy(log, "mid", scale(f32, 2.0))
+    h = record_op("h", mid.data * const.data, (mid, const), lambda g: (g * np.float64(3.0), g))  # float64 gradients
+    spy(log, "h", h).backward(np.ones(2))  # a float64 seed
+    dtypes = [log["h"][0].dtype, log["mid"][0].dtype, f32.grad.dtype]
+    assert dtypes == [np.float32] * 3, f"the seed, the gradient mid's rule receives and f32.grad must be float32, got {dtypes}"
+    assert const.grad is None, "a tensor without requires_grad must not get .grad"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4005)
+    f, c = Tensor(rng.standard_normal(2), requires_grad=True), rng.standard_normal(2)
+    record_op("times", f.data * c, (f,), lambda g: (g * c,)).backward(np.ones(2))  # float64 result and rule
+    observe("a float32 leaf under a float64 rule: .grad dtype and value", (str(f.grad.dtype), f.grad.data), atol=1e-6)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_engine_dtypes()
+
+# %% nbgrader={"grade": true, "grade_id": "test-backward-engine-seed", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+from tito.testkit import error_message
+
+
+def test_engine_seed():
+    """backward() seeds a one-element root with 1 and refuses others, naming the shape; backward(grad) needs grad
+    of the root's shape."""
+    m_in = Tensor(np.ones((2, 2)), dtype=np.float64, requires_grad=True)
+    m = scale(m_in, 2.0)
+    message = error_message(ValueError, m.backward)
+    assert message is not None and "(2, 2)" in message, f"backward() on a (2, 2) tensor: ValueError naming (2, 2), got {message}"
+    assert error_message(ValueError, m.backward, np.ones(3)) is not None, "backward(grad) with grad of another shape: ValueError"
+    m.backward(np.full((2, 2), 0.5))
+    assert np.allclose(m_in.grad.data, 1.0), f"backward(grad) seeds with grad: 2 * 0.5 = 1, got {m_in.grad.data}"
+    one = Tensor([[2.0]], dtype=np.float64, requires_grad=True)
+    scale(one, 5.0).backward()  # one element: the seed is 1
+    assert one.grad.shape == (1, 1) and np.allclose(one.grad.data, 5.0), f"d(5 x)/dx = 5, got {one.grad.data}"
+
+    ### BEGIN HIDDEN TESTS
+    t3 = Tensor(np.ones(3), dtype=np.float64, requires_grad=True)
+    message = error_message(ValueError, plus(t3).backward)
+    observe("backward() on a (3,) tensor: ValueError naming (3,)", "no error" if message is None else "(3,)" in message)
+    scalar0 = Tensor(3.0, dtype=np.float64, requires_grad=True)
+    square(scalar0).backward()
+    observe("d(x^2)/dx at 3 for a 0-d tensor", scalar0.grad.data)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_engine_seed()
+
+# %% nbgrader={"grade": true, "grade_id": "test-backward-engine-accumulation", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
 def test_grad_accumulation():
-    """.grad adds up over backward calls, as in PyTorch; leaves never share a gradient array."""
-    def square(t):
-        return record_op("square", t.data ** 2, (t,), lambda g: (2 * t.data * g,))
-
-    def total(t):
-        return record_op("total", t.data.sum(), (t,), lambda g: (np.full(t.shape, g),))
-
+    """.grad adds up over backward calls, as in PyTorch, until x.grad = None starts it over."""
     x = Tensor([1.0, -3.0], dtype=np.float64, requires_grad=True)
-    loss = total(square(x))
-    loss.backward(retain_graph=True)
-    assert np.allclose(x.grad.data, [2.0, -6.0]), f"d sum(x^2)/dx = 2x = [2, -6], got {x.grad.data}"
-    loss.backward()  # the same graph a second time, kept by retain_graph=True
-    assert np.allclose(x.grad.data, [4.0, -12.0]), f"a second backward must add to .grad, not replace it: got {x.grad.data}"
-    total(x).backward()  # a new forward pass: d sum(x)/dx = 1
-    assert np.allclose(x.grad.data, [5.0, -11.0]), f"gradients of different passes must add up, got {x.grad.data}"
+    loss = total(square(x))  # d sum(x^2)/dx = 2x
+    steps = [("backward(retain_graph=True): 2x", lambda: loss.backward(retain_graph=True), [2.0, -6.0]),
+             ("the same graph again: adds 2x", loss.backward, [4.0, -12.0]),
+             ("a new pass, d sum(x)/dx = 1: adds 1", lambda: total(x).backward(), [5.0, -11.0])]
+    for what, step, want in steps:
+        step()
+        assert np.allclose(x.grad.data, want), f"{what}: expected .grad = {want}, got {x.grad.data}"
     x.grad = None
     total(x).backward()
     assert np.allclose(x.grad.data, [1.0, 1.0]), f"after x.grad = None backward starts from zero, got {x.grad.data}"
-
-    # the rule hands the same array to both leaves; their .grad arrays must still be separate
-    a = Tensor([1.0, 2.0], requires_grad=True)
-    b = Tensor([3.0, 4.0], requires_grad=True)
-    summed = total(record_op("plus", a.data + b.data, (a, b), lambda g: (g, g)))
-    summed.backward(retain_graph=True)
-    summed.backward()
-    assert np.allclose(a.grad.data, 2.0) and np.allclose(b.grad.data, 2.0), \
-        f"two backward passes give 2 to each leaf, got {a.grad.data} and {b.grad.data}: copy a gradient before storing it"
-    assert not np.shares_memory(a.grad.data, b.grad.data), "a.grad and b.grad must not share memory"
-
-    # the seed belongs to the caller
-    leaf = Tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
-    seed = np.array([0.5, 0.25])
-    leaf.backward(seed)
-    seed[:] = 100.0
-    assert np.allclose(leaf.grad.data, [0.5, 0.25]), "changing the seed array afterwards must not change .grad"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4003)
     w = Tensor(rng.standard_normal((3, 2)), dtype=np.float64, requires_grad=True)
     for k in range(1, 5):
-        scale = float(k)
-        record_op("scale", w.data * scale, (w,), lambda g, s=scale: (g * s,)).backward(np.ones((3, 2)))
+        scale(w, float(k)).backward(np.ones((3, 2)))
         observe(f".grad after {k} passes", w.grad.data)
     observe("accumulated .grad: dtype and shape", (str(w.grad.dtype), tuple(w.grad.shape)))
     f = Tensor(rng.standard_normal(2), requires_grad=True)
@@ -1117,77 +1145,87 @@ def test_grad_accumulation():
 if __name__ == "__main__":
     test_grad_accumulation()
 
-# %% nbgrader={"grade": true, "grade_id": "test-backward-engine-retain-graph", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-backward-engine-copies", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
+def test_grad_copies():
+    """Each leaf's .grad is its own array: not shared with another leaf, a rule or the caller's seed."""
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    both = total(plus(a, b))  # plus hands one array to a and b
+    both.backward(retain_graph=True)
+    both.backward()
+    assert np.allclose(a.grad.data, 2.0) and np.allclose(b.grad.data, 2.0) and not np.shares_memory(a.grad.data, b.grad.data), \
+        f"two passes give 2 to each leaf, got {a.grad.data} and {b.grad.data}: copy a gradient before storing it"
+    leaf, seed = Tensor([1.0, 2.0], dtype=np.float64, requires_grad=True), np.array([0.5, 0.25])
+    leaf.backward(seed)
+    seed[:] = 100.0
+    assert np.allclose(leaf.grad.data, [0.5, 0.25]), "changing the seed array afterwards must not change .grad"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4006)
+    p, q = (Tensor(rng.standard_normal(3), dtype=np.float64, requires_grad=True) for _ in range(2))
+    out, seed = plus(p, q), rng.standard_normal(3)
+    out.backward(seed, retain_graph=True)
+    out.backward(seed)
+    seed[:] = 0.0
+    observe("plus into two leaves, two passes, seed zeroed after: p.grad, q.grad",
+            (p.grad.data, q.grad.data, bool(np.shares_memory(p.grad.data, q.grad.data))))
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_grad_copies()
+
+# %% nbgrader={"grade": true, "grade_id": "test-backward-engine-retain-graph", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+from tito.testkit import error_message
+
+
 def test_retain_graph():
     """backward frees the graph unless retain_graph=True; a saved input changed in place stops backward."""
-    def square_sum(t):
-        sq = record_op("square", t.data ** 2, (t,), lambda g: (2 * t.data * g,))
-        return record_op("total", sq.data.sum(), (sq,), lambda g: (np.full(sq.shape, g),))
-
     x = Tensor([1.0, -3.0], dtype=np.float64, requires_grad=True)
-    loss = square_sum(x)
+    loss = total(square(x))
     loss.backward(retain_graph=True)
     loss.backward()
     assert np.allclose(x.grad.data, [4.0, -12.0]), f"retain_graph=True keeps the graph: 2 passes give 4x, got {x.grad.data}"
     assert loss._parents == () and not loss.is_leaf, "backward without retain_graph drops _parents (the node stays a non-leaf)"
-    try:
-        loss.backward()
-    except RuntimeError as e:
-        assert "retain_graph=True" in str(e), f"the error must say to pass retain_graph=True, got: {e}"
-    else:
-        raise AssertionError("backward through a freed graph must raise RuntimeError")
-
+    message = error_message(RuntimeError, loss.backward)
+    assert message and "retain_graph=True" in message, f"backward through a freed graph: RuntimeError naming retain_graph=True, got {message}"
     w, c = Tensor([2.0, 5.0], requires_grad=True), Tensor([1.0, 1.0])
     y = record_op("mul", w.data * c.data, (w, c), lambda g: (g * c.data, None))
     c.zero_()  # the rule would now compute from the zeros
-    try:
-        y.backward(np.ones(2))
-    except RuntimeError as e:
-        assert "modified in place" in str(e), f"the error must say the input was modified in place, got: {e}"
-    else:
-        raise AssertionError("backward after an input was changed in place must raise RuntimeError")
+    message = error_message(RuntimeError, y.backward, np.ones(2))
+    assert message and "modified in place" in message, f"backward after a saved input changed in place: RuntimeError saying so, got {message}"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4004)
     v = Tensor(rng.standard_normal(3), dtype=np.float64, requires_grad=True)
-    kept = square_sum(v)
+    kept = total(square(v))
     for k in range(3):
         kept.backward(retain_graph=True)
         observe(f"retained graph, pass {k + 1}: .grad", v.grad.data)
     kept.backward()
-    try:
-        kept.backward()
-        outcome = "no error"
-    except RuntimeError as e:
-        outcome = "retain_graph=True" in str(e)
-    observe("fifth pass after the graph was freed: RuntimeError naming retain_graph=True", outcome)
+    message = error_message(RuntimeError, kept.backward)
+    observe("fifth pass after the graph was freed: RuntimeError naming retain_graph=True",
+            "no error" if message is None else "retain_graph=True" in message)
     u = Tensor(rng.standard_normal(2), dtype=np.float64, requires_grad=True)
-    mid = record_op("twice", u.data * 2.0, (u,), lambda g: (2.0 * g,))
-    record_op("total", mid.data.sum(), (mid,), lambda g: (np.full(2, g),)).backward()
-    try:
-        record_op("again", mid.data.sum(), (mid,), lambda g: (np.full(2, g),)).backward()
-        outcome = "no error"
-    except RuntimeError as e:
-        outcome = "retain_graph=True" in str(e)
-    observe("a new graph through a freed intermediate: RuntimeError", outcome)
+    mid = scale(u, 2.0)
+    total(mid).backward()
+    message = error_message(RuntimeError, total(mid).backward)
+    observe("a new graph through a freed intermediate: RuntimeError", "no error" if message is None else "retain_graph=True" in message)
     observe("the freed intermediate: parents, versions, requires_grad", (mid._parents, mid._versions, mid.requires_grad))
     c2 = Tensor(rng.standard_normal(2), dtype=np.float64)
     w2 = Tensor(rng.standard_normal(2), dtype=np.float64, requires_grad=True)
     y2 = record_op("mul", w2.data * c2.data, (w2, c2), lambda g: (g * c2.data, None))
     observe("zero_() returns the tensor itself", c2.zero_() is c2)
     observe("version after one zero_()", c2._version)
-    try:
-        y2.backward(np.ones(2))
-        outcome = "no error"
-    except RuntimeError as e:
-        outcome = "modified in place" in str(e)
-    observe("backward after zero_() of a saved input", outcome)
+    message = error_message(RuntimeError, y2.backward, np.ones(2))
+    observe("backward after zero_() of a saved input", "no error" if message is None else "modified in place" in message)
     fresh = Tensor(rng.standard_normal(2), dtype=np.float64, requires_grad=True)
-    record_op("total", fresh.data.sum(), (fresh,), lambda g: (np.full(2, g),)).backward()
+    total(fresh).backward()
     observe("p.grad.zero_(): values and version", (fresh.grad.zero_().data, fresh.grad._version))
     r = Tensor([1.0, 2.0])
     observe("requires_grad_() returns self and sets the flag", (r.requires_grad_() is r, r.requires_grad))
@@ -1206,41 +1244,20 @@ from tito.check import observe
 
 def test_deep_chain():
     """A chain of 20,000 operations backpropagates without recursion and gives the closed-form gradient."""
-    def depth():
-        frame, n = sys._getframe(), 0
-        while frame is not None:
-            n, frame = n + 1, frame.f_back
-        return n
-
-    frames = []
-
-    def first_rule(g):
-        frames.append(depth())  # the deepest point a recursive engine would reach
-        return (1.0001 * g,)
-
     x = Tensor([1.0, -2.0], dtype=np.float64, requires_grad=True)
-    y = record_op("scale", x.data * 1.0001, (x,), first_rule)
-    for _ in range(19_999):
-        y = record_op("scale", y.data * 1.0001, (y,), lambda g: (1.0001 * g,))
-    loss = record_op("total", y.data.sum(), (y,), lambda g: (np.full(2, g),))
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(1000)
-    try:
-        start = depth()
-        loss.backward()
-    except RecursionError:
-        raise AssertionError("backward hit the recursion limit on a chain of 20,000 operations: make it iterative") from None
-    finally:
-        sys.setrecursionlimit(limit)
-    assert frames, "the first operation's rule never ran"
-    assert frames[0] - start < 40, f"the first rule ran {frames[0] - start} calls deep: backward must not recurse"
+    y = x
+    for _ in range(20_000):
+        y = scale(y, 1.0001)
+    _, depth = call_depth(total(y).backward)
+    assert depth < 50, f"backward nested {depth} Python calls on a chain of 20,000 operations: walk it with a loop, not recursion"
     assert np.allclose(x.grad.data, 1.0001 ** 20_000), f"d loss/dx = 1.0001^20000 = {1.0001 ** 20_000:.6f}, got {x.grad.data}"
 
     ### BEGIN HIDDEN TESTS
+    limit = sys.getrecursionlimit()
     x = Tensor([0.5], dtype=np.float64, requires_grad=True)
     y = x
     for _ in range(100_000):
-        y = record_op("plus_x", y.data + x.data, (y, x), lambda g: (g, g))
+        y = plus(y, x)
     sys.setrecursionlimit(1000)
     try:
         y.backward()
@@ -1304,59 +1321,35 @@ def is_grad_enabled() -> bool:
     return _GradMode.enabled
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-no-grad", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
-import gc
-import weakref
-
-import numpy as np
+# %% nbgrader={"grade": true, "grade_id": "test-no-grad", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
 
 
 def test_no_grad():
-    """Under no_grad operations give leaves that keep nothing; the previous mode comes back, nested or not."""
-    def double(t):
-        return record_op("double", t.data * 2.0, (t,), lambda g: (2.0 * g,))
-
-    x = Tensor([1.0, 2.0], requires_grad=True)
-    assert is_grad_enabled() is True, "recording is on by default"
+    """no_grad turns recording off inside its block and restores the previous mode on exit: nested, or on a raise."""
+    modes = [is_grad_enabled()]
     with no_grad():
-        assert is_grad_enabled() is False, "is_grad_enabled() must be False inside no_grad"
-        y = double(x)
-    assert is_grad_enabled() is True, "recording must be on again after the block"
-    assert np.allclose(y.data, [2.0, 4.0]), "no_grad must not change the forward result"
-    assert y.requires_grad is False and y.is_leaf and y._parents == (), "a result made under no_grad must be a plain leaf"
-    assert double(x).requires_grad, "outside no_grad the result requires grad again"
-
-    with no_grad():
+        modes.append(is_grad_enabled())
         with no_grad():
             pass
-        assert is_grad_enabled() is False, "leaving an inner no_grad must keep the outer one in force"
-    assert is_grad_enabled() is True, "leaving the outer no_grad must turn recording back on"
-
+        modes.append(is_grad_enabled())  # after an inner block the outer one is still in force
+    modes.append(is_grad_enabled())
     try:
         with no_grad():
             raise KeyError("inside")
     except KeyError:
-        pass
-    assert is_grad_enabled() is True, "an exception inside no_grad must still restore the mode"
-
-    # what no_grad saves: the result keeps no reference to its input
-    z = Tensor(np.ones(1000), requires_grad=True)
-    ref = weakref.ref(z)
-    with no_grad():
-        out = double(z)
-    del z
-    gc.collect()
-    assert ref() is None, "a result made under no_grad must not keep its inputs alive"
-    assert out.shape == (1000,)
+        modes.append(is_grad_enabled())
+    assert modes == [True, False, False, True, True] and all(type(m) is bool for m in modes), \
+        f"is_grad_enabled() at the start, inside, after an inner block, after, after a raise: expected T, F, F, T, T; got {modes}"
 
     ### BEGIN HIDDEN TESTS
+    x = Tensor([1.0, 2.0], requires_grad=True)
     inside = []
 
     @no_grad()
     def evaluate(t):
         inside.append(is_grad_enabled())
-        return double(t)
+        return scale(t, 2.0)
 
     result = evaluate(x)
     observe("decorator: mode inside, result requires grad, mode after",
@@ -1365,18 +1358,48 @@ def test_no_grad():
     ctx = no_grad()
     for i in range(2):
         with ctx:
-            wanted = double(x).requires_grad
+            wanted = scale(x, 2.0).requires_grad
         observe(f"reused no_grad instance, entry {i}: result requires grad, mode after", (wanted, is_grad_enabled()))
-    with no_grad():
-        inner = double(double(x))
-    observe("chained under no_grad: requires grad, keeps a rule", (inner.requires_grad, inner._backward is not None))
-    observe("chained under no_grad: value", inner.data)
     observe("type of is_grad_enabled()", type(is_grad_enabled()).__name__)
     ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
     test_no_grad()
+
+# %% nbgrader={"grade": true, "grade_id": "test-no-grad-graph", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import gc
+import weakref
+
+import numpy as np
+from tito.check import observe
+
+
+def test_no_grad_graph():
+    """Under no_grad an operation gives the same value as a plain leaf that keeps nothing, not even its input."""
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with no_grad():
+        y = scale(x, 2.0)
+    assert np.allclose(y.data, [2.0, 4.0]) and y.requires_grad is False and y.is_leaf and y._parents == (), "under no_grad: same value, a plain leaf"
+    assert scale(x, 2.0).requires_grad, "outside no_grad the result requires grad again"
+    z = Tensor(np.ones(1000), requires_grad=True)
+    ref = weakref.ref(z)
+    with no_grad():
+        out = scale(z, 2.0)
+    del z
+    gc.collect()
+    assert ref() is None and out.shape == (1000,), "a result made under no_grad must not keep its inputs alive"
+
+    ### BEGIN HIDDEN TESTS
+    with no_grad():
+        inner = scale(scale(x, 2.0), 2.0)
+    observe("chained under no_grad: requires grad, keeps a rule", (inner.requires_grad, inner._backward is not None))
+    observe("chained under no_grad: value", inner.data)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_no_grad_graph()
 
 # %% [markdown]
 # ## 6. Checking gradients numerically
@@ -1461,46 +1484,25 @@ def gradcheck(f, inputs: list, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         for t, g in zip(inputs, saved):
             t.grad = g
 
-# %% nbgrader={"grade": true, "grade_id": "test-numerical-grad", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-numerical-grad", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
 
 
 def test_numerical_grad():
-    """numerical_grad is the central difference, perturbs x in place and restores it exactly; gradcheck uses it."""
+    """numerical_grad is the central difference (f(x + eps e_i) - f(x - eps e_i)) / (2 eps), perturbing x itself
+    and restoring it bit for bit."""
     x = np.array([[0.1, -0.7, 1.3], [2.0, 1 / 3, -1.1]])
     original = x.copy()
     got = numerical_grad(lambda a: float(np.sum(a ** 3)), x, eps=1e-3)
-    assert isinstance(got, np.ndarray) and got.shape == (2, 3), f"the gradient must be an array of x's shape (2, 3), got {np.shape(got)}"
     # the central difference of a^3 is 3 a^2 + eps^2 exactly; a one-sided difference is off by about 3 a eps
-    assert np.allclose(got, 3 * original ** 2 + 1e-6, atol=1e-8), \
+    assert isinstance(got, np.ndarray) and got.shape == (2, 3) and np.allclose(got, 3 * original ** 2 + 1e-6, atol=1e-8), \
         f"d sum(a^3)/da with eps = 1e-3 should be 3a^2 + eps^2 = {3 * original ** 2 + 1e-6}, got {got}: use the central difference"
     assert x.tobytes() == original.tobytes(), "x must be restored exactly: put the remembered value back"
-
-    # f may read x directly instead of its argument: perturb x in place
-    y = np.array([1.0, -2.0, 0.5])
+    y = np.array([1.0, -2.0, 0.5])  # f reads y itself, not its argument: perturb x in place
     got = numerical_grad(lambda _: float(np.sum(y ** 2)), y)
     assert np.allclose(got, 2 * y, atol=1e-6), f"f reads x itself, so x must be perturbed in place: expected {2 * y}, got {got}"
-    s = np.array(1.5)
-    assert np.allclose(numerical_grad(lambda a: float(np.sin(a)), s), np.cos(1.5), atol=1e-8), "a 0-d x must work"
-
-    # gradcheck passes a correct rule and names the input and the values of a wrong one
-    def scaled(a, b):
-        return record_op("scaled", a.data * b.data, (a, b), lambda g: (g * b.data, g * a.data))
-
-    def wrong(a, b):
-        return record_op("wrong", a.data * b.data, (a, b), lambda g: (g * b.data, g * a.data * 1.1))
-
-    a = Tensor(np.array([0.5, -1.0, 2.0]), dtype=np.float64, requires_grad=True)
-    b = Tensor(np.array([1.5, 0.25, -3.0]), dtype=np.float64, requires_grad=True)
-    assert gradcheck(scaled, [a, b]) is None, "gradcheck returns None when the gradients agree"
-    try:
-        gradcheck(wrong, [a, b])
-    except AssertionError as e:
-        assert "input 1" in str(e), f"the message must name input 1, got: {e}"
-    else:
-        raise AssertionError("gradcheck must raise AssertionError for a wrong rule")
-    assert a.grad is None and b.grad is None, "gradcheck must leave .grad as it found it"
+    assert np.allclose(numerical_grad(lambda a: float(np.sin(a)), np.array(1.5)), np.cos(1.5), atol=1e-8), "a 0-d x must work"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(6001)
@@ -1532,6 +1534,44 @@ def test_numerical_grad():
 
 if __name__ == "__main__":
     test_numerical_grad()
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-numerical-grad-gradcheck", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+import re
+
+import numpy as np
+from tito.check import observe
+from tito.testkit import error_message
+
+
+def test_gradcheck():
+    """gradcheck, built on numerical_grad, passes a right rule, names the input of a wrong one, and leaves .grad
+    as it found it."""
+    def product(rule_b):  # a * b, with the rule rule_b(g, a) for b's gradient
+        return lambda a, b: record_op("mul", a.data * b.data, (a, b), lambda g: (g * b.data, rule_b(g, a.data)))
+
+    a = Tensor(np.array([0.5, -1.0, 2.0]), dtype=np.float64, requires_grad=True)
+    b = Tensor(np.array([1.5, 0.25, -3.0]), dtype=np.float64, requires_grad=True)
+    assert gradcheck(product(lambda g, a: g * a), [a, b]) is None, "gradcheck returns None when the gradients agree"
+    message = error_message(AssertionError, gradcheck, product(lambda g, a: g * a * 1.1), [a, b])
+    assert message and "input 1" in message, f"gradcheck must raise AssertionError naming input 1 for a wrong rule, got {message}"
+    assert a.grad is None and b.grad is None, "gradcheck must leave .grad as it found it"
+
+    ### BEGIN HIDDEN TESTS
+    # the message names the worst element and the two values; the numerical one comes from numerical_grad
+    rng = np.random.default_rng(6002)
+    for i in range(3):
+        a, b = (Tensor(rng.standard_normal((2, 3)), dtype=np.float64, requires_grad=True) for _ in range(2))
+        message = error_message(AssertionError, gradcheck, product(lambda g, a: g * a + 0.1 * g), [a, b]) or ""
+        found = re.search(r"input (\d+) .*index \((\d+), (\d+)\): backward gives (\S+), the numerical gradient is (\S+) ", message)
+        observe(f"case {i}: input, index, backward value and numerical value gradcheck reports",
+                None if found is None else [int(found[1]), int(found[2]), int(found[3]), float(found[4]), float(found[5])],
+                rtol=1e-5, atol=1e-6)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_gradcheck()
 
 # %% [markdown]
 # ## 7. Backward rules: elementwise operations
@@ -1647,121 +1687,39 @@ def log(a: TensorLike) -> Tensor:
     return record_op("log", out, (a,), lambda grad: (grad / x,))
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-elementwise-grads", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-elementwise-grads", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
+from tito.testkit import observe_grads
 
 
 def test_elementwise_grads():
-    """Gradients of + - * / neg ** exp log match closed forms and central differences, with broadcasting."""
+    """For out = a op b with a (3, 1) and b (1, 4), out.backward(w) gives the gradients of sum(w * out): w and w,
+    w and -w, w b and w a, w / b and -w a / b^2, each summed back to its operand's shape."""
     rng = np.random.default_rng(7001)
-
-    # operands (3, 1) and (1, 4): the result is (3, 4), each gradient is reduced to its operand's shape
-    A, B = rng.uniform(0.5, 2.0, (3, 1)), rng.uniform(0.5, 2.0, (1, 4))
-    w = rng.standard_normal((3, 4))  # the seed: these are the gradients of sum(w * out)
-    cases = [
-        ("a + b", lambda a, b: a + b, w, w),
-        ("a - b", lambda a, b: a - b, w, -w),
-        ("a * b", lambda a, b: a * b, w * B, w * A),
-        ("a / b", lambda a, b: a / b, w / B, -w * A / B ** 2),
-    ]
-    for name, fn, want_a, want_b in cases:
-        a = Tensor(A, dtype=np.float64, requires_grad=True)
-        b = Tensor(B, dtype=np.float64, requires_grad=True)
-        out = fn(a, b)
-        assert isinstance(out, Tensor) and out.requires_grad, f"{name} must return an autograd Tensor that requires grad"
-        assert out.shape == (3, 4) and np.allclose(out.data, fn(A, B)), f"{name}: the forward result is wrong"
-        out.backward(w)
-        assert a.grad is not None and a.grad.shape == (3, 1), f"{name}: a (3, 1) must get a (3, 1) gradient"
-        assert b.grad is not None and b.grad.shape == (1, 4), f"{name}: b (1, 4) must get a (1, 4) gradient"
-        assert np.allclose(a.grad.data, want_a.sum(axis=1, keepdims=True)), f"{name}: the gradient of a is wrong"
-        assert np.allclose(b.grad.data, want_b.sum(axis=0, keepdims=True)), f"{name}: the gradient of b is wrong"
-
-    # one operand and numbers on either side
-    X = rng.uniform(0.5, 2.0, (2, 3))
-    v = rng.standard_normal((2, 3))
-    cases = [
-        ("x + 2.5", lambda x: x + 2.5, v),
-        ("2.5 + x", lambda x: 2.5 + x, v),
-        ("1 - x", lambda x: 1 - x, -v),
-        ("3 * x", lambda x: 3 * x, 3 * v),
-        ("x / 4", lambda x: x / 4, v / 4),
-        ("2 / x", lambda x: 2 / x, -2 * v / X ** 2),
-        ("-x", lambda x: -x, -v),
-        ("x ** 3", lambda x: x ** 3, 3 * X ** 2 * v),
-        ("x ** 0.5", lambda x: x ** 0.5, 0.5 * X ** -0.5 * v),
-        ("x ** -2", lambda x: x ** -2, -2 * X ** -3 * v),
-        ("x.exp()", lambda x: x.exp(), np.exp(X) * v),
-        ("exp(x)", lambda x: exp(x), np.exp(X) * v),
-        ("x.log()", lambda x: x.log(), v / X),
-        ("x * x", lambda x: x * x, 2 * X * v),
-        ("array * x", lambda x: np.full((2, 3), 1.5) * x, 1.5 * v),
-    ]
-    for name, fn, want in cases:
-        x = Tensor(X, dtype=np.float64, requires_grad=True)
-        out = fn(x)
-        assert isinstance(out, Tensor) and out.requires_grad, f"{name} must return an autograd Tensor that requires grad"
-        out.backward(v)
-        assert x.grad is not None and x.grad.shape == (2, 3), f"{name}: x must get a (2, 3) gradient"
-        assert np.allclose(x.grad.data, want), f"{name}: expected gradient {want}, got {x.grad.data}"
-
-    z = Tensor([0.0, 2.0], dtype=np.float64, requires_grad=True)
-    (z ** 0).backward(np.ones(2))
-    assert np.array_equal(z.grad.data, [0.0, 0.0]), f"x ** 0 is constant: its gradient is 0, also at 0; got {z.grad.data}"
-    plain = Tensor([1.0, 2.0]) * 3
-    assert isinstance(plain, Tensor) and not plain.requires_grad and plain.is_leaf, "without requires_grad no graph is built"
-
-    def check(name, build, *arrays):
-        """Backward of build(*tensors), seeded with w, against central differences of sum(w * out)."""
-        ts = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
-        out = build(*ts)
-        w = np.random.default_rng(1).standard_normal(out.shape)
-        out.backward(w)
-        for i, t in enumerate(ts):
-            num = np.zeros(t.shape)
-            for idx in np.ndindex(t.shape):
-                old = t.data[idx]
-                t.data[idx] = old + 1e-6
-                hi = np.sum(build(*ts).data * w)
-                t.data[idx] = old - 1e-6
-                lo = np.sum(build(*ts).data * w)
-                t.data[idx] = old
-                num[idx] = (hi - lo) / 2e-6
-            assert t.grad is not None and t.grad.shape == t.shape, f"{name}: operand {i} must get a gradient of shape {t.shape}"
-            assert np.allclose(t.grad.data, num, rtol=1e-5, atol=1e-6), f"{name}: operand {i} has gradient {t.grad.data}, numerically {num}"
-
-    check("(2, 3) * (3,)", lambda a, b: a * b, rng.standard_normal((2, 3)), rng.standard_normal(3))
-    check("() / (2, 2)", lambda a, b: a / b, np.array(1.5), rng.uniform(0.5, 2.0, (2, 2)))
-    check("exp(a - b) * log(b)", lambda a, b: exp(a - b) * log(b), rng.standard_normal((2, 1)), rng.uniform(0.5, 2.0, (1, 3)))
+    A, B, w = rng.uniform(0.5, 2.0, (3, 1)), rng.uniform(0.5, 2.0, (1, 4)), rng.standard_normal((3, 4))
+    cases = [("a + b", lambda a, b: a + b, w, w), ("a - b", lambda a, b: a - b, w, -w),
+             ("a * b", lambda a, b: a * b, w * B, w * A), ("a / b", lambda a, b: a / b, w / B, -w * A / B ** 2)]
+    for name, fn, d_a, d_b in cases:
+        out, (got_a, got_b) = backward_of(fn, w, A, B)
+        assert isinstance(out, Tensor) and out.requires_grad and agrees(out.data, fn(A, B)), \
+            f"{name} must return an autograd Tensor that requires grad, holding the (3, 4) forward result"
+        d_a, d_b = d_a.sum(axis=1, keepdims=True), d_b.sum(axis=0, keepdims=True)
+        assert agrees(got_a, d_a) and agrees(got_b, d_b), f"{name}: expected gradients {d_a} and {d_b}, got {got_a} and {got_b}"
+    const = Tensor([1.0, 2.0]) * 3
+    assert isinstance(const, Tensor) and not const.requires_grad and const.is_leaf, "without requires_grad no graph is built"
 
     ### BEGIN HIDDEN TESTS
-    def observe_grads(name, build, *arrays):
-        """Each operand's gradient after backward of build(*tensors), seeded with fixed weights."""
-        ts = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
-        out = build(*ts)
-        out.backward(np.random.default_rng(1).standard_normal(out.shape))
-        for i, t in enumerate(ts):
-            observe(f"{name}: gradient of operand {i}", None if t.grad is None else t.grad.data, rtol=1e-5, atol=1e-6)
-
     rng = np.random.default_rng(7002)
     for c in range(6):
         full = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(1, 4))))
         sa = tuple(s if rng.random() < 0.6 else 1 for s in full)
         sb = tuple(s if rng.random() < 0.6 else 1 for s in full)[int(rng.integers(0, len(full) + 1)):]
         pa, pb = rng.uniform(0.5, 2.0, sa), rng.uniform(0.5, 2.0, sb)
-        observe_grads(f"case {c}: add {sa} {sb}", lambda a, b: a + b, pa, pb)
-        observe_grads(f"case {c}: sub {sa} {sb}", lambda a, b: b - a, pa, pb)
-        observe_grads(f"case {c}: mul {sa} {sb}", lambda a, b: a * b, pa, pb)
-        observe_grads(f"case {c}: div {sa} {sb}", lambda a, b: a / b, pa, pb)
-        observe_grads(f"case {c}: mixed {sa} {sb}", lambda a, b: ((a * b - a / (b * b + 1)) ** 2 + 1).log() - (-a).exp(), pa, pb)
-    observe_grads("power 1.5", lambda a: a ** 1.5, rng.uniform(0.5, 2.0, (3, 2)))
-    observe_grads("power -1", lambda a: a ** -1, rng.uniform(0.5, 2.0, (4,)))
-    observe_grads("neg", lambda a: -a, rng.standard_normal((2, 2)))
-    observe_grads("numbers", lambda a: 3.0 - 2.0 / a + 0.5 * a - a / 3.0, rng.uniform(0.5, 2.0, (3,)))
-    f32 = Tensor(rng.uniform(-1.0, 2.0, 2), requires_grad=True)
-    (f32 * 2.5 + f32.exp()).backward(np.ones(2, dtype=np.float32))
-    observe("float32 gradient of 2.5 x + exp(x): dtype", str(f32.grad.dtype))
-    observe("float32 gradient of 2.5 x + exp(x): value", f32.grad.data, rtol=1e-5, atol=1e-6)
+        observe_grads(f"case {c}: add {sa} {sb}", Tensor, lambda a, b: a + b, pa, pb)
+        observe_grads(f"case {c}: sub {sa} {sb}", Tensor, lambda a, b: b - a, pa, pb)
+        observe_grads(f"case {c}: mul {sa} {sb}", Tensor, lambda a, b: a * b, pa, pb)
+        observe_grads(f"case {c}: div {sa} {sb}", Tensor, lambda a, b: a / b, pa, pb)
     c = Tensor(rng.uniform(0.5, 3.0, 2), dtype=np.float64)
     t = Tensor(rng.uniform(0.5, 4.0, 2), dtype=np.float64, requires_grad=True)
     (c / t).backward(np.ones(2))
@@ -1772,6 +1730,75 @@ def test_elementwise_grads():
 
 if __name__ == "__main__":
     test_elementwise_grads()
+
+# %% nbgrader={"grade": true, "grade_id": "test-elementwise-grads-numbers", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+from tito.testkit import observe_grads
+
+
+def test_elementwise_grads_numbers():
+    """x with numbers or arrays on either side, -x, x ** p, exp, log: the closed-form gradients of sum(v * out)."""
+    rng = np.random.default_rng(7003)
+    X, v = rng.uniform(0.5, 2.0, (2, 3)), rng.standard_normal((2, 3))
+    cases = [("x + 2.5", lambda x: x + 2.5, v), ("2.5 + x", lambda x: 2.5 + x, v), ("1 - x", lambda x: 1 - x, -v),
+             ("3 * x", lambda x: 3 * x, 3 * v), ("x / 4", lambda x: x / 4, v / 4), ("2 / x", lambda x: 2 / x, -2 * v / X ** 2),
+             ("-x", lambda x: -x, -v), ("x ** 3", lambda x: x ** 3, 3 * X ** 2 * v), ("x ** 0.5", lambda x: x ** 0.5, 0.5 * X ** -0.5 * v),
+             ("x ** -2", lambda x: x ** -2, -2 * X ** -3 * v), ("x.exp()", lambda x: x.exp(), np.exp(X) * v),
+             ("exp(x)", exp, np.exp(X) * v), ("x.log()", lambda x: x.log(), v / X), ("x * x", lambda x: x * x, 2 * X * v),
+             ("array * x", lambda x: np.full((2, 3), 1.5) * x, 1.5 * v)]
+    for name, fn, want in cases:
+        out, (got,) = backward_of(fn, v, X)
+        assert isinstance(out, Tensor) and out.requires_grad and agrees(got, want), f"{name}: expected gradient {want}, got {got}"
+    _, (zero,) = backward_of(lambda x: x ** 0, np.ones(2), [0.0, 2.0])
+    assert np.array_equal(zero, [0.0, 0.0]), f"x ** 0 is constant: its gradient is 0, also at 0; got {zero}"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(7005)
+    observe_grads("power 1.5", Tensor, lambda a: a ** 1.5, rng.uniform(0.5, 2.0, (3, 2)))
+    observe_grads("power -1", Tensor, lambda a: a ** -1, rng.uniform(0.5, 2.0, (4,)))
+    observe_grads("neg", Tensor, lambda a: -a, rng.standard_normal((2, 2)))
+    observe_grads("numbers", Tensor, lambda a: 3.0 - 2.0 / a + 0.5 * a - a / 3.0, rng.uniform(0.5, 2.0, (3,)))
+    f32 = Tensor(rng.uniform(-1.0, 2.0, 2), requires_grad=True)
+    (f32 * 2.5 + f32.exp()).backward(np.ones(2, dtype=np.float32))
+    observe("float32 gradient of 2.5 x + exp(x): dtype", str(f32.grad.dtype))
+    observe("float32 gradient of 2.5 x + exp(x): value", f32.grad.data, rtol=1e-5, atol=1e-6)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_elementwise_grads_numbers()
+
+# %% nbgrader={"grade": true, "grade_id": "test-elementwise-grads-numerical", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+from tito.testkit import check_grads, grads_of, observe_grads
+
+
+def test_elementwise_grads_numerical():
+    """Broadcast products, quotients and exp/log compositions: backward agrees with central differences."""
+    rng = np.random.default_rng(7004)
+    cases = [("(2, 3) * (3,)", lambda a, b: a * b, rng.standard_normal((2, 3)), rng.standard_normal(3)),
+             ("() / (2, 2)", lambda a, b: a / b, np.array(1.5), rng.uniform(0.5, 2.0, (2, 2))),
+             ("exp(a - b) * log(b)", lambda a, b: exp(a - b) * log(b), rng.standard_normal((2, 1)), rng.uniform(0.5, 2.0, (1, 3)))]
+    for name, build, *arrays in cases:
+        check_grads(Tensor, build, *arrays, name=name, atol=1e-6, rtol=1e-5)
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(7006)
+    for c in range(6):
+        full = tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(1, 4))))
+        sa = tuple(s if rng.random() < 0.6 else 1 for s in full)
+        sb = tuple(s if rng.random() < 0.6 else 1 for s in full)[int(rng.integers(0, len(full) + 1)):]
+        pa, pb = rng.uniform(0.5, 2.0, sa), rng.uniform(0.5, 2.0, sb)
+        observe_grads(f"case {c}: mixed {sa} {sb}", Tensor, lambda a, b: ((a * b - a / (b * b + 1)) ** 2 + 1).log() - (-a).exp(), pa, pb)
+    arr = rng.uniform(0.5, 2.0, (2, 3))
+    observe("numbers on both sides: gradient", grads_of(Tensor, lambda a: (2.0 / a).log() * a ** 2 - 1.0, arr)[0], rtol=1e-5, atol=1e-6)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_elementwise_grads_numerical()
 
 # %% [markdown]
 # ## 8. Backward rules: matrix product and reductions
@@ -1825,60 +1852,26 @@ def matmul(a: TensorLike, b: TensorLike) -> Tensor:
 # %% nbgrader={"grade": true, "grade_id": "test-matmul-grad", "locked": true, "points": 7, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
+from tito.testkit import check_grads, observe_grads
 
 
 def test_matmul_grad():
-    """Gradients of a @ b for 2-D, 1-D and batched operands match grad @ b^T, a^T @ grad and central differences."""
+    """For C = A @ B: d_A = grad @ B^T and d_B = A^T @ grad; 1-D, batched and size-0 operands agree with central
+    differences."""
     rng = np.random.default_rng(8001)
-    A, B = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
-    G = rng.standard_normal((2, 4))
-    a = Tensor(A, dtype=np.float64, requires_grad=True)
-    b = Tensor(B, dtype=np.float64, requires_grad=True)
-    out = a @ b
+    A, B, G = rng.standard_normal((2, 3)), rng.standard_normal((3, 4)), rng.standard_normal((2, 4))
+    out, (d_a, d_b) = backward_of(lambda a, b: a @ b, G, A, B)
     assert isinstance(out, Tensor) and out.requires_grad and out.shape == (2, 4), "a @ b must be a (2, 4) Tensor that requires grad"
-    out.backward(G)
-    assert np.allclose(a.grad.data, G @ B.T), "d_a must be grad @ b^T"
-    assert np.allclose(b.grad.data, A.T @ G), "d_b must be a^T @ grad"
-
-    # data on the left: only the weight gets a gradient
-    data = Tensor(A, dtype=np.float64)
-    weight = Tensor(B, dtype=np.float64, requires_grad=True)
+    assert agrees(d_a, G @ B.T) and agrees(d_b, A.T @ G), f"d_a must be grad @ b^T and d_b a^T @ grad, got {d_a} and {d_b}"
+    data, weight = Tensor(A, dtype=np.float64), Tensor(B, dtype=np.float64, requires_grad=True)
     data.matmul(weight).backward(G)
-    assert data.grad is None and np.allclose(weight.grad.data, A.T @ G), "x @ W with data x: only W gets a gradient"
-
-    def check(name, build, *arrays):
-        """Backward of build(*tensors), seeded with w, against central differences of sum(w * out)."""
-        ts = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
-        out = build(*ts)
-        w = np.random.default_rng(1).standard_normal(out.shape)
-        out.backward(w)
-        for i, t in enumerate(ts):
-            num = np.zeros(t.shape)
-            for idx in np.ndindex(t.shape):
-                old = t.data[idx]
-                t.data[idx] = old + 1e-6
-                hi = np.sum(build(*ts).data * w)
-                t.data[idx] = old - 1e-6
-                lo = np.sum(build(*ts).data * w)
-                t.data[idx] = old
-                num[idx] = (hi - lo) / 2e-6
-            assert t.grad is not None and t.grad.shape == t.shape, f"{name}: operand {i} must get a gradient of shape {t.shape}"
-            assert np.allclose(t.grad.data, num, rtol=1e-5, atol=1e-6), f"{name}: operand {i} has gradient {t.grad.data}, numerically {num}"
-
+    assert data.grad is None and agrees(weight.grad.data, A.T @ G), "x @ W with data x: only W gets a gradient"
     for sa, sb in [((3,), (3, 4)), ((2, 3), (3,)), ((3,), (3,)), ((5, 2, 3), (3, 4)), ((5, 2, 3), (5, 3, 4)),
                    ((2, 1, 2, 3), (4, 3, 2)), ((3,), (2, 3, 4)), ((2, 3, 4), (4,)), ((2, 3), (4, 3, 2)),
                    ((2, 0), (0, 3)), ((4, 2, 0), (0, 3)), ((4, 2, 3), (3, 0))]:  # size 0: empty sums are 0
-        check(f"{sa} @ {sb}", lambda p, q: p @ q, rng.standard_normal(sa), rng.standard_normal(sb))
+        check_grads(Tensor, lambda p, q: p @ q, rng.standard_normal(sa), rng.standard_normal(sb), name=f"{sa} @ {sb}", atol=1e-6, rtol=1e-5)
 
     ### BEGIN HIDDEN TESTS
-    def observe_grads(name, build, *arrays):
-        """Each operand's gradient after backward of build(*tensors), seeded with fixed weights."""
-        ts = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
-        out = build(*ts)
-        out.backward(np.random.default_rng(1).standard_normal(out.shape))
-        for i, t in enumerate(ts):
-            observe(f"{name}: gradient of operand {i}", None if t.grad is None else t.grad.data, rtol=1e-5, atol=1e-6)
-
     rng = np.random.default_rng(8004)
     for c in range(8):
         n, k, m = (int(s) for s in rng.integers(1, 4, size=3))
@@ -1886,15 +1879,15 @@ def test_matmul_grad():
         lb = tuple(s if rng.random() < 0.6 else 1 for s in batch)[int(rng.integers(0, len(batch) + 1)):]
         rb = tuple(s if rng.random() < 0.6 else 1 for s in batch)[int(rng.integers(0, len(batch) + 1)):]
         left, right = lb + (n, k), rb + (k, m)
-        observe_grads(f"case {c}: {left} @ {right}", lambda p, q: p @ q, rng.standard_normal(left), rng.standard_normal(right))
-    observe_grads("chain", lambda p, q, r: (p @ q) @ r, rng.standard_normal((2, 3)), rng.standard_normal((3, 3)), rng.standard_normal((3, 2)))
-    observe_grads("vector both", lambda p, q: matmul(p, q) * 2.0, rng.standard_normal(4), rng.standard_normal(4))
+        observe_grads(f"case {c}: {left} @ {right}", Tensor, lambda p, q: p @ q, rng.standard_normal(left), rng.standard_normal(right))
+    observe_grads("chain", Tensor, lambda p, q, r: (p @ q) @ r, rng.standard_normal((2, 3)), rng.standard_normal((3, 3)), rng.standard_normal((3, 2)))
+    observe_grads("vector both", Tensor, lambda p, q: matmul(p, q) * 2.0, rng.standard_normal(4), rng.standard_normal(4))
     w32 = Tensor(rng.standard_normal((3, 2)), requires_grad=True)
     (Tensor(rng.standard_normal((4, 3))) @ w32).backward(np.ones((4, 2), dtype=np.float32))
     observe("float32 weight: gradient dtype and shape", (str(w32.grad.dtype), tuple(w32.grad.shape)))
     observe("float32 weight: gradient value", w32.grad.data, rtol=1e-4, atol=1e-5)
     for sa, sb in [((3, 2, 0), (0, 4)), ((2, 3, 2), (2, 0)), ((0, 3), (3, 2))]:
-        observe_grads(f"size 0: {sa} @ {sb}", lambda p, q: p @ q, rng.standard_normal(sa), rng.standard_normal(sb))
+        observe_grads(f"size 0: {sa} @ {sb}", Tensor, lambda p, q: p @ q, rng.standard_normal(sa), rng.standard_normal(sb))
     ### END HIDDEN TESTS
 
 
@@ -1978,54 +1971,28 @@ def reduce_max(x: TensorLike, axis=None, keepdims: bool = False, *, dim=None, ke
     return record_op("max", out, (x,), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-reduction-grads", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-reduction-grads", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
+from tito.testkit import observe_grads
 
 
 def test_reduction_grads():
-    """sum, mean and max send the gradient back over the reduced axes; ties of max share it evenly."""
+    """sum and mean send grad back to every element they reduced (mean divides by their count); the reduced axes go
+    back into grad before it is broadcast."""
     rng = np.random.default_rng(8002)
     X = rng.standard_normal((2, 3, 4))
     for axis, keepdims in [(None, False), (1, False), (-1, True), ((0, 2), False), ((0, 1, 2), True)]:
-        x = Tensor(X, dtype=np.float64, requires_grad=True)
-        out = x.sum(axis=axis, keepdims=keepdims)
-        assert out.requires_grad and out.shape == np.sum(X, axis=axis, keepdims=keepdims).shape, "sum: wrong result"
-        g = rng.standard_normal(out.shape)
-        out.backward(g)
-        g_kept = g if keepdims else np.expand_dims(g, tuple(range(3)) if axis is None else axis)
-        assert x.grad.shape == (2, 3, 4), f"sum(axis={axis}, keepdims={keepdims}): x must get a (2, 3, 4) gradient"
-        assert np.allclose(x.grad.data, np.broadcast_to(g_kept, X.shape)), f"sum(axis={axis}, keepdims={keepdims}): wrong gradient"
-        y = Tensor(X, dtype=np.float64, requires_grad=True)
-        y.mean(axis=axis, keepdims=keepdims).backward(g)
-        count = X.size // max(g.size, 1)
-        assert np.allclose(y.grad.data, np.broadcast_to(g_kept, X.shape) / count), f"mean(axis={axis}, keepdims={keepdims}): wrong gradient"
-
-    # a (4, 3) summed over axis 1 without keepdims: the (4,) gradient belongs to the rows
-    sq = Tensor(np.ones((4, 3)), dtype=np.float64, requires_grad=True)
-    reduce_sum(sq, axis=1).backward(np.array([1.0, 2.0, 3.0, 4.0]))
-    assert np.allclose(sq.grad.data, [[1.0] * 3, [2.0] * 3, [3.0] * 3, [4.0] * 3]), "put the reduced axis back before broadcasting"
-
-    # max: the gradient goes to the maxima; ties share it
-    m = Tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [0.0, 5.0, -1.0]], dtype=np.float64, requires_grad=True)
-    m.max(axis=1).backward(np.array([1.0, 3.0, 2.0]))
-    assert np.allclose(m.grad.data, [[0.0, 0.5, 0.5], [1.0, 1.0, 1.0], [0.0, 2.0, 0.0]]), f"max over rows with ties: got {m.grad.data}"
-    t = Tensor([[4.0, 1.0], [4.0, 4.0]], dtype=np.float64, requires_grad=True)
-    t.max().backward()
-    assert np.allclose(t.grad.data, [[1 / 3, 0.0], [1 / 3, 1 / 3]]), f"the global max 4 appears 3 times: 1/3 each, got {t.grad.data}"
-    k = Tensor([[1.0, 7.0], [9.0, 2.0]], dtype=np.float64, requires_grad=True)
-    reduce_max(k, axis=0, keepdims=True).backward(np.array([[1.0, 2.0]]))
-    assert np.allclose(k.grad.data, [[0.0, 2.0], [1.0, 0.0]]), f"max over axis 0 with keepdims: got {k.grad.data}"
+        g = rng.standard_normal(np.sum(X, axis=axis, keepdims=keepdims).shape)
+        back = np.broadcast_to(g if keepdims else np.expand_dims(g, tuple(range(3)) if axis is None else axis), X.shape)
+        for name, want in [("sum", back), ("mean", back * g.size / X.size)]:
+            out, (got,) = backward_of(lambda x: getattr(x, name)(axis=axis, keepdims=keepdims), g, X)
+            assert out.requires_grad and out.shape == g.shape and agrees(got, want), \
+                f"{name}(axis={axis}, keepdims={keepdims}): expected gradient {want}, got {got}"
+    _, (rows,) = backward_of(lambda x: reduce_sum(x, axis=1), np.array([1.0, 2.0, 3.0, 4.0]), np.ones((4, 3)))
+    assert agrees(rows, [[1.0] * 3, [2.0] * 3, [3.0] * 3, [4.0] * 3]), f"sum over axis 1 of (4, 3): put the axis back first; got {rows}"
 
     ### BEGIN HIDDEN TESTS
-    def observe_grads(name, build, *arrays):
-        """Each operand's gradient after backward of build(*tensors), seeded with fixed weights."""
-        ts = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
-        out = build(*ts)
-        out.backward(np.random.default_rng(1).standard_normal(out.shape))
-        for i, t in enumerate(ts):
-            observe(f"{name}: gradient of operand {i}", None if t.grad is None else t.grad.data, rtol=1e-5, atol=1e-6)
-
     rng = np.random.default_rng(8005)
     for c in range(8):
         nd = int(rng.integers(1, 4))
@@ -2034,15 +2001,9 @@ def test_reduction_grads():
         axes = tuple(int(a) for a in rng.choice(nd, size=kk, replace=False))
         axis = None if rng.random() < 0.2 else (axes[0] - nd if kk == 1 else axes)
         keep = bool(rng.random() < 0.5)
-        # distinct values (no ties for max)
-        arr = rng.permutation(np.arange(int(np.prod(shape)), dtype=np.float64)).reshape(shape) * 0.1 + rng.standard_normal(shape) * 0.01
-        observe_grads(f"case {c}: sum {shape} {axis} {keep}", lambda a: reduce_sum(a, axis, keep), arr)
-        observe_grads(f"case {c}: mean {shape} {axis} {keep}", lambda a: reduce_mean(a, axis, keep), arr)
-        observe_grads(f"case {c}: max {shape} {axis} {keep}", lambda a: reduce_max(a, axis, keep), arr)
-    observe_grads("normalize", lambda a: a - a.mean(axis=1, keepdims=True) / a.max(), rng.uniform(0.5, 2.0, (3, 4)))
-    ties = Tensor(np.array([[2.0, 2.0], [2.0, 2.0]]), dtype=np.float64, requires_grad=True)
-    ties.max(axis=(0, 1)).backward()
-    observe("four tied maxima share the gradient", ties.grad.data)
+        arr = rng.standard_normal(shape)
+        observe_grads(f"case {c}: sum {shape} {axis} {keep}", Tensor, lambda a: reduce_sum(a, axis, keep), arr)
+        observe_grads(f"case {c}: mean {shape} {axis} {keep}", Tensor, lambda a: reduce_mean(a, axis, keep), arr)
     s0 = Tensor(3.0, dtype=np.float64, requires_grad=True)
     s0.sum().backward()
     observe("sum of a 0-d tensor: gradient", s0.grad.data)
@@ -2055,6 +2016,46 @@ def test_reduction_grads():
 
 if __name__ == "__main__":
     test_reduction_grads()
+
+# %% nbgrader={"grade": true, "grade_id": "test-reduction-grads-max", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+from tito.testkit import observe_grads
+
+
+def test_reduction_grads_max():
+    """max sends grad to the elements that hold the maximum; tied maxima share it evenly (as torch.amax)."""
+    cases = [  # (x, the reduction, seed, expected gradient)
+        ([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0], [0.0, 5.0, -1.0]], lambda m: m.max(axis=1), np.array([1.0, 3.0, 2.0]),
+         [[0.0, 0.5, 0.5], [1.0, 1.0, 1.0], [0.0, 2.0, 0.0]]),
+        ([[4.0, 1.0], [4.0, 4.0]], lambda m: m.max(), None, [[1 / 3, 0.0], [1 / 3, 1 / 3]]),  # the maximum 4, three times
+        ([[1.0, 7.0], [9.0, 2.0]], lambda m: reduce_max(m, axis=0, keepdims=True), np.array([[1.0, 2.0]]), [[0.0, 2.0], [1.0, 0.0]]),
+    ]
+    for x, reduce, seed, want in cases:
+        _, (got,) = backward_of(reduce, seed, x)
+        assert agrees(got, want), f"the maxima of {x} with seed {seed}: expected gradient {want}, got {got}"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(8007)
+    for c in range(8):
+        nd = int(rng.integers(1, 4))
+        shape = tuple(int(s) for s in rng.integers(1, 4, size=nd))
+        kk = int(rng.integers(1, nd + 1))
+        axes = tuple(int(a) for a in rng.choice(nd, size=kk, replace=False))
+        axis = None if rng.random() < 0.2 else (axes[0] - nd if kk == 1 else axes)
+        keep = bool(rng.random() < 0.5)
+        # distinct values (no ties for max)
+        arr = rng.permutation(np.arange(int(np.prod(shape)), dtype=np.float64)).reshape(shape) * 0.1 + rng.standard_normal(shape) * 0.01
+        observe_grads(f"case {c}: max {shape} {axis} {keep}", Tensor, lambda a: reduce_max(a, axis, keep), arr)
+    observe_grads("normalize", Tensor, lambda a: a - a.mean(axis=1, keepdims=True) / a.max(), rng.uniform(0.5, 2.0, (3, 4)))
+    ties = Tensor(np.array([[2.0, 2.0], [2.0, 2.0]]), dtype=np.float64, requires_grad=True)
+    ties.max(axis=(0, 1)).backward()
+    observe("four tied maxima share the gradient", ties.grad.data)
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_reduction_grads_max()
 
 # %% [markdown]
 # ## 9. Backward rules: reshape, transpose, indexing
@@ -2138,85 +2139,79 @@ def getitem(x: Tensor, index) -> Tensor:
     return record_op("getitem", out, (x,), backward)
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-shape-grads", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-shape-grads", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
+from tito.testkit import observe_grads
 
 
 def test_shape_grads():
-    """reshape, transpose, T and indexing move the gradient back; repeated indices add up."""
-    rng = np.random.default_rng(8003)
-    X = rng.standard_normal((2, 3, 4))
+    """reshape, transpose and T only move elements: the gradient is grad moved back; x.T is a new array."""
+    X = np.random.default_rng(8003).standard_normal((2, 3, 4))
+    cases = [("reshape(4, -1)", lambda x: x.reshape(4, -1), (4, 6), lambda g: g.reshape(2, 3, 4)),
+             ("transpose(0, 2)", lambda x: x.transpose(0, 2), (4, 3, 2), lambda g: np.swapaxes(g, 0, 2)),
+             ("transpose(-1, -2)", lambda x: transpose(x, -1, -2), (2, 4, 3), lambda g: np.swapaxes(g, -1, -2)),
+             ("T, all axes reversed", lambda x: x.T, (4, 3, 2), np.transpose)]
+    for name, move, shape, back in cases:
+        g = np.arange(24.0).reshape(shape)  # distinct values: a misplaced one shows
+        out, (got,) = backward_of(move, g, X)
+        assert isinstance(out, Tensor) and out.requires_grad and out.shape == shape and agrees(got, back(g)), \
+            f"{name}: a {shape} Tensor that requires grad, with gradient {back(g)}; got {out!r} and {got}"
     x = Tensor(X, dtype=np.float64, requires_grad=True)
-    g = rng.standard_normal((4, 6))
-    out = x.reshape(4, -1)
-    assert out.requires_grad and out.shape == (4, 6), "reshape must give a (4, 6) Tensor that requires grad"
-    out.backward(g)
-    assert x.grad.shape == (2, 3, 4) and np.allclose(x.grad.data, g.reshape(2, 3, 4)), "reshape: the gradient is grad reshaped back"
-
-    x = Tensor(X, dtype=np.float64, requires_grad=True)
-    g = rng.standard_normal((4, 3, 2))
-    x.transpose(0, 2).backward(g)
-    assert np.allclose(x.grad.data, np.swapaxes(g, 0, 2)), "transpose(0, 2): the gradient is grad with axes 0 and 2 swapped"
-    x = Tensor(X, dtype=np.float64, requires_grad=True)
-    g = rng.standard_normal((2, 4, 3))
-    transpose(x, -1, -2).backward(g)
-    assert np.allclose(x.grad.data, np.swapaxes(g, -1, -2)), "transpose(-1, -2) is wrong"
-
-    x = Tensor(X, dtype=np.float64, requires_grad=True)
-    g = rng.standard_normal((4, 3, 2))
-    t = x.T
-    assert isinstance(t, Tensor) and t.requires_grad and t.shape == (4, 3, 2), "x.T must be a differentiable Tensor"
-    t.backward(g)
-    assert np.allclose(x.grad.data, np.transpose(g)), "T: the gradient is grad with its axes reversed"
-    t.data[0, 0, 0] = 99.0
-    assert X[0, 0, 0] != 99.0 and x.data[0, 0, 0] != 99.0, "x.T must be a new array, not a view of x"
-
-    v = Tensor([1.0, 2.0, 3.0, 4.0], dtype=np.float64, requires_grad=True)
-    v[[0, 0, 2]].backward(np.array([1.0, 10.0, 100.0]))
-    assert np.allclose(v.grad.data, [11.0, 0.0, 100.0, 0.0]), f"v[[0, 0, 2]]: index 0 is picked twice, so 1 + 10 adds up; got {v.grad.data}"
-    m = Tensor(np.arange(12.0).reshape(3, 4), dtype=np.float64, requires_grad=True)
-    m[1:, ::2].backward(np.ones((2, 2)))
-    assert np.allclose(m.grad.data, [[0, 0, 0, 0], [1, 0, 1, 0], [1, 0, 1, 0]]), f"a slice's gradient is wrong: {m.grad.data}"
-    m = Tensor(np.arange(12.0).reshape(3, 4), dtype=np.float64, requires_grad=True)
-    m[np.array([0, 2, 0]), np.array([1, 1, 1])].backward(np.array([1.0, 2.0, 3.0]))
-    want = np.zeros((3, 4))
-    want[0, 1], want[2, 1] = 4.0, 2.0
-    assert np.allclose(m.grad.data, want), f"pairs of integer arrays with a repeat (0, 1): got {m.grad.data}"
-    m = Tensor(np.arange(12.0).reshape(3, 4), dtype=np.float64, requires_grad=True)
-    m[1].backward(np.ones(4))
-    assert np.allclose(m.grad.data[1], 1.0) and np.allclose(m.grad.data[[0, 2]], 0.0), "m[1] is wrong"
-    m = Tensor(np.arange(12.0).reshape(3, 4), dtype=np.float64, requires_grad=True)
-    idx = Tensor([2, 2])
-    m[idx].backward(np.ones((2, 4)))
-    assert np.allclose(m.grad.data[2], 2.0), "a Tensor index picking row 2 twice: 2 in each element of row 2"
+    x.T.data[0, 0, 0] = 99.0
+    assert x.data[0, 0, 0] != 99.0, "x.T must be a new array, not a view of x"
 
     ### BEGIN HIDDEN TESTS
-    def observe_grads(name, build, *arrays):
-        """Each operand's gradient after backward of build(*tensors), seeded with fixed weights."""
-        ts = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
-        out = build(*ts)
-        out.backward(np.random.default_rng(1).standard_normal(out.shape))
-        for i, t in enumerate(ts):
-            observe(f"{name}: gradient of operand {i}", None if t.grad is None else t.grad.data, rtol=1e-5, atol=1e-6)
-
     rng = np.random.default_rng(8006)
     A = rng.standard_normal((3, 4))
-    observe_grads("reshape", lambda a: a.reshape(2, 6) * a.reshape(2, 6), A)
-    observe_grads("reshape tuple", lambda a: reshape(a, (4, 3)).T, A)
-    observe_grads("T 1-D", lambda a: a.T * 2.0, rng.standard_normal(5))
-    observe_grads("T 2-D", lambda a: a.T @ a, A)
-    observe_grads("transpose 3-D", lambda a: a.transpose(1, 2) * 3.0, rng.standard_normal((2, 3, 4)))
-    observe_grads("slices", lambda a: a[:, 1:3] * a[:, ::-1][:, :2], A)
-    observe_grads("negative index", lambda a: a[-1] * a[0], A)
-    observe_grads("None and Ellipsis", lambda a: a[None, ..., 1], A)
+    observe_grads("reshape", Tensor, lambda a: a.reshape(2, 6) * a.reshape(2, 6), A)
+    observe_grads("reshape tuple", Tensor, lambda a: reshape(a, (4, 3)).T, A)
+    observe_grads("T 1-D", Tensor, lambda a: a.T * 2.0, rng.standard_normal(5))
+    observe_grads("T 2-D", Tensor, lambda a: a.T @ a, A)
+    observe_grads("transpose 3-D", Tensor, lambda a: a.transpose(1, 2) * 3.0, rng.standard_normal((2, 3, 4)))
+    observe_grads("permute 3-D", Tensor, lambda a: a.permute(2, 0, 1) * 3.0, rng.standard_normal((2, 3, 4)))
+    f32 = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    f32.T.backward(np.ones((3, 2), dtype=np.float32))
+    observe("float32 T: gradient dtype and value", (str(f32.grad.dtype), f32.grad.data))
+    ### END HIDDEN TESTS
+
+
+if __name__ == "__main__":
+    test_shape_grads()
+
+# %% nbgrader={"grade": true, "grade_id": "test-shape-grads-index", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+from tito.check import observe
+from tito.testkit import observe_grads
+
+
+def test_shape_grads_index():
+    """x[index] sends grad back into zeros at the indexed places; an element picked twice gets both contributions."""
+    m = np.arange(12.0).reshape(3, 4)
+    cases = [  # (x, index, seed, expected gradient)
+        (np.arange(1.0, 5.0), [0, 0, 2], np.array([1.0, 10.0, 100.0]), [11.0, 0.0, 100.0, 0.0]),  # index 0 twice: 1 + 10
+        (m, np.s_[1:, ::2], np.ones((2, 2)), [[0, 0, 0, 0], [1, 0, 1, 0], [1, 0, 1, 0]]),
+        (m, (np.array([0, 2, 0]), np.array([1, 1, 1])), np.array([1.0, 2.0, 3.0]), [[0, 4, 0, 0], [0, 0, 0, 0], [0, 2, 0, 0]]),
+        (m, 1, np.ones(4), [[0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 0]]),
+        (m, Tensor([2, 2]), np.ones((2, 4)), [[0, 0, 0, 0], [0, 0, 0, 0], [2, 2, 2, 2]]),  # a Tensor index: row 2 twice
+    ]
+    for x, index, seed, want in cases:
+        _, (got,) = backward_of(lambda t: t[index], seed, x)
+        assert agrees(got, want), f"x[{index!r}] of a {np.shape(x)} x with seed {seed.tolist()}: expected gradient {want}, got {got}"
+
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(8008)
+    A = rng.standard_normal((3, 4))
+    observe_grads("slices", Tensor, lambda a: a[:, 1:3] * a[:, ::-1][:, :2], A)
+    observe_grads("negative index", Tensor, lambda a: a[-1] * a[0], A)
+    observe_grads("None and Ellipsis", Tensor, lambda a: a[None, ..., 1], A)
     mask = A > 0
     mask[0, 0] = True
-    observe_grads("mask", lambda a: a[mask] * 2.0, A)
-    observe_grads("repeats", lambda a: a[[2, 0, 2, 2]], A)
-    observe_grads("pairs", lambda a: a[np.arange(3), np.array([1, 1, 3])] * a[np.array([0, 0]), np.array([1, 1])].sum(), A)
-    observe_grads("mixed", lambda a: a[[0, 0], 1:3], A)
-    observe_grads("0-d from pair", lambda a: a[1, 2] * a, A)
+    observe_grads("mask", Tensor, lambda a: a[mask] * 2.0, A)
+    observe_grads("repeats", Tensor, lambda a: a[[2, 0, 2, 2]], A)
+    observe_grads("pairs", Tensor, lambda a: a[np.arange(3), np.array([1, 1, 3])] * a[np.array([0, 0]), np.array([1, 1])].sum(), A)
+    observe_grads("mixed", Tensor, lambda a: a[[0, 0], 1:3], A)
+    observe_grads("0-d from pair", Tensor, lambda a: a[1, 2] * a, A)
     w32 = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
     w32[[1, 1]].backward(np.ones((2, 3), dtype=np.float32))
     observe("float32 getitem: gradient dtype", str(w32.grad.dtype))
@@ -2225,7 +2220,7 @@ def test_shape_grads():
 
 
 if __name__ == "__main__":
-    test_shape_grads()
+    test_shape_grads_index()
 
 # %% [markdown]
 # ## 10. The engine against your hand derivation
@@ -2242,23 +2237,17 @@ from tito.check import observe
 
 def test_hand_vs_engine():
     """The engine's dL/dW and dL/db for affine -> ReLU -> squared loss equal hand_backprop's."""
-    def engine(x_np, W_np, b_np, t_np):
-        x = Tensor(x_np, dtype=np.float64)
-        W = Tensor(W_np, dtype=np.float64, requires_grad=True)
-        b = Tensor(b_np, dtype=np.float64, requires_grad=True)
-        z = x @ W + b
-        r = z * (z.data > 0)  # ReLU as a product with a constant mask
-        loss = ((r - t_np) ** 2).mean()
+    def engine(x, W, b, t):
+        W, b = Tensor(W, dtype=np.float64, requires_grad=True), Tensor(b, dtype=np.float64, requires_grad=True)
+        z = Tensor(x, dtype=np.float64) @ W + b
+        loss = ((z * (z.data > 0) - t) ** 2).mean()  # ReLU as a product with a constant mask
         assert loss.shape == () and loss.requires_grad, "the loss must be a 0-d Tensor that requires grad"
         loss.backward()
         return W.grad.data, b.grad.data
 
-    x = np.array([[1.0, 2.0], [-1.0, 1.0]])
-    W = np.array([[0.5, -1.0], [1.0, 0.25]])
-    b = np.array([0.0, 0.5])
-    t = np.array([[1.0, 1.0], [0.0, 1.0]])
-    dW, db = engine(x, W, b, t)
-    hand_dW, hand_db = hand_backprop(x, W, b, t)
+    x, W = np.array([[1.0, 2.0], [-1.0, 1.0]]), np.array([[0.5, -1.0], [1.0, 0.25]])
+    b, t = np.array([0.0, 0.5]), np.array([[1.0, 1.0], [0.0, 1.0]])
+    (dW, db), (hand_dW, hand_db) = engine(x, W, b, t), hand_backprop(x, W, b, t)
     assert np.allclose(dW, hand_dW) and np.allclose(db, hand_db), f"engine gives dW = {dW}, db = {db}; by hand {hand_dW}, {hand_db}"
     assert np.allclose(dW, [[0.5, -0.375], [1.75, 0.375]]) and np.allclose(db, [1.0, 0.375]), "both disagree with the known values"
 
@@ -2417,53 +2406,41 @@ def sqrt(x: TensorLike) -> Tensor:
 # %% nbgrader={"grade": true, "grade_id": "test-select-grads", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
+from tito.testkit import observe_grads
 
 
 def test_select_grads():
     """Each rule passes gradcheck away from kinks; at kinks: ties split, clamp passes at its bounds, abs'(0) = 0."""
     rng = np.random.default_rng(1101)
-    A, B = rng.uniform(0.5, 2.0, (3, 4)), rng.uniform(0.5, 2.0, (4,))
-    mask = rng.random((3, 4)) < 0.5
-    cases = [("where", lambda a, b: where(mask, a, b)), ("maximum", maximum), ("minimum", minimum),
-             ("clamp", lambda a, b: clamp(a, 0.8, b)), ("abs", lambda a, b: absolute(a - 1.25) * b),
-             ("sqrt", lambda a, b: sqrt(a) + b.sqrt())]
-    for name, fn in cases:
+    A, B, mask = rng.uniform(0.5, 2.0, (3, 4)), rng.uniform(0.5, 2.0, (4,)), rng.random((3, 4)) < 0.5
+    for fn in [lambda a, b: where(mask, a, b), maximum, minimum, lambda a, b: clamp(a, 0.8, b),
+               lambda a, b: absolute(a - 1.25) * b, lambda a, b: sqrt(a) + b.sqrt()]:
         gradcheck(fn, [Tensor(A, dtype=np.float64, requires_grad=True), Tensor(B, dtype=np.float64, requires_grad=True)])
     x = Tensor([0.0, 1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
     assert (x > 1).requires_grad is False and (x > 1).dtype == np.bool_, "a comparison is a bool tensor without gradient"
-    clamp(x, 1.0, 2.0).backward(np.ones(4))
-    assert np.array_equal(x.grad.data, [0.0, 1.0, 1.0, 0.0]), f"clamp(1, 2) passes the gradient at both bounds: got {x.grad.data}"
-    y = Tensor([-1.0, 0.0, 2.0], dtype=np.float64, requires_grad=True)
-    absolute(y).backward(np.ones(3))
-    assert np.array_equal(y.grad.data, [-1.0, 0.0, 1.0]), f"abs: sign(x), 0 at 0; got {y.grad.data}"
-    a, b = Tensor([1.0, 2.0], dtype=np.float64, requires_grad=True), Tensor([1.0, 5.0], dtype=np.float64, requires_grad=True)
-    maximum(a, b).backward(np.ones(2))
-    assert np.allclose(a.grad.data, [0.5, 0.0]) and np.allclose(b.grad.data, [0.5, 1.0]), "maximum: a tie splits the gradient"
+    kinks = [("clamp(x, 1, 2) passes grad at both bounds", lambda x: clamp(x, 1.0, 2.0), [[0.0, 1.0, 2.0, 3.0]], [[0.0, 1.0, 1.0, 0.0]]),
+             ("abs: sign(x), 0 at 0", absolute, [[-1.0, 0.0, 2.0]], [[-1.0, 0.0, 1.0]]),
+             ("maximum: a tie splits grad", maximum, [[1.0, 2.0], [1.0, 5.0]], [[0.5, 0.0], [0.5, 1.0]])]
+    for what, fn, arrays, want in kinks:
+        got = backward_of(fn, np.ones(len(arrays[0])), *arrays)[1]
+        assert all(g is not None and np.array_equal(g, w) for g, w in zip(got, want)), f"{what}: expected gradients {want}, got {got}"
 
     ### BEGIN HIDDEN TESTS
-    def observe_grads(name, build, *arrays):
-        """Each operand's gradient after backward of build(*tensors), seeded with fixed weights."""
-        ts = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
-        out = build(*ts)
-        out.backward(np.random.default_rng(1).standard_normal(out.shape))
-        for i, t in enumerate(ts):
-            observe(f"{name}: gradient of operand {i}", None if t.grad is None else t.grad.data, rtol=1e-5, atol=1e-6)
-
     rng = np.random.default_rng(1102)
     P = rng.integers(-2, 3, size=(3, 4)).astype(np.float64)  # small integers: ties and kinks happen
     Q = rng.integers(-2, 3, size=(4,)).astype(np.float64)
     cond = rng.random((3, 1)) < 0.5
-    observe_grads("where, broadcast condition", lambda a, b: where(cond, a, b), P, Q)
-    observe_grads("maximum with ties", maximum, P, Q)
-    observe_grads("minimum with ties", minimum, P, Q)
-    observe_grads("maximum with a number", lambda a: maximum(a, 0.0), P)
-    observe_grads("clamp(-1, 1) with values on the bounds", lambda a: clamp(a, -1.0, 1.0), P)
-    observe_grads("clamp(min=0)", lambda a: a.clamp(min=0.0), P)
-    observe_grads("clamp with tensor bounds", lambda a, lo, hi: clamp(a, lo, hi), P, Q - 1.0, Q + 0.5)
-    observe_grads("clamp with min > max", lambda a, lo: clamp(a, lo, -5.0), P, Q)
-    observe_grads("abs with zeros", lambda a: absolute(a), P)
-    observe_grads("sqrt", lambda a: sqrt(a), rng.uniform(0.2, 3.0, (2, 3)))
-    observe_grads("mixed", lambda a, b: sqrt(maximum(a, b) ** 2 + 1.0) * absolute(b), P, Q + 0.5)
+    observe_grads("where, broadcast condition", Tensor, lambda a, b: where(cond, a, b), P, Q)
+    observe_grads("maximum with ties", Tensor, maximum, P, Q)
+    observe_grads("minimum with ties", Tensor, minimum, P, Q)
+    observe_grads("maximum with a number", Tensor, lambda a: maximum(a, 0.0), P)
+    observe_grads("clamp(-1, 1) with values on the bounds", Tensor, lambda a: clamp(a, -1.0, 1.0), P)
+    observe_grads("clamp(min=0)", Tensor, lambda a: a.clamp(min=0.0), P)
+    observe_grads("clamp with tensor bounds", Tensor, lambda a, lo, hi: clamp(a, lo, hi), P, Q - 1.0, Q + 0.5)
+    observe_grads("clamp with min > max", Tensor, lambda a, lo: clamp(a, lo, -5.0), P, Q)
+    observe_grads("abs with zeros", Tensor, lambda a: absolute(a), P)
+    observe_grads("sqrt", Tensor, lambda a: sqrt(a), rng.uniform(0.2, 3.0, (2, 3)))
+    observe_grads("mixed", Tensor, lambda a, b: sqrt(maximum(a, b) ** 2 + 1.0) * absolute(b), P, Q + 0.5)
     f32 = Tensor(rng.uniform(0.5, 2.0, 3), requires_grad=True)
     sqrt(f32).backward(np.ones(3, dtype=np.float32))
     observe("float32 sqrt: gradient dtype", str(f32.grad.dtype))
@@ -2600,52 +2577,42 @@ def min_dim(x: TensorLike, dim: int, keepdim: bool = False):
 # %% nbgrader={"grade": true, "grade_id": "test-join-grads", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
 from tito.check import observe
+from tito.testkit import observe_grads
 
 
 def test_join_grads():
     """Shape changes and joins pass gradcheck; max(dim) sends the gradient to its index only, amin splits ties."""
     rng = np.random.default_rng(1201)
     A, B = rng.standard_normal((2, 1, 3)), rng.standard_normal((2, 1, 3))
-    cases = [("squeeze", lambda a, b: a.squeeze(1) * b.squeeze()), ("unsqueeze", lambda a, b: unsqueeze(a, 0) * b),
-             ("view and flatten", lambda a, b: a.view(3, 2) @ flatten(b, 1)), ("cat", lambda a, b: cat([a, b, a], dim=-1)),
-             ("stack", lambda a, b: stack([a, b * 2.0], dim=1)), ("amin", lambda a, b: reduce_min(a * b, dim=2)),
-             ("max(dim)", lambda a, b: (a + b).max(2).values), ("min(dim)", lambda a, b: (a - b).min(dim=0, keepdim=True).values)]
-    for name, fn in cases:
+    for fn in [lambda a, b: a.squeeze(1) * b.squeeze(), lambda a, b: unsqueeze(a, 0) * b, lambda a, b: a.view(3, 2) @ flatten(b, 1),
+               lambda a, b: cat([a, b, a], dim=-1), lambda a, b: stack([a, b * 2.0], dim=1), lambda a, b: reduce_min(a * b, dim=2),
+               lambda a, b: (a + b).max(2).values, lambda a, b: (a - b).min(dim=0, keepdim=True).values]:
         gradcheck(fn, [Tensor(A, dtype=np.float64, requires_grad=True), Tensor(B, dtype=np.float64, requires_grad=True)])
     x = Tensor([[1.0, 3.0, 3.0]], dtype=np.float64, requires_grad=True)
     values, indices = x.max(1)
     assert values.requires_grad and not indices.requires_grad, "values carry the gradient, indices do not"
     values.backward(np.ones(1))
     assert np.array_equal(x.grad.data, [[0.0, 1.0, 0.0]]), f"max(dim) on a tie: all to index 1, got {x.grad.data}"
-    y = Tensor([[1.0, 1.0, 3.0]], dtype=np.float64, requires_grad=True)
-    y.amin().backward()
-    assert np.allclose(y.grad.data, [[0.5, 0.5, 0.0]]), f"amin splits a tie evenly, got {y.grad.data}"
+    _, (got,) = backward_of(lambda y: y.amin(), None, [[1.0, 1.0, 3.0]])
+    assert np.allclose(got, [[0.5, 0.5, 0.0]]), f"amin splits a tie evenly, got {got}"
 
     ### BEGIN HIDDEN TESTS
-    def observe_grads(name, build, *arrays):
-        """Each operand's gradient after backward of build(*tensors), seeded with fixed weights."""
-        ts = [Tensor(arr, dtype=np.float64, requires_grad=True) for arr in arrays]
-        out = build(*ts)
-        out.backward(np.random.default_rng(1).standard_normal(out.shape))
-        for i, t in enumerate(ts):
-            observe(f"{name}: gradient of operand {i}", None if t.grad is None else t.grad.data, rtol=1e-5, atol=1e-6)
-
     rng = np.random.default_rng(1202)
     P = rng.integers(-2, 3, size=(3, 1, 4)).astype(np.float64)  # ties happen
     Q = rng.standard_normal((3, 2, 4))
-    observe_grads("squeeze all", lambda a: a.squeeze() * 2.0, P)
-    observe_grads("squeeze(-2) and unsqueeze(-1)", lambda a: squeeze(a, -2).unsqueeze(-1), P)
-    observe_grads("view(-1)", lambda a: a.view(-1) * a.view(12), P)
-    observe_grads("flatten(0, 1)", lambda a: a.flatten(0, 1) ** 2, Q)
-    observe_grads("cat on dim 1", lambda a, b: cat((a, b, a), dim=1), P, Q)
-    observe_grads("stack on -1", lambda a, b: stack([a, b[:, :1, :]], dim=-1), P, Q)
+    observe_grads("squeeze all", Tensor, lambda a: a.squeeze() * 2.0, P)
+    observe_grads("squeeze(-2) and unsqueeze(-1)", Tensor, lambda a: squeeze(a, -2).unsqueeze(-1), P)
+    observe_grads("view(-1)", Tensor, lambda a: a.view(-1) * a.view(12), P)
+    observe_grads("flatten(0, 1)", Tensor, lambda a: a.flatten(0, 1) ** 2, Q)
+    observe_grads("cat on dim 1", Tensor, lambda a, b: cat((a, b, a), dim=1), P, Q)
+    observe_grads("stack on -1", Tensor, lambda a, b: stack([a, b[:, :1, :]], dim=-1), P, Q)
     for d in (0, 2, -1):
         for keep in (False, True):
-            observe_grads(f"max_dim {d} keepdim {keep}", lambda a: max_dim(a, d, keep).values, P)
-            observe_grads(f"min_dim {d} keepdim {keep}", lambda a: min_dim(a, d, keep).values, P)
-            observe_grads(f"reduce_min {d} keepdim {keep}", lambda a: reduce_min(a, d, keep), P)
-    observe_grads("amin of all", lambda a: a.amin(), P)
-    observe_grads("max(dim) of 0-d", lambda a: a.max(0).values * 3.0, np.array(2.0))
+            observe_grads(f"max_dim {d} keepdim {keep}", Tensor, lambda a: max_dim(a, d, keep).values, P)
+            observe_grads(f"min_dim {d} keepdim {keep}", Tensor, lambda a: min_dim(a, d, keep).values, P)
+            observe_grads(f"reduce_min {d} keepdim {keep}", Tensor, lambda a: reduce_min(a, d, keep), P)
+    observe_grads("amin of all", Tensor, lambda a: a.amin(), P)
+    observe_grads("max(dim) of 0-d", Tensor, lambda a: a.max(0).values * 3.0, np.array(2.0))
     observe("max(dim=2) indices", Tensor(P).max(dim=2).indices.data)
     observe("max(axis=2) is values only", isinstance(Tensor(P).max(axis=2), Tensor))
     ### END HIDDEN TESTS

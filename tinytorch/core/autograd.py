@@ -17,7 +17,7 @@ import numpy as np
 # because module 01's tensors carry no gradient: `plain.add(a, b)` is the addition without a graph.
 import tinytorch.core.tensor as plain
 
-# %% ../../modules/02_autograd/autograd.py #3254de43
+# %% ../../modules/02_autograd/autograd.py #4e872653
 TensorLike = plain.TensorLike  # what an operation accepts: a Tensor, a number or an array
 array_of = plain.array_of  # the ndarray behind any Tensor (module 01's or this one); numbers via np.asarray
 
@@ -282,7 +282,7 @@ def min_of(x: TensorLike, dim=None, keepdim: bool = False, *, axis=None, keepdim
         return minimum(x, *args)
     return reduce_min(x, *args) if kind == "values" else min_dim(x, *args)
 
-# %% ../../modules/02_autograd/autograd.py #4e872653
+# %% ../../modules/02_autograd/autograd.py #02914c21
 class _GradMode:
     """The switch `record_op` reads: whether operations record the graph (turned off by `no_grad`)."""
 
@@ -922,7 +922,7 @@ def min_dim(x: TensorLike, dim: int, keepdim: bool = False):
     """(smallest values along `dim`, their indices); gradient: grad to the element each index names."""
     return _values_at_indices("min", x, plain.min_dim(x, dim, keepdim), dim, keepdim)
 
-# %% ../../modules/02_autograd/autograd.py #ab571b77
+# %% ../../modules/02_autograd/autograd.py #efb99df8
 PYTORCH_NAMES = {
     "Tensor": "Tensor", "no_grad": "no_grad", "is_grad_enabled": "is_grad_enabled", "matmul": "matmul",
     "exp": "exp", "log": "log", "reshape": "reshape", "transpose": "transpose", "permute": "permute",
