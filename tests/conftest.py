@@ -35,7 +35,7 @@ def last_task(assignment: str) -> str:
     return re.findall(r'"grade_id": "([^"]+)", "locked": false, "schema_version": 3, "solution": true', source)[-1]
 
 
-def tests_of(task: str, points: dict[str, int]) -> list[str]:
+def named_after(task: str, points: dict[str, int]) -> list[str]:
     """The tests named after a task (lint R11: test-<task> or test-<task>-<aspect>)."""
     return [t for t in points if t == f"test-{task}" or t.startswith(f"test-{task}-")]
 

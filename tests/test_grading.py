@@ -9,10 +9,10 @@ from tito.grades import collect
 from tito.leaks import secret_lines
 from tito.workspace import find_workspace
 from workspace_factory import tito
-from conftest import graded_points, last_task, ok, tests_of
+from conftest import graded_points, last_task, ok, named_after
 
 POINTS = graded_points("01_tensor")
-VICTIM_TESTS = tests_of(last_task("01_tensor"), POINTS)  # what the broken samples lose: the last task's tests
+VICTIM_TESTS = named_after(last_task("01_tensor"), POINTS)  # what the broken samples lose: the last task's tests
 KEPT = 100 - sum(POINTS[t] for t in VICTIM_TESTS)
 
 
