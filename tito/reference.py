@@ -58,15 +58,15 @@ def _fingerprint(ws: Workspace, module: Module) -> str:
 def _build_lib(ws: Workspace, module: Module, lib: Path) -> None:
     if lib.exists():
         shutil.rmtree(lib)
+    first = not any(m.number < module.number for m in ws.modules())
     for path in _lib_files(ws, module):
         target = lib / "tinytorch" / path.relative_to(ws.lib_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if path.name == "__init__.py" and not path.is_file():
-            target.write_text("", encoding="utf-8")  # nothing exported yet: module 01 needs no package
-        elif not path.is_file():
-            raise TitoError(f"{path.relative_to(ws.root)} is missing: run `tito export` first")
-        else:
+        if path.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, target)
+        elif not first:
+            raise TitoError(f"{path.relative_to(ws.root)} is missing: run `tito export` first")
+        # else: nothing exported yet, and the first module imports no earlier one: it needs no package
     (lib / "tito").mkdir(parents=True)
     (lib / "tito" / "__init__.py").write_text("", encoding="utf-8")
     for path in TEST_FILES:

@@ -45,10 +45,10 @@ class TestVerdict:
             found.append("passes on the student version (the stubs)")
         if not self.caught_by:
             found.append("no single stubbed solution makes it fail")
-        if not any(_has_number(o["value"]) for o in self.observations):
-            found.append("observes no number or array in its hidden part (its verdict could be forged)")
-        if self.sandbox_problem:
+        if self.sandbox_problem:  # first: when the solution could not run there, nothing was observed either
             found.append(self.sandbox_problem)
+        elif not any(_has_number(o["value"]) for o in self.observations):
+            found.append("observes no number or array in its hidden part (its verdict could be forged)")
         return found
 
 
