@@ -2461,7 +2461,8 @@ if __name__ == "__main__":
 # gradient is that slab of grad, `np.split(grad, np.cumsum(sizes)[:-1], axis=dim)`. `stack` put input i at index
 # i of the new axis: its gradient is `np.take(grad, i, axis=dim)`.
 #
-# `reduce_min` is `reduce_max` with min (ties split evenly, as `torch.amin`). `max_dim(x, dim)` is different:
+# `reduce_min(x)` is `-reduce_max(-x)`: composed of rules you have, so its gradient needs no new rule (ties
+# split evenly, as `torch.amin`). `max_dim(x, dim)` is different:
 # it returns indices, and PyTorch sends the whole gradient to the one element each index names, even on a tie.
 # Scatter it there: `np.put_along_axis(zeros, indices, grad, axis=dim)`, with the reduced axis put back into
 # both when `keepdim` is False. The indices carry no gradient.
@@ -2525,21 +2526,10 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 def reduce_min(x: TensorLike, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-    """Min over `axis`; gradient: grad at the minimal elements, split evenly between ties."""
+    """Min over `axis` as -max(-x); its gradient is then max's: grad at the minimal elements, ties split evenly."""
     axis, keepdims = plain._reduce_args(x, axis, keepdims, dim, keepdim)
-    out = plain.reduce_min(x, axis, keepdims).data
     ### BEGIN SOLUTION
-    data = array_of(x)
-    axes = _axes(axis, data.ndim)
-
-    def backward(grad):
-        low = out if keepdims else np.expand_dims(out, axes)
-        grad = grad if keepdims else np.expand_dims(grad, axes)
-        mask = data == low
-        count = mask.sum(axis=axes, keepdims=True, dtype=grad.dtype)
-        return (mask * (grad / count),)
-
-    return record_op("min", out, (x,), backward)
+    return neg(reduce_max(neg(x), axis, keepdims))  # negation is exact: the same values as np.min
     ### END SOLUTION
 
 

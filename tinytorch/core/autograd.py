@@ -878,20 +878,9 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 def reduce_min(x: TensorLike, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-    """Min over `axis`; gradient: grad at the minimal elements, split evenly between ties."""
+    """Min over `axis` as -max(-x); its gradient is then max's: grad at the minimal elements, ties split evenly."""
     axis, keepdims = plain._reduce_args(x, axis, keepdims, dim, keepdim)
-    out = plain.reduce_min(x, axis, keepdims).data
-    data = array_of(x)
-    axes = _axes(axis, data.ndim)
-
-    def backward(grad):
-        low = out if keepdims else np.expand_dims(out, axes)
-        grad = grad if keepdims else np.expand_dims(grad, axes)
-        mask = data == low
-        count = mask.sum(axis=axes, keepdims=True, dtype=grad.dtype)
-        return (mask * (grad / count),)
-
-    return record_op("min", out, (x,), backward)
+    return neg(reduce_max(neg(x), axis, keepdims))  # negation is exact: the same values as np.min
 
 
 def _values_at_indices(op: str, x: TensorLike, pair, dim: int, keepdim: bool):
