@@ -198,8 +198,7 @@ def test_relu_family_grads():
     X, B = away_from_zero(rng, (3, 1, 4)), rng.uniform(-0.05, 0.05, size=(2, 1))
     with np.errstate(all="raise", under="ignore"):
         for name, f, want in cases:
-            got = derivative(name, f, xs)
-            assert got is not None and np.allclose(got, want), f"{name}: the derivative at {xs} should be {want}, got {got}"
+            assert (got := derivative(name, f, xs)) is not None and np.allclose(got, want), f"{name}'({xs}) should be {want}, got {got}"
             check_grads(Tensor, lambda a, b: f(a + b), X, B, name=f"{name} of a + b")
 
     ### BEGIN HIDDEN TESTS
@@ -474,13 +473,12 @@ from tito.check import observe
 
 def test_gelu_silu():
     """gelu is x Phi(x) (tanh form 0.5 x (1 + tanh u)) and silu is x s(x): values, derivatives and the dtype."""
-    xs = np.array([-3.0, -1.0, -0.1, 0.0, 0.5, 2.0])
+    xs, k, c = np.array([-3.0, -1.0, -0.1, 0.0, 0.5, 2.0]), math.sqrt(2 / math.pi), 0.044715
     Phi, phi = np.array([0.5 * (1 + math.erf(v / math.sqrt(2))) for v in xs]), np.exp(-xs * xs / 2) / math.sqrt(2 * math.pi)
-    k, t, s = math.sqrt(2 / math.pi), np.tanh(math.sqrt(2 / math.pi) * (xs + 0.044715 * xs ** 3)), 1 / (1 + np.exp(-xs))
+    t, s = np.tanh(k * (xs + c * xs ** 3)), 1 / (1 + np.exp(-xs))
     cases = [  # name, function, values and derivatives at xs
         ("gelu", gelu, xs * Phi, Phi + xs * phi),
-        ("gelu tanh", lambda a: gelu(a, approximate="tanh"), 0.5 * xs * (1 + t),
-         0.5 * (1 + t) + 0.5 * xs * (1 - t * t) * k * (1 + 3 * 0.044715 * xs * xs)),
+        ("gelu tanh", lambda a: gelu(a, approximate="tanh"), 0.5 * xs * (1 + t), 0.5 * (1 + t) + 0.5 * xs * (1 - t * t) * k * (1 + 3 * c * xs * xs)),
         ("silu", silu, xs * s, s * (1 + xs * (1 - s))),
     ]
     for name, f, value, slope in cases:
@@ -773,22 +771,19 @@ from tito.testkit import error_message
 def test_prelu():
     """prelu scales x <= 0 by one slope, or by w[c] on channel c (dim 1; dim 0 for 1-D x); any other number of
     slopes raises ValueError."""
-    X = np.array([[-2.0, 1.0, -0.5], [3.0, -1.0, 0.0]])  # (N, C) = (2, 3)
-    X3 = np.array([[[-1.0, 2.0], [-1.0, -2.0]], [[4.0, -4.0], [-3.0, 1.0]]])  # (N, C, L) = (2, 2, 2)
-    cases = [  # x, weight, dtype, expected
+    X = [[-2.0, 1.0, -0.5], [3.0, -1.0, 0.0]]  # (N, C) = (2, 3)
+    cases = [  # x, weight, dtype, expected; the 3-D x is (N, C, L) = (2, 2, 2)
         (X, [0.25], np.float32, [[-0.5, 1.0, -0.125], [3.0, -0.25, 0.0]]),
         (X, [0.1, 0.2, 0.3], np.float32, [[-0.2, 1.0, -0.15], [3.0, -0.2, 0.0]]),
-        (X3, [0.5, -1.0], np.float64, [[[-0.5, 2.0], [1.0, 2.0]], [[4.0, -2.0], [3.0, 1.0]]]),
+        ([[[-1.0, 2.0], [-1.0, -2.0]], [[4.0, -4.0], [-3.0, 1.0]]], [0.5, -1.0], np.float64, [[[-0.5, 2.0], [1.0, 2.0]], [[4.0, -2.0], [3.0, 1.0]]]),
         ([-1.0, -1.0, 2.0], [0.1, 0.2, 0.3], np.float32, [-0.1, -0.2, 2.0]),
         ([-1000.0, 1000.0], [0.25], np.float64, [-250.0, 1000.0]),
     ]
     with np.errstate(all="raise", under="ignore"):
         for x, w, dtype, want in cases:
-            got = prelu(Tensor(x, dtype=dtype), Tensor(w, dtype=dtype))
-            assert isinstance(got, Tensor) and got.dtype == dtype and np.allclose(got.data, want), \
-                f"prelu(x, {w}) for {np.dtype(dtype)} x = {np.asarray(x).tolist()} should be {want}, got {got!r}"
-    assert error_message(ValueError, prelu, Tensor(X), Tensor([0.1, 0.2])) is not None, \
-        "prelu with 2 slopes for 3 channels must raise ValueError"
+            assert isinstance(got := prelu(Tensor(x, dtype=dtype), Tensor(w, dtype=dtype)), Tensor) and got.dtype == dtype and np.allclose(got.data, want), \
+                f"prelu(x, {w}) for {np.dtype(dtype)} x = {x} should be {want}, got {got!r}"
+    assert error_message(ValueError, prelu, Tensor(X), Tensor([0.1, 0.2])) is not None, "prelu with 2 slopes for 3 channels must raise ValueError"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(3061)
@@ -813,8 +808,7 @@ from tito.testkit import check_grads, grads_of
 
 def test_prelu_grads():
     """d/dx is 1 or w[c]; d/dw[c] sums g * x over channel c where x <= 0; backward matches central differences."""
-    x = Tensor([[-2.0, 1.0, -0.5], [3.0, -1.0, 0.0]], dtype=np.float64, requires_grad=True)
-    w = Tensor([0.1, 0.2, 0.3], dtype=np.float64, requires_grad=True)
+    x, w = (Tensor(v, dtype=np.float64, requires_grad=True) for v in ([[-2.0, 1.0, -0.5], [3.0, -1.0, 0.0]], [0.1, 0.2, 0.3]))
     out = prelu(x, w)
     assert out.requires_grad, "prelu: the result must require grad when x or the weight does"
     out.backward(np.array([[1.0, 1.0, 2.0], [1.0, 3.0, 1.0]]))
