@@ -209,12 +209,10 @@ def test_mse_loss_grads():
     for reduction, X, Y, want in cases:
         x, y = Tensor(X, dtype=np.float64, requires_grad=True), Tensor(Y, dtype=np.float64, requires_grad=True)
         mse_loss(x, y, reduction=reduction).backward()
-        assert np.allclose(x.grad.data, want) and np.allclose(y.grad.data, -np.array(want)), \
-            f"{reduction}: dx = 2 (x - y) * scale = {want} and dy = -dx, got {x.grad.data} and {y.grad.data}"
+        assert np.allclose(x.grad.data, want) and np.allclose(-y.grad.data, want), f"{reduction}: want dx = -dy = {want}, got {x.grad.data}, {y.grad.data}"
     rng = np.random.default_rng(501)
     U, V = rng.standard_normal((3, 1, 2)), rng.standard_normal((4, 2))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with warnings.catch_warnings(record=True, action="always") as caught:
         for reduction in REDUCTIONS:
             check_grads(Tensor, lambda p, q: mse_loss(p, q, reduction=reduction), U, V, name=f"mse_loss {reduction}")
         assert mse_loss(Tensor(U), Tensor(V), reduction="none").shape == (3, 4, 2), "(3, 1, 2) and (4, 2) broadcast to (3, 4, 2)"
@@ -522,15 +520,13 @@ from tinytorch.core.activations import log_softmax
 def test_cross_entropy_grads():
     """The gradient is (softmax(x) - onehot(y)) * scale from one recorded operation, the same as that of
     nll_loss(log_softmax(x), y); backward matches central differences."""
-    T = np.array([0, 2, 2, 1])
-    a, b = Tensor(LOGITS, dtype=np.float64, requires_grad=True), Tensor(LOGITS, dtype=np.float64, requires_grad=True)
+    T, a, b = np.array([0, 2, 2, 1]), Tensor(LOGITS, dtype=np.float64, requires_grad=True), Tensor(LOGITS, dtype=np.float64, requires_grad=True)
     fused, composed = cross_entropy(a, T), nll_loss(log_softmax(b), T)
     assert fused.requires_grad and all(p.is_leaf for p in fused._parents), "the loss must be one recorded operation on the input"
     fused.backward()
     composed.backward()
     assert np.allclose(a.grad.data, (softmax_rows(LOGITS) - np.eye(3)[T]) / 4), "the gradient of the mean is (softmax(x) - onehot(y)) / N"
-    assert np.isclose(fused.item(), composed.item()) and np.allclose(a.grad.data, b.grad.data), \
-        "cross_entropy(x, y) must equal nll_loss(log_softmax(x), y), in value and gradient"
+    assert np.isclose(fused.item(), composed.item()) and np.allclose(a.grad.data, b.grad.data), "value or gradient differs from nll_loss(log_softmax(x), y)"
     v = Tensor([1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
     cross_entropy(v, 1).backward()
     assert np.allclose(v.grad.data, softmax_rows(np.array([1.0, 2.0, 3.0])) - [0, 1, 0]), f"(C,) input: wrong gradient {v.grad.data}"
@@ -597,8 +593,7 @@ def test_cross_entropy_edges():
     for dtype in (np.float32, np.float64):
         big = Tensor([[1e4, -1e4, 0.0], [1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]], dtype=dtype, requires_grad=True)
         with np.errstate(all="raise", under="ignore"):
-            out = cross_entropy(big, [0, 1, 2], reduction="none")
-            out.backward(np.ones(3))
+            (out := cross_entropy(big, [0, 1, 2], reduction="none")).backward(np.ones(3))
         assert np.allclose(out.data, [0.0, 2e4, np.log(3)], rtol=1e-5), f"{dtype.__name__} logits +-1e4: losses [0, 2e4, log 3], got {out.data}"
         assert np.allclose(big.grad.data, [[0, 0, 0], [1, -1, 0], [1 / 3, 1 / 3, -2 / 3]], atol=1e-6), \
             f"{dtype.__name__} logits +-1e4: the gradient softmax - onehot, finite, got {big.grad.data}"
@@ -643,8 +638,7 @@ from tito.testkit import check_grads, error_message, observe_grads
 def test_class_weights():
     """With class weights, a kept sample's loss is w[t] times its loss, an ignored one (target -100) gives 0 and no
     gradient, and the mean divides by the kept weight sum; backward matches central differences."""
-    T, W = np.array([0, 2, -100, 1]), np.array([1.0, 2.0, 0.5])
-    logp = LOGITS - np.log(np.exp(LOGITS).sum(axis=1, keepdims=True))
+    T, W, logp = np.array([0, 2, -100, 1]), np.array([1.0, 2.0, 0.5]), LOGITS - np.log(np.exp(LOGITS).sum(axis=1, keepdims=True))
     per = np.array([-1.0 * logp[0, 0], -0.5 * logp[1, 2], 0.0, -2.0 * logp[3, 1]])
     for f, inp in ((nll_loss, logp), (cross_entropy, LOGITS)):
         x = Tensor(inp, dtype=np.float64, requires_grad=True)
