@@ -298,8 +298,7 @@ def test_optimizer_base():
     opt = Descent([{"params": [a, b]}, {"params": [c], "lr": 0.5}], lr=0.1)
     g0, g1 = opt.param_groups
     assert g0["params"][0] is a and g0["params"][1] is b and g1["params"][0] is c, "groups must hold the given Tensors"
-    assert (g0["lr"], g1["lr"], g0["tag"], g1["tag"]) == (0.1, 0.5, "descent", "descent"), \
-        "a group's own lr wins; every missing hyper-parameter comes from the defaults"
+    assert (g0["lr"], g1["lr"], g0["tag"], g1["tag"]) == (0.1, 0.5, "descent", "descent"), "a group's own lr wins; the rest come from the defaults"
     a.grad, c.grad = grad([1.0, -1.0, 2.0]), grad([2.0])
     a_array, b_before = a.data, b.data.copy()
     opt.step()
@@ -417,14 +416,12 @@ def test_optimizer_base_load_state_dict():
     opt2.load_state_dict(sd)
     assert [g["lr"] for g in opt2.param_groups] == [0.1, 0.5], "load_state_dict must restore each group's lr"
     assert opt2.param_groups[0]["params"][0] is a2, "load_state_dict must keep this optimizer's own parameters"
-    assert opt2.state[a2]["step"] == 2 and opt2.state[c2]["step"] == 2 and not opt2.state.get(b2), \
-        "the step counts of a and c must come back on a2 and c2; b had no state, so b2 gets none"
+    assert opt2.state[a2]["step"] == 2 and opt2.state[c2]["step"] == 2 and not opt2.state.get(b2), "a2, c2 get a's and c's step counts; b2 none"
     assert np.array_equal(opt2.state[a2]["last_grad"], [0.5, 0.5, 0.5]), "buffers must be restored"
     sd["state"][0]["last_grad"][1] = -7.0
     assert opt2.state[a2]["last_grad"][1] == 0.5, "load_state_dict must copy the buffers, not share them"
     for wrong in (Descent([a2, b2, c2]), Descent([{"params": [a2]}, {"params": [b2, c2]}])):
-        assert error_message(ValueError, wrong.load_state_dict, opt.state_dict()) is not None, \
-            "load_state_dict must raise ValueError when the groups do not match"
+        assert error_message(ValueError, wrong.load_state_dict, opt.state_dict()) is not None, "groups that do not match must raise ValueError"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(6013)
@@ -875,10 +872,9 @@ def test_adam_per_parameter():
     assert np.allclose(a.data, [0.8]), f"a got the same gradient twice, so two steps of about lr: 0.8, got {a.data}"
     p, array = float32_steps(Adam, 0.3, 1, lr=0.01)
     assert p.data is array and p.dtype == np.float32, "the update must stay in place and keep float32"
-    for kwargs, name in [({"lr": -1.0}, "lr"), ({"betas": (1.0, 0.999)}, "betas"), ({"betas": (0.9, -0.1)}, "betas"),
-                         ({"eps": -1.0}, "eps"), ({"weight_decay": -0.1}, "weight_decay")]:
-        message = error_message(ValueError, Adam, [make([1.0])], **kwargs)
-        assert message is not None and name in message, f"Adam(**{kwargs}) must raise ValueError naming {name!r}, got {message!r}"
+    for name, value in [("lr", -1.0), ("betas", (1.0, 0.999)), ("betas", (0.9, -0.1)), ("eps", -1.0), ("weight_decay", -0.1)]:
+        message = error_message(ValueError, Adam, [make([1.0])], **{name: value})
+        assert message is not None and name in message, f"Adam({name}={value}) must raise ValueError naming {name!r}, got {message!r}"
 
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(6041)
@@ -960,13 +956,11 @@ from tito.check import observe
 def test_adamw():
     """AdamW shrinks p by lr * wd * p before a plain Adam step; Adam's L2 decay goes through the normalization
     instead: with a zero gradient it moves p by about lr, with a large one it vanishes."""
-    (l2,), _, _ = run(Adam, [[0.0]], [1.0], lr=0.001, weight_decay=0.01)
-    (decoupled,), _, _ = run(AdamW, [[0.0]], [1.0], lr=0.001, weight_decay=0.01)
+    decay = {"lr": 0.001, "weight_decay": 0.01}
+    (l2,), (decoupled,) = (run(cls, [[0.0]], [1.0], **decay)[0] for cls in (Adam, AdamW))
     assert np.allclose(1.0 - l2, 0.001, rtol=1e-5), f"Adam with L2 and zero gradient moves p by about lr = 0.001, got {1.0 - l2}"
     assert np.allclose(1.0 - decoupled, 1e-5, rtol=1e-9), f"AdamW with zero gradient moves p by lr * wd * p = 1e-5, got {1.0 - decoupled}"
-    (l2,), _, _ = run(Adam, [[100.0]], [1.0], lr=0.001, weight_decay=0.01)
-    (plain,), _, _ = run(Adam, [[100.0]], [1.0], lr=0.001)
-    (decoupled,), _, _ = run(AdamW, [[100.0]], [1.0], lr=0.001, weight_decay=0.01)
+    (l2,), (plain,), (decoupled,) = (run(cls, [[100.0]], [1.0], **kw)[0] for cls, kw in ((Adam, decay), (Adam, {"lr": 0.001}), (AdamW, decay)))
     assert np.allclose(l2, plain, rtol=1e-12), "with a large gradient, Adam with L2 equals Adam without decay"
     assert np.allclose(plain - decoupled, 1e-5, rtol=1e-6), f"AdamW decays by lr * wd * p = 1e-5 on top of the Adam step, got {plain - decoupled}"
     p0, g = np.array([2.0, -1.0, 0.5]), np.array([0.5, 0.2, -1.0])
