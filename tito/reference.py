@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -27,22 +26,15 @@ def sandbox_dir(ws: Workspace, module: Module) -> Path:
     return ws.course_dir / "sandbox" / module.assignment
 
 
-def _exported_file(module: Module) -> str:
-    """`core/tensor.py` for a module whose source says `#| default_exp core.tensor`."""
-    found = re.search(r"^#\| default_exp\s+([\w.]+)", module.path.read_text(encoding="utf-8"), re.M)
-    if not found:
-        raise TitoError(f"{module.path}: no `#| default_exp` line")
-    return found.group(1).replace(".", "/") + ".py"
-
-
 def _lib_files(ws: Workspace, module: Module) -> list[Path]:
     """The earlier modules' package files, their folders' `__init__.py` and the namespace files (which name
     later modules too: there, those names say the module is not finished)."""
     from .export import declared_names
     from .namespace import generated_files
+    from .progress import package_file
 
     earlier = [m for m in ws.modules() if m.number < module.number]
-    files = [ws.lib_dir / _exported_file(m) for m in earlier]
+    files = [package_file(ws, m) for m in earlier]
     inits = set(generated_files(ws.lib_dir, declared_names(ws))) | {f.parent / "__init__.py" for f in files}
     return sorted(inits) + files
 

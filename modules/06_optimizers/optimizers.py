@@ -264,6 +264,19 @@ def two_descent_steps():
     return opt, (a, b, c)
 
 
+def random_descent_run(rng, grad_chance: float):
+    """Four random parameters in two groups (the second with a random lr), three Descent steps in which each
+    parameter has a gradient with probability grad_chance. Returns (shapes, parameters, optimizer)."""
+    shapes = [tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(1, 3)))) for _ in range(4)]
+    ps = [make(rng.standard_normal(s)) for s in shapes]
+    opt = Descent([{"params": ps[:1]}, {"params": ps[1:], "lr": float(rng.uniform(0.01, 1.0))}])
+    for _ in range(3):
+        for k, p in enumerate(ps):
+            p.grad = grad(rng.standard_normal(shapes[k])) if rng.random() < grad_chance else None
+        opt.step()
+    return shapes, ps, opt
+
+
 def optimizer(*lrs):
     """SGD with one group, of one parameter, per learning rate."""
     return SGD([{"params": [Tensor([1.0], requires_grad=True)], "lr": lr} for lr in lrs], lr=lrs[0])
@@ -384,13 +397,7 @@ def test_optimizer_base_state_dict():
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(6012)
     for i in range(4):
-        shapes = [tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(1, 3)))) for _ in range(4)]
-        ps = [make(rng.standard_normal(s)) for s in shapes]
-        opt = Descent([{"params": ps[:1]}, {"params": ps[1:], "lr": float(rng.uniform(0.01, 1.0))}])
-        for _ in range(3):
-            for k, p in enumerate(ps):
-                p.grad = grad(rng.standard_normal(shapes[k])) if rng.random() < 0.5 else None
-            opt.step()
+        shapes, ps, opt = random_descent_run(rng, 0.5)
         sd = opt.state_dict()
         observe(f"random run {i}: positions in state_dict['state']", sorted(sd["state"]))
         observe(f"random run {i}: saved step counts", [sd["state"][k]["step"] for k in sorted(sd["state"])])
@@ -426,13 +433,7 @@ def test_optimizer_base_load_state_dict():
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(6013)
     for i in range(4):
-        shapes = [tuple(int(s) for s in rng.integers(1, 4, size=int(rng.integers(1, 3)))) for _ in range(4)]
-        ps = [make(rng.standard_normal(s)) for s in shapes]
-        opt = Descent([{"params": ps[:1]}, {"params": ps[1:], "lr": float(rng.uniform(0.01, 1.0))}])
-        for _ in range(3):
-            for k, p in enumerate(ps):
-                p.grad = grad(rng.standard_normal(shapes[k])) if rng.random() < 0.6 else None
-            opt.step()
+        shapes, ps, opt = random_descent_run(rng, 0.6)
         fresh = [make(np.zeros(s)) for s in shapes]
         opt2 = Descent([{"params": fresh[:1]}, {"params": fresh[1:]}], lr=5.0)
         opt2.load_state_dict(opt.state_dict())
