@@ -8,12 +8,12 @@ c.CourseDirectory.root = os.path.join(root, "course")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "course", "gradebook.db")
 c.CourseDirectory.course_id = "tinytorch"
 
-# Submissions run in tito's grading sandbox instead of nbgrader's Execute step (see tito/sandbox_execute.py and
+# Submissions run in tito's grading sandbox instead of nbgrader's Execute step (see tito/grading/execute_step.py and
 # the README's "Autograder" section): own scratch folder, limits, and when grading as root an unprivileged user,
 # no network and the course, repository, home and temporary folders hidden. Verdicts compare what the hidden
 # tests observe with the reference solution, outside the student's process.
 c.Autograde.autograde_preprocessors = [
-    "tito.sandbox_execute.SandboxExecute",
+    "tito.grading.execute_step.SandboxExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -31,7 +31,7 @@ c.SandboxExecute.output_mb = 8  # output kept from the whole notebook
 c.SandboxExecute.hide = [os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm", "/home", "/srv", "/mnt"]
 
 # Only the notebook of a submission is graded: tito grade stages a repaired copy, alone, in course/sanitized/
-# (tito/sanitize.py), so an extra file such as a fake `numpy.py` never reaches the grading folder.
+# (tito/grading/sanitize.py), so an extra file such as a fake `numpy.py` never reaches the grading folder.
 
 # A student who deletes a locked test cell gets it back at grading time.
 c.OverwriteCells.add_missing_cells = True
@@ -43,6 +43,6 @@ c.ClearHiddenTests.enforce_metadata = False
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "tito.feedback_filters.TrimGradedTracebacks",
+    "tito.grading.feedback_filters.TrimGradedTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -28,7 +28,7 @@ def tito(root: Path, *args: str) -> str:
 
 def scores(root: Path) -> dict:
     sys.path.insert(0, str(REPO))
-    from tito.grades import collect
+    from tito.reports.grades import collect
     from tito.workspace import find_workspace
     return {s: sc for s, _, sc, _ in collect(find_workspace(root))[1]}
 

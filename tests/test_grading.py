@@ -5,8 +5,8 @@ import csv
 import html
 import re
 
-from tito.grades import collect
-from tito.leaks import secret_lines
+from tito.reports.grades import collect
+from tito.packaging.leaks import secret_lines
 from tito.workspace import find_workspace
 from workspace_factory import tito
 from conftest import graded_points, last_task, ok, named_after
@@ -164,7 +164,7 @@ def test_extra_files_never_reach_the_grading_folder(graded):
         assert not (root / "course/autograded/extra-files/01_tensor/numpy.py").exists()
     finally:
         shutil.rmtree(root / "course/submitted/extra-files")
-        from tito.nbgrader_app import gradebook
+        from tito.grading.nbgrader_app import gradebook
         with gradebook(find_workspace(root)) as gb:
             gb.remove_student("extra-files")
 
@@ -181,7 +181,7 @@ def test_non_utf8_submission_is_named_and_skipped(graded):
         assert "not graded" in row(result.stdout, "latin1") and "not UTF-8 text (byte 0xe9" in row(result.stdout, "latin1")
         assert "latin1" not in scores(root)
     finally:
-        from tito.report import record_not_graded
+        from tito.grading.records import record_not_graded
         shutil.rmtree(root / "course/submitted/latin1")
         ws = find_workspace(root)
         record_not_graded(ws, ws.select(["01"])[0], "latin1", "")

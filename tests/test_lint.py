@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tito.lint import lint_text
+from tito.authoring.lint import lint_text
 from workspace_factory import TOY_SOURCE, make_workspace, tito
 
 PACKAGES = {"core.toy": "01", "core.tensor": "01", "core.later": "05"}

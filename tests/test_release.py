@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from tito.leaks import find_leaks, secret_lines
+from tito.packaging.leaks import find_leaks, secret_lines
 from tito.workspace import find_workspace
 
 
@@ -25,7 +25,7 @@ def test_bundle_layout(released):
 
 
 def test_bundle_holds_no_secret_line(released):
-    from tito.release import shipped_code
+    from tito.packaging.release import shipped_code
 
     ws = find_workspace(released)
     secret = secret_lines(ws.modules(), ws.root, shipped_code(ws))
@@ -65,7 +65,7 @@ def test_release_fails_on_a_leak(released, tmp_path):
 def test_validate_sees_exactly_what_nbgrader_releases(released):
     """`tito validate` stubs the source itself; its student version must equal nbgrader's release cell by cell."""
     from tito.notebooks import read_notebook, read_source
-    from tito.validate import student_version
+    from tito.authoring.validate import student_version
 
     ws = find_workspace(released)
     for module in ws.modules():

@@ -1,4 +1,4 @@
-"""The grading sandbox on its own (tito/sandbox.py): limits, what the kernel can see, observations."""
+"""The grading sandbox on its own (tito/sandbox/runner.py): limits, what the kernel can see, observations."""
 from __future__ import annotations
 
 import os
@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tito.sandbox import Limits, Sandbox, run
+from tito.sandbox.runner import Limits, Sandbox, run
 from workspace_factory import REPO
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="namespaces and an own uid need root")
@@ -87,7 +87,7 @@ def test_own_uid_hidden_folders_and_no_network(lib, tmp_path):
 @as_root
 def test_a_normal_user_gets_the_same_hiding_through_user_namespaces():
     """Run the kernel's isolation step as an ordinary uid (a forked child of this root test process)."""
-    from tito.sandbox_kernel import hide_without_root
+    from tito.sandbox.kernel import hide_without_root
 
     secret_dir = Path(tempfile.mkdtemp(prefix="tito-userns-"))  # readable by anyone until hidden
     secret_dir.chmod(0o755)

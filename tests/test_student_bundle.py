@@ -57,8 +57,16 @@ def test_completed_module_passes_and_exports_into_the_students_package(released,
 
 def test_student_tito_refuses_instructor_commands(released, tmp_path):
     bundle = student_copy(released, tmp_path)
-    result = tito(bundle, "release")
-    assert result.returncode == 1 and "only in the instructor repository" in result.stderr
+    for command in ("release", "grade", "validate", "lint", "report"):
+        result = tito(bundle, command, *(["01"] if command in ("grade", "report") else []))
+        assert result.returncode == 1 and "only in the instructor repository" in result.stderr, command
+
+
+def test_the_bundle_ships_tito_without_the_grader(released):
+    """The grader, the sandbox and the instructor's tools stay with the instructor (tests/test_tito_layers.py)."""
+    shipped = {p.name for p in (released / "dist" / "student" / "tito").iterdir()}
+    assert not shipped & {"grading", "sandbox", "authoring", "packaging", "reports"}
+    assert {"cli.py", "check.py", "testkit.py", "export.py", "progress.py"} <= shipped
 
 
 def test_student_completes_every_module_in_order_on_their_own_package(released, tmp_path):

@@ -6,7 +6,8 @@ import json
 import numpy as np
 
 from tito.check import MAX_ELEMENTS, encode, observe
-from tito.verdict import cell_verdict, read_observation, same
+from tito.grading.verdict import cell_verdict, same
+from tito.sandbox.observations import read_observation
 
 
 def record(name, value, rtol=1e-5, atol=1e-8):

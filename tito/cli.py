@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from .errors import TitoError
-from .nbgrader_app import quiet_known_warnings
+from .execute import quiet_known_warnings
 from .workspace import find_workspace
 
 
@@ -92,8 +92,10 @@ def _each_module(ws, args, check, failure: str) -> None:
 def run(args) -> int:
     ws = find_workspace()
     cmd = args.command
+    if cmd not in STUDENT_COMMANDS:  # before importing: a student bundle has no grading or authoring packages
+        ws.require_instructor(cmd)
     if cmd == "build":
-        from .build import build
+        from .packaging.build import build
         for path in build(ws, ws.select(args.modules)):
             print(f"built {path.relative_to(ws.root)}")
     elif cmd == "export":
@@ -109,8 +111,7 @@ def run(args) -> int:
             export(ws, modules)
             print(f"exported {', '.join(m.assignment for m in modules)} into {ws.lib_dir.relative_to(ws.root)}/")
     elif cmd == "lint":
-        from .lint import lint
-        ws.require_instructor("lint")
+        from .authoring.lint import lint
         modules = ws.select(args.modules)
         problems = lint(ws, modules)
         for p in problems:
@@ -119,12 +120,11 @@ def run(args) -> int:
             raise TitoError(f"lint: {len(problems)} problem(s)")
         print(f"lint: {len(modules)} module(s) clean")
     elif cmd == "validate":
-        from .validate import validate_module
-        ws.require_instructor("validate")
+        from .authoring.validate import validate_module
         check = lambda ws, module, timeout: validate_module(ws, module, timeout, args.jobs)
         _each_module(ws, args, check, "integrity gate failed for")
     elif cmd == "release":
-        from .release import release
+        from .packaging.release import release
         released = release(ws, ws.select(args.modules))
         print(f"released {', '.join(released)} into course/release/; student bundle in "
               f"{ws.bundle_dir.relative_to(ws.root)}/ (leak check passed)")
@@ -133,24 +133,24 @@ def run(args) -> int:
         check = lambda ws, module, timeout: test_module(ws, module, timeout, args.verbose)
         _each_module(ws, args, check, "tests failed in")
     elif cmd == "samples":
-        from .samples import make_samples
+        from .authoring.samples import make_samples
         module = ws.select([args.module])[0]
         print(f"wrote samples for {module.assignment}: {', '.join(make_samples(ws, module))}")
     elif cmd == "grade":
-        from .grade import grade, report
+        from .grading.grade import grade, results_table
         module = ws.select([args.module])[0]
         if os.geteuid() != 0:
             print("tito: warning: not running as root: kernels hide files and the network only where this system "
                   "allows user namespaces, and get no uid or process limit of their own (README, For the autograder)",
                   file=sys.stderr)
-        print(report(module, grade(ws, module, args.student, args.timeout, args.jobs)))
+        print(results_table(module, grade(ws, module, args.student, args.timeout, args.jobs)))
     elif cmd == "feedback":
-        from .feedback import feedback
+        from .reports.feedback import feedback
         pages = feedback(ws, ws.select([args.module])[0])
         print(f"wrote {len(pages)} feedback page(s) under course/feedback/")
     elif cmd == "report":
-        from .report import report
-        text, written = report(ws, ws.select([args.module])[0])
+        from .reports.report import write_report
+        text, written = write_report(ws, ws.select([args.module])[0])
         print(text)
         print("wrote " + ", ".join(str(p.relative_to(ws.root)) for p in written))
     elif cmd == "milestone":
@@ -164,8 +164,7 @@ def run(args) -> int:
                 raise TitoError("`tito milestone run` needs a MILESTONE (year or name); see `tito milestone list`")
             milestones.run(ws, milestones.find(ws, args.milestone), args.fast)
     elif cmd == "grades":
-        from .grades import table, write_csv
-        ws.require_instructor("grades")
+        from .reports.grades import table, write_csv
         print(table(ws))
         if args.csv:
             print(f"wrote {write_csv(ws, args.csv)} rows to {args.csv}")

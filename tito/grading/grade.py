@@ -11,16 +11,15 @@ import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from .errors import TitoError
+from ..errors import TitoError
 from .nbgrader_app import SANITIZED, failure_reason, gradebook, nbgrader_api
-from .notebooks import read_notebook, write_notebook
+from ..notebooks import read_notebook, write_notebook
 from .sanitize import repaired, tampering
 from . import reference
-from .report import autograded_errors, record_not_graded, record_tampering
-from .sandbox import clean_stale_scratch
-from .sandbox_execute import read_record
-from .table import points, render
-from .workspace import Module, Workspace
+from ..sandbox.runner import clean_stale_scratch
+from .records import autograded_errors, read_sandbox_record, record_not_graded, record_tampering
+from ..table import points, render
+from ..workspace import Module, Workspace
 
 
 @dataclass
@@ -89,7 +88,7 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
                 if g.cell_type == "code" and (g.score or 0) < g.max_score}
     reasons = autograded_errors(ws, module, result.student)
     result.failures = [f"{gid}: {reasons.get(gid) or 'no points'}" for gid in sorted(lost)]
-    record = read_record(ws, module, result.student)
+    record = read_sandbox_record(ws, module, result.student)
     result.notes += record["problems"]
     if record.get("isolation") == "limits only":
         result.notes.append("ran with limits only: no hidden folders, network not cut")
@@ -163,7 +162,7 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
     return results
 
 
-def report(module: Module, results: list[StudentResult]) -> str:
+def results_table(module: Module, results: list[StudentResult]) -> str:
     rows = [[r.student, f"{points(r.score)}/{points(r.max_score)}", "not graded" if r.problem else "graded",
              r.problem or "; ".join(r.notes + r.failures) or "-"] for r in results]
     return f"{module.assignment}: {len(results)} submissions\n" + render(

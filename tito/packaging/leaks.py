@@ -5,9 +5,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import markers
-from .lint import parse
-from .workspace import Module
+from .. import markers
+from ..authoring.lint import parse
+from ..workspace import Module
 
 MIN_CHARS = 10  # shorter lines (`return x`, `else:`) are too common to prove anything
 

@@ -13,13 +13,13 @@ import json
 import shutil
 from pathlib import Path
 
-from .errors import TitoError
-from .execute import first_error
-from .notebooks import graded_cells, nbgrader_meta, read_source
-from .workspace import Module, Workspace
+from ..errors import TitoError
+from ..execute import first_error
+from ..notebooks import graded_cells, nbgrader_meta, read_source
+from ..workspace import Module, Workspace
 
 # What graded test cells import from tito: observe() and the given test helpers; each grading sandbox gets a copy.
-TEST_FILES = [Path(__file__).with_name("check.py"), Path(__file__).with_name("testkit.py")]
+TEST_FILES = [Path(__file__).parents[1] / "check.py", Path(__file__).parents[1] / "testkit.py"]
 
 
 def sandbox_dir(ws: Workspace, module: Module) -> Path:
@@ -29,9 +29,9 @@ def sandbox_dir(ws: Workspace, module: Module) -> Path:
 def _lib_files(ws: Workspace, module: Module) -> list[Path]:
     """The earlier modules' package files, their folders' `__init__.py` and the namespace files (which name
     later modules too: there, those names say the module is not finished)."""
-    from .export import declared_names
-    from .namespace import generated_files
-    from .progress import package_file
+    from ..export import declared_names
+    from ..namespace import generated_files
+    from ..progress import package_file
 
     earlier = [m for m in ws.modules() if m.number < module.number]
     files = [package_file(ws, m) for m in earlier]
@@ -72,8 +72,8 @@ def observations_by_grade_id(nb, observations: dict[int, list[dict]]) -> dict[st
 
 def observe_solution(ws: Workspace, module: Module, lib: Path) -> dict[str, list[dict]]:
     """Run the full source (solutions and hidden tests) in the sandbox; the observations of each graded cell."""
-    from .sandbox import run
-    from .sandbox_execute import sandbox_for
+    from ..sandbox.runner import run
+    from .settings import sandbox_for
 
     _build_lib(ws, module, lib)
     result = run(read_source(module), sandbox_for(ws, lib))

@@ -9,10 +9,10 @@ import shutil
 
 import nbformat
 
-from .errors import TitoError
-from .markers import BEGIN_SOLUTION, END_SOLUTION, replace_regions, strip_markers
-from .notebooks import graded_cells, nbgrader_meta, read_notebook, read_source, solution_cells
-from .workspace import Module, Workspace
+from ..errors import TitoError
+from ..markers import BEGIN_SOLUTION, END_SOLUTION, replace_regions, strip_markers
+from ..notebooks import graded_cells, nbgrader_meta, read_notebook, read_source, solution_cells
+from ..workspace import Module, Workspace
 
 SAMPLES = ("complete", "untouched", "edited-tests", "deleted-test", "infinite-loop", "invalid-json")
 

@@ -15,15 +15,15 @@ from pathlib import Path
 
 import nbformat
 
-from .errors import TitoError
+from ..errors import TitoError
 
-from .execute import graded_results, run_notebook
-from .markers import remove_hidden_tests, stub_solutions
-from .notebooks import nbgrader_meta, read_source, solution_cells
-from .reference import observe_solution
-from .table import points, render
-from .verdict import cell_verdict
-from .workspace import Module, Workspace
+from ..execute import graded_results, run_notebook
+from ..markers import remove_hidden_tests, stub_solutions
+from ..notebooks import nbgrader_meta, read_source, solution_cells
+from ..grading.reference import observe_solution
+from ..table import points, render
+from ..grading.verdict import cell_verdict
+from ..workspace import Module, Workspace
 
 
 @dataclass

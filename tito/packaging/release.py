@@ -12,13 +12,13 @@ import tomllib
 from pathlib import Path
 
 from .build import build
-from .errors import TitoError
-from .export import export_notebook, write_inits
+from ..errors import TitoError
+from ..export import export_notebook, write_inits
 from .leaks import find_leaks, secret_lines
-from .namespace import collect
-from .nbgrader_app import check_result, nbgrader_api
-from .notebooks import read_notebook
-from .workspace import Module, Workspace
+from ..namespace import collect
+from ..grading.nbgrader_app import check_result, nbgrader_api
+from ..notebooks import read_notebook
+from ..workspace import Module, Workspace
 
 STUDENT_PYPROJECT = '''[build-system]
 requires = ["setuptools>=64"]
@@ -70,12 +70,21 @@ def release(ws: Workspace, modules: list[Module]) -> list[str]:
 
 
 SHIPPED_CODE = ("milestones",)  # besides tito itself: code the bundle carries on purpose
+TITO = Path(__file__).parents[1]
+# tito's packages for the instructor and the autograder: the student bundle ships tito without them.
+INSTRUCTOR_PACKAGES = ("authoring", "grading", "packaging", "reports", "sandbox")
+
+
+def _student_tito(path: Path) -> bool:
+    return "__pycache__" not in path.parts and path.relative_to(TITO).parts[0] not in INSTRUCTOR_PACKAGES
 
 
 def shipped_code(ws: Workspace) -> list[Path]:
-    """The Python files the bundle copies from the instructor repo as they are: tito and the milestones."""
-    folders = [Path(__file__).parent] + [ws.root / name for name in SHIPPED_CODE]
-    return sorted(p for folder in folders if folder.is_dir() for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+    """The Python files the bundle copies from the instructor repo as they are: student tito and the milestones."""
+    files = [p for p in TITO.rglob("*.py") if _student_tito(p)]
+    files += [p for name in SHIPPED_CODE if (ws.root / name).is_dir() for p in (ws.root / name).rglob("*.py")
+              if "__pycache__" not in p.parts]
+    return sorted(files)
 
 
 def make_bundle(ws: Workspace, released: list[Module]) -> None:
@@ -87,9 +96,8 @@ def make_bundle(ws: Workspace, released: list[Module]) -> None:
     deps = "[\n" + "".join(f'    "{d}",\n' for d in project.get("dependencies", [])) + "]"
     (bundle / "pyproject.toml").write_text(
         STUDENT_PYPROJECT.format(version=project.get("version", "0.0.0"), dependencies=deps), encoding="utf-8")
-    here = Path(__file__).parent
-    shutil.copy(here / "student_readme.md", bundle / "README.md")
-    shutil.copytree(here, bundle / "tito", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy(TITO / "student_readme.md", bundle / "README.md")
+    shutil.copytree(TITO, bundle / "tito", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *INSTRUCTOR_PACKAGES))
     for shared in SHIPPED_CODE + ("datasets",):  # programs and data that run on the student's own package
         if (ws.root / shared).is_dir():
             shutil.copytree(ws.root / shared, bundle / shared, ignore=shutil.ignore_patterns("__pycache__", "cache"))

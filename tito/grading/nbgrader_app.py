@@ -4,17 +4,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-import warnings
 
-from .errors import TitoError
-from .workspace import Workspace
-
-
-def quiet_known_warnings() -> None:
-    """Warnings nbgrader triggers on every run that say nothing to the user (see pipeline notes)."""
-    warnings.filterwarnings("ignore", message=".*not in session.*")  # SQLAlchemy 2.1 inside nbgrader
-    warnings.filterwarnings("ignore", message="Cell is missing an id field")  # cells nbgrader restores
-    warnings.filterwarnings("ignore", message=".*Kernel is running over TCP.*")
+from ..errors import TitoError
+from ..execute import quiet_known_warnings
+from ..workspace import Workspace
 
 
 def load_config(ws: Workspace, timeout: int | None = None):
@@ -29,7 +22,7 @@ def load_config(ws: Workspace, timeout: int | None = None):
     return config
 
 
-SANITIZED = "sanitized"  # where tito grade puts the repaired copies nbgrader grades (tito/sanitize.py)
+SANITIZED = "sanitized"  # where tito grade puts the repaired copies nbgrader grades (tito/grading/sanitize.py)
 
 
 def nbgrader_api(ws: Workspace, timeout: int | None = None, grading: bool = False):

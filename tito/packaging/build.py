@@ -1,8 +1,8 @@
 """`tito build`: module sources to notebooks in `course/source/<NN_name>/` for nbgrader."""
 from __future__ import annotations
 
-from .notebooks import read_source, write_notebook
-from .workspace import Module, Workspace
+from ..notebooks import read_source, write_notebook
+from ..workspace import Module, Workspace
 
 
 def build(ws: Workspace, modules: list[Module]) -> list:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .nbgrader_app import gradebook
-from .table import points, render
-from .workspace import Workspace
+from ..grading.nbgrader_app import gradebook
+from ..table import points, render
+from ..workspace import Workspace
 
 
 def collect(ws: Workspace) -> tuple[list[str], list[tuple[str, str, float, float]]]:

@@ -7,21 +7,7 @@ without computing the right values. Names of failed checks are reported; values 
 """
 from __future__ import annotations
 
-import json
 import math
-
-from .check import MIME
-
-
-def read_observation(output) -> dict | None:
-    """The observation carried by a display_data output, or None if it is not one (or is malformed)."""
-    if output.get("output_type") != "display_data" or MIME not in output.get("data", {}):
-        return None
-    try:
-        record = json.loads(output["data"][MIME])
-        return record if isinstance(record, dict) and isinstance(record.get("name"), str) else {"name": "?"}
-    except (TypeError, ValueError):
-        return {"name": "?"}
 
 
 def _close(a, b, rtol: float, atol: float) -> bool:

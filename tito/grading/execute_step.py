@@ -1,8 +1,8 @@
 """`SandboxExecute`: the step of `nbgrader autograde` that runs a submission, in place of nbgrader's Execute.
 
 nbgrader still does everything around it: restores locked and deleted test cells, adds the hidden tests, saves
-the scores and writes feedback. This step runs the sanitized notebook in the grading sandbox (tito/sandbox.py)
-and then gives the grader's verdict (tito/verdict.py): a graded cell whose observations differ from the
+the scores and writes feedback. This step runs the sanitized notebook in the grading sandbox (tito/sandbox/runner.py)
+and then gives the grader's verdict (tito/grading/verdict.py): a graded cell whose observations differ from the
 reference solution's gets a `CheckFailed` error, so nbgrader scores it 0 like any failing test. What went wrong
 with the run as a whole (a limit, the kernel dying) is written next to the autograded notebook as
 `<notebook>.sandbox.json`, for `tito grade` and `tito report`.
@@ -11,18 +11,20 @@ Limits and paths are configurable in nbgrader_config.py as `c.SandboxExecute.<na
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, List, Unicode
 
-from .execute import first_error
-from .notebooks import nbgrader_meta
-from .sandbox import Limits, Sandbox, run
+from ..execute import first_error
+from ..notebooks import nbgrader_meta
+from ..sandbox.runner import Limits, run
+from ..workspace import find_workspace
+from . import reference
+from .records import write_sandbox_record
+from .settings import sandbox_for
 from .verdict import cell_verdict
-from .workspace import Module, Workspace, find_workspace
 
 
 class SandboxExecute(NbGraderPreprocessor):
@@ -37,17 +39,12 @@ class SandboxExecute(NbGraderPreprocessor):
                 "folder and the repository are always hidden.").tag(config=True)
     expose = List(Unicode(), help="Paths under hidden folders that stay visible (read-only data).").tag(config=True)
 
-    def limits(self) -> Limits:
-        return Limits(**{name: getattr(self, name) for name in vars(Limits())})
-
     def preprocess(self, nb, resources):
-        from . import reference
-
         info = resources["nbgrader"]
         ws = find_workspace(Path(self.config.CourseDirectory.root))
         module = next(m for m in ws.modules() if m.assignment == info["assignment"])
         expected = reference.load(ws, module)
-        result = run(nb, sandbox_for(ws, reference.sandbox_dir(ws, module) / "lib", self))
+        result = run(nb, sandbox_for(ws, reference.sandbox_dir(ws, module) / "lib", self.config))
         for index, cell in enumerate(result.nb.cells):
             meta = nbgrader_meta(cell)
             if cell.cell_type != "code" or not meta.get("grade") or first_error(cell):
@@ -57,30 +54,5 @@ class SandboxExecute(NbGraderPreprocessor):
             if reason:
                 cell.outputs.append(nbformat.v4.new_output(
                     "error", ename="CheckFailed", evalue=reason, traceback=[f"CheckFailed: {reason}"]))
-        record = _record_path(ws, module, info["student"])
-        record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps({"problems": result.problems, "isolation": result.isolation}), encoding="utf-8")
+        write_sandbox_record(ws, module, info["student"], result.problems, result.isolation)
         return result.nb, resources
-
-
-def sandbox_for(ws: Workspace, lib: Path, settings: SandboxExecute | None = None) -> Sandbox:
-    """The sandbox as nbgrader_config.py sets it up; the course and the repository are hidden in any case."""
-    if settings is None:
-        from .nbgrader_app import load_config
-
-        settings = SandboxExecute(config=load_config(ws))
-    data = ws.root / "datasets"
-    return Sandbox(lib=lib, limits=settings.limits(),
-                   hide=sorted({*settings.hide, str(ws.root), str(ws.course_dir.resolve())}),
-                   expose=sorted({*settings.expose, str(data)}),
-                   env={"TINYTORCH_DATA": str(data)})
-
-
-def _record_path(ws: Workspace, module: Module, student: str) -> Path:
-    return ws.autograded_notebook(module, student).with_suffix(".sandbox.json")
-
-
-def read_record(ws: Workspace, module: Module, student: str) -> dict:
-    path = _record_path(ws, module, student)
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"problems": [], "isolation": "unknown"}
-

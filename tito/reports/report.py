@@ -13,12 +13,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import TitoError
-from .execute import first_error
-from .nbgrader_app import gradebook
-from .notebooks import graded_cells, nbgrader_meta, read_notebook
-from .table import points, render
-from .workspace import Module, Workspace
+from ..errors import TitoError
+from ..grading.nbgrader_app import gradebook
+from ..grading.records import autograded_errors, read, reports_dir
+from ..notebooks import graded_cells, nbgrader_meta, read_notebook
+from ..table import points, render
+from ..workspace import Module, Workspace
 
 
 @dataclass
@@ -30,44 +30,6 @@ class TestRow:
     status: str  # pass, partial, fail, not graded
     reason: str  # why points were lost: timeout, limit, error, or why the submission was not graded
     detail: str  # the first line of the error
-
-
-def reports_dir(ws: Workspace, module: Module) -> Path:
-    return ws.course_dir / "reports" / module.assignment
-
-
-def record_not_graded(ws: Workspace, module: Module, student: str, problem: str) -> None:
-    """Remember (or, with an empty problem, forget) why a student's submission could not be graded."""
-    _remember(reports_dir(ws, module) / "not_graded.json", student, problem)
-
-
-def record_tampering(ws: Workspace, module: Module, student: str, changes: list[str]) -> None:
-    """Remember which locked cells a student's submission changed ("test-x edited"), or forget it."""
-    _remember(reports_dir(ws, module) / "tampering.json", student, changes)
-
-
-def _read(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def _remember(path: Path, student: str, value) -> None:
-    known = _read(path)
-    if value:
-        known[student] = value
-    else:
-        known.pop(student, None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_suffix(".tmp")
-    scratch.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(scratch, path)  # a killed run leaves the old file or the new one, never half of one
-
-
-def autograded_errors(ws: Workspace, module: Module, student: str) -> dict[str, str]:
-    """grade_id -> first error line of each graded cell in the student's autograded notebook ({} if none)."""
-    graded = ws.autograded_notebook(module, student)
-    if not graded.is_file():
-        return {}
-    return {nbgrader_meta(c).get("grade_id"): first_error(c) for c in graded_cells(read_notebook(graded))}
 
 
 def classify(error: str, tampered: bool = False) -> str:
@@ -90,8 +52,8 @@ def collect(ws: Workspace, module: Module) -> list[TestRow]:
     if not release.is_file():
         raise TitoError(f"{module.assignment} is not released yet: run `tito release {module.number}` first")
     tests = [(nbgrader_meta(c)["grade_id"], float(nbgrader_meta(c).get("points", 0))) for c in graded_cells(read_notebook(release))]
-    not_graded = _read(reports_dir(ws, module) / "not_graded.json")
-    tampered = _read(reports_dir(ws, module) / "tampering.json")
+    not_graded = read(reports_dir(ws, module) / "not_graded.json")
+    tampered = read(reports_dir(ws, module) / "tampering.json")
     rows = []
     with gradebook(ws) as gb:
         scores = {}
@@ -173,7 +135,7 @@ def plots(module: Module, rows: list[TestRow], folder: Path) -> list[Path]:
     return [distribution, pass_rates]
 
 
-def report(ws: Workspace, module: Module) -> tuple[str, list[Path]]:
+def write_report(ws: Workspace, module: Module) -> tuple[str, list[Path]]:
     ws.require_instructor("report")
     rows = collect(ws, module)
     folder = reports_dir(ws, module)

@@ -14,7 +14,7 @@ import copy
 
 import nbformat
 
-from .notebooks import nbgrader_meta
+from ..notebooks import nbgrader_meta
 
 
 def _without_checksum(meta: dict) -> dict:

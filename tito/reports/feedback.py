@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import TitoError
-from .nbgrader_app import check_result, nbgrader_api
-from .workspace import Module, Workspace
+from ..errors import TitoError
+from ..grading.nbgrader_app import check_result, nbgrader_api
+from ..workspace import Module, Workspace
 
 
 def feedback(ws: Workspace, module: Module) -> list[Path]:

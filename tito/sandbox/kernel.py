@@ -1,6 +1,6 @@
-"""Start an IPython kernel inside the grading sandbox: `python -m tito.sandbox_kernel -f CONNECTION_FILE`.
+"""Start an IPython kernel inside the grading sandbox: `python -m tito.sandbox.kernel -f CONNECTION_FILE`.
 
-The grader (tito/sandbox.py) launches this in place of a plain ipykernel and passes its settings as JSON in the
+The grader (tito/sandbox/runner.py) launches this in place of a plain ipykernel and passes its settings as JSON in the
 TITO_SANDBOX environment variable. Before any student code can run, this process:
   1. enters new mount and network namespaces (as root; as a normal user through user namespaces where the
      system allows them), hides the course, the repository, home and temporary folders behind empty tmpfs

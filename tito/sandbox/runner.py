@@ -1,8 +1,8 @@
 """Run a notebook in the grading sandbox: a kernel with limits, in its own scratch folder, cell by cell.
 
-The kernel is started through tito/sandbox_kernel.py (namespaces, limits, unprivileged uid). This side, which
+The kernel is started through tito/sandbox/kernel.py (namespaces, limits, unprivileged uid). This side, which
 the student's code cannot reach, enforces the per-cell and whole-notebook time limits and the output budget,
-collects the observations each cell hands out (tito/check.py), and records why cells did not run. A kernel
+collects the observations each cell hands out (tito/check.py, decoded by observations.py), and records why cells did not run. A kernel
 that dies or must be killed costs the cells that had not finished; the cells before it keep their results.
 """
 from __future__ import annotations
@@ -26,12 +26,12 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from .check import MIME
-from .execute import QUIET_KERNEL
-from .sandbox_kernel import MS_NODEV, MS_NOSUID, mount, unmount
-from .verdict import read_observation
+from .kernel import MS_NODEV, MS_NOSUID, mount, unmount
+from .observations import MIME, read_observation
 
 SCRATCH_PREFIX = "tito-sandbox-"
+# Kernel flags: no history file, no start-up chatter.
+KERNEL_FLAGS = ("--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR")
 
 
 @dataclass
@@ -64,10 +64,10 @@ class RunResult:
 
 
 class _Specs(KernelSpecManager):
-    """The only kernel the sandbox starts: tito.sandbox_kernel with this Python."""
+    """The only kernel the sandbox starts: tito.sandbox.kernel with this Python."""
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        return KernelSpec(argv=[sys.executable, "-m", "tito.sandbox_kernel", "-f", "{connection_file}"],
+        return KernelSpec(argv=[sys.executable, "-m", "tito.sandbox.kernel", "-f", "{connection_file}"],
                           display_name="TinyTorch grading sandbox", language="python")
 
 
@@ -218,7 +218,7 @@ def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
                             ip=str(scratch / "ipc"), connection_file=str(scratch / "connection.json"))
     client = _Client(nb, limits.output_mb * 1024 * 1024, km=km, timeout=limits.cell_seconds,
                      allow_errors=True, interrupt_on_timeout=True, raise_on_iopub_timeout=False,
-                     iopub_timeout=5, extra_arguments=list(QUIET_KERNEL), startup_timeout=60,
+                     iopub_timeout=5, extra_arguments=list(KERNEL_FLAGS), startup_timeout=60,
                      error_on_timeout={"ename": "CellTimeoutError", "evalue": f"cell ran longer than "
                                        f"{limits.cell_seconds} s and was interrupted", "traceback": []},
                      resources={"metadata": {"path": str(scratch)}})

@@ -25,8 +25,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from . import markers
-from .workspace import Module, Workspace
+from .. import markers
+from ..workspace import Module, Workspace
 
 HEADER = re.compile(r"^# %%(?P<rest>.*)$")
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
@@ -318,7 +318,7 @@ def _rule9(cells, add):
 
 
 MODULE_REFERENCE = re.compile(r"\bmodules? (\d\d)\b")
-# Folders of the instructor repository that the student bundle does not carry (tito/release.py ships the rest).
+# Folders of the instructor repository that the student bundle does not carry (tito/packaging/release.py ships the rest).
 UNSHIPPED_PATH = re.compile(r"`((?:tests|benchmarks|course|dist|\.ci)/[^`]*)`")
 
 

@@ -1,0 +1,67 @@
+"""What tito grade remembers beside the gradebook, per module and student: why a submission could not be
+graded, which locked cells it changed, and what the sandbox reported about the run. tito grade (the coordinator)
+is the only writer; tito report and tito grades read them.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from ..execute import first_error
+from ..notebooks import graded_cells, nbgrader_meta, read_notebook
+from ..workspace import Module, Workspace
+
+
+def reports_dir(ws: Workspace, module: Module) -> Path:
+    return ws.course_dir / "reports" / module.assignment
+
+
+def record_not_graded(ws: Workspace, module: Module, student: str, problem: str) -> None:
+    """Remember (or, with an empty problem, forget) why a student's submission could not be graded."""
+    _remember(reports_dir(ws, module) / "not_graded.json", student, problem)
+
+
+def record_tampering(ws: Workspace, module: Module, student: str, changes: list[str]) -> None:
+    """Remember which locked cells a student's submission changed ("test-x edited"), or forget it."""
+    _remember(reports_dir(ws, module) / "tampering.json", student, changes)
+
+
+def read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _remember(path: Path, student: str, value) -> None:
+    known = read(path)
+    if value:
+        known[student] = value
+    else:
+        known.pop(student, None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scratch = path.with_suffix(".tmp")
+    scratch.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(scratch, path)  # a killed run leaves the old file or the new one, never half of one
+
+
+def autograded_errors(ws: Workspace, module: Module, student: str) -> dict[str, str]:
+    """grade_id -> first error line of each graded cell in the student's autograded notebook ({} if none)."""
+    graded = ws.autograded_notebook(module, student)
+    if not graded.is_file():
+        return {}
+    return {nbgrader_meta(c).get("grade_id"): first_error(c) for c in graded_cells(read_notebook(graded))}
+
+
+def _sandbox_record(ws: Workspace, module: Module, student: str) -> Path:
+    return ws.autograded_notebook(module, student).with_suffix(".sandbox.json")
+
+
+def write_sandbox_record(ws: Workspace, module: Module, student: str, problems: list[str], isolation: str) -> None:
+    """Beside the autograded notebook: what went wrong with the run as a whole, and how isolated it was."""
+    path = _sandbox_record(ws, module, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"problems": problems, "isolation": isolation}), encoding="utf-8")
+
+
+def read_sandbox_record(ws: Workspace, module: Module, student: str) -> dict:
+    path = _sandbox_record(ws, module, student)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"problems": [], "isolation": "unknown"}
