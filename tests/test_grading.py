@@ -139,8 +139,8 @@ def test_report_csv_summary_and_plots(graded):
         rows = list(csv.DictReader(f))
     assert len(rows) == 6 * len(POINTS)
     by = {(r["student"], r["test"]): r for r in rows}
-    assert by[("sample-infinite-loop", VICTIM_TESTS[0])]["reason"] == "timeout"
-    assert by[("sample-untouched", "test-matmul")]["reason"] == "error"
+    assert by[("sample-infinite-loop", VICTIM_TESTS[0])]["status"] == "timeout"
+    assert by[("sample-untouched", "test-matmul")]["status"] == "error"
     assert by[("sample-untouched", "test-matmul")]["detail"] == "NotImplementedError"
     assert by[("sample-invalid-json", "test-matmul")]["status"] == "not graded"
     assert "not valid notebook JSON" in by[("sample-invalid-json", "test-matmul")]["detail"]

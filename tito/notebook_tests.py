@@ -5,8 +5,9 @@ checking that the package has every earlier module finished (the notebook import
 """
 from __future__ import annotations
 
-from .execute import graded_results, run_notebook
+from .execute import run_notebook
 from .export import module_notebook
+from .outcome import outcomes
 from .progress import earlier_modules, require_finished
 from .table import points, render
 from .workspace import Module, Workspace
@@ -15,10 +16,10 @@ from .workspace import Module, Workspace
 def test_module(ws: Workspace, module: Module, timeout: int, verbose: bool = False) -> tuple[str, bool]:
     require_finished(ws, earlier_modules(ws, module), f"module {module.number} ({module.name})")
     nb = run_notebook(module_notebook(ws, module), module.path.parent, ws.root, timeout)
-    results = graded_results(nb)
-    rows = [[r.grade_id, points(r.points), "pass" if r.passed else "FAIL", r.error] for r in results]
-    earned = sum(r.points for r in results if r.passed)
-    total = sum(r.points for r in results)
+    results = outcomes(nb)
+    rows = [[r.grade_id, points(r.max_points), "pass" if r.passed else "FAIL", r.detail] for r in results]
+    earned = sum(r.earned for r in results)
+    total = sum(r.max_points for r in results)
     report = f"{module.assignment}: {points(earned)}/{points(total)} points\n" + render(
         ["test", "points", "result", "error"], rows)
     if verbose:

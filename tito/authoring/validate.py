@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 
 from ..errors import TitoError
-
-from ..execute import graded_results, run_notebook
+from ..execute import run_notebook
+from ..outcome import outcomes
 from ..markers import remove_hidden_tests, stub_solutions
 from ..notebooks import nbgrader_meta, read_source, solution_cells
 from ..grading.reference import observe_solution
@@ -81,7 +81,7 @@ def validate_module(ws: Workspace, module: Module, timeout: int, jobs: int = 2) 
     variants = [source, student_version(source)] + [with_one_stub(source, sid) for sid in stubbed]
 
     def run(nb):
-        return {r.grade_id: r for r in graded_results(run_notebook(nb, module.path.parent, ws.root, timeout))}
+        return {r.grade_id: r for r in outcomes(run_notebook(nb, module.path.parent, ws.root, timeout))}
 
     def observe(_):
         with tempfile.TemporaryDirectory() as lib:
@@ -95,7 +95,7 @@ def validate_module(ws: Workspace, module: Module, timeout: int, jobs: int = 2) 
         observed = pool.map(observe, range(2))
         full, student, *single = pool.map(run, variants)
         first, second = observed
-    verdicts = {gid: TestVerdict(gid, r.points, source_error=r.error) for gid, r in full.items()}
+    verdicts = {gid: TestVerdict(gid, r.max_points, source_error=r.detail) for gid, r in full.items()}
     for gid, verdict in verdicts.items():
         if isinstance(first, str) or isinstance(second, str):
             verdict.sandbox_problem = first if isinstance(first, str) else second

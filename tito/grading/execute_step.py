@@ -17,7 +17,7 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer, List, Unicode
 
-from ..execute import first_error
+from ..outcome import first_error
 from ..notebooks import nbgrader_meta
 from ..sandbox.runner import Limits, run
 from ..workspace import find_workspace

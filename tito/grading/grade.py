@@ -17,7 +17,7 @@ from ..notebooks import read_notebook, write_notebook
 from .sanitize import repaired, tampering
 from . import reference
 from ..sandbox.runner import clean_stale_scratch
-from .records import autograded_errors, read_sandbox_record, record_not_graded, record_tampering
+from .records import autograded_outcomes, read_sandbox_record, record_not_graded, record_tampering
 from ..table import points, render
 from ..workspace import Module, Workspace
 
@@ -84,10 +84,9 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
     with gradebook(ws) as gb:
         submission = gb.find_submission(module.assignment, result.student)
         result.score, result.max_score = submission.score, submission.max_score
-        lost = {g.name for nb in submission.notebooks for g in nb.grades
-                if g.cell_type == "code" and (g.score or 0) < g.max_score}
-    reasons = autograded_errors(ws, module, result.student)
-    result.failures = [f"{gid}: {reasons.get(gid) or 'no points'}" for gid in sorted(lost)]
+        scores = {g.name: (g.score or 0.0) for nb in submission.notebooks for g in nb.grades if g.cell_type == "code"}
+    lost = [o for o in autograded_outcomes(ws, module, result.student, scores, result.tampered) if not o.passed]
+    result.failures = [f"{o.grade_id}: {o.detail or 'no points'}" for o in sorted(lost, key=lambda o: o.grade_id)]
     record = read_sandbox_record(ws, module, result.student)
     result.notes += record["problems"]
     if record.get("isolation") == "limits only":

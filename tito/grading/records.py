@@ -8,8 +8,8 @@ import json
 import os
 from pathlib import Path
 
-from ..execute import first_error
-from ..notebooks import graded_cells, nbgrader_meta, read_notebook
+from ..notebooks import read_notebook
+from ..outcome import ERROR, TAMPERED, CellOutcome, outcomes
 from ..workspace import Module, Workspace
 
 
@@ -43,12 +43,22 @@ def _remember(path: Path, student: str, value) -> None:
     os.replace(scratch, path)  # a killed run leaves the old file or the new one, never half of one
 
 
-def autograded_errors(ws: Workspace, module: Module, student: str) -> dict[str, str]:
-    """grade_id -> first error line of each graded cell in the student's autograded notebook ({} if none)."""
+def autograded_outcomes(ws: Workspace, module: Module, student: str, scores: dict[str, float],
+                        tampered: list[str] = ()) -> list[CellOutcome]:
+    """What happened to each graded cell of the student's autograded notebook, with the gradebook's points
+    (`scores`: grade_id -> points). A locked cell the submission changed is reported as tampering."""
     graded = ws.autograded_notebook(module, student)
-    if not graded.is_file():
-        return {}
-    return {nbgrader_meta(c).get("grade_id"): first_error(c) for c in graded_cells(read_notebook(graded))}
+    found = {o.grade_id: o for o in outcomes(read_notebook(graded))} if graded.is_file() else {}
+    touched = {change.split()[0] for change in tampered}
+    result = []
+    for gid, outcome in found.items():
+        outcome.points = scores.get(gid, 0.0)
+        if outcome.points < outcome.max_points and outcome.passed:
+            outcome.status, outcome.detail = ERROR, "no points"  # e.g. the cell was not in the gradebook
+        if gid in touched and not outcome.passed:
+            outcome.status = TAMPERED
+        result.append(outcome)
+    return result
 
 
 def _sandbox_record(ws: Workspace, module: Module, student: str) -> Path:

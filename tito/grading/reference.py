@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import TitoError
-from ..execute import first_error
+from ..outcome import first_error
 from ..notebooks import graded_cells, nbgrader_meta, read_source
 from ..workspace import Module, Workspace
 

@@ -197,14 +197,19 @@ def _kill(km: AsyncKernelManager) -> None:
         _sync(km.shutdown_kernel(now=True))
 
 
-def _death_reason(km: AsyncKernelManager, limits: Limits) -> str:
+# The error names of cells the run stopped; tito/outcome.py turns them into a status (never by their text).
+LIMIT, DIED, NOT_RUN = "LimitExceeded", "KernelDied", "NotRun"
+
+
+def _death_reason(km: AsyncKernelManager, limits: Limits) -> tuple[str, str]:
+    """(error name, why) for a kernel that died."""
     process = getattr(km.provisioner, "process", None)
     code = process.poll() if process is not None else None
     if code == -signal.SIGXCPU:
-        return f"limit: the kernel used its {limits.cpu_seconds} s of CPU time"
+        return LIMIT, f"limit: the kernel used its {limits.cpu_seconds} s of CPU time"
     if code is not None and code < 0:
-        return f"the kernel was killed by signal {signal.Signals(-code).name}"
-    return f"the kernel exited (code {code})" if code is not None else "the kernel died"
+        return DIED, f"the kernel was killed by signal {signal.Signals(-code).name}"
+    return DIED, f"the kernel exited (code {code})" if code is not None else "the kernel died"
 
 
 def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
@@ -226,7 +231,7 @@ def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
     isolation = "unknown"
     env = {"TITO_SANDBOX": json.dumps(_kernel_settings(sandbox, scratch, uid)), "PATH": os.environ.get("PATH", "")}
     start = time.monotonic()
-    stopped = ""  # why the remaining cells do not run
+    stopped, stopped_as = "", NOT_RUN  # why the remaining cells do not run, and the error name they get
     try:
         with client.setup_kernel(env=env):
             marker = scratch / "isolation"  # written by the kernel before it starts: how isolated it is
@@ -235,21 +240,22 @@ def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
                 if cell.cell_type != "code":
                     continue
                 if stopped:
-                    cell.outputs = [_error("NotRun", stopped)]
+                    cell.outputs = [_error(stopped_as, stopped)]
                     continue
                 remaining = limits.notebook_seconds - (time.monotonic() - start)
                 if remaining <= 0:
-                    stopped = f"limit: the notebook ran longer than {limits.notebook_seconds} s"
+                    stopped, stopped_as = f"limit: the notebook ran longer than {limits.notebook_seconds} s", LIMIT
                     problems.append(stopped)
-                    cell.outputs = [_error("NotRun", stopped)]
+                    cell.outputs = [_error(stopped_as, stopped)]
                     continue
                 client.timeout = max(1, int(min(limits.cell_seconds, remaining)))
                 try:
                     client.execute_cell(cell, index)
                 except DeadKernelError:
-                    stopped = _death_reason(km, limits) + " in this or an earlier cell"
-                    problems.append(f"cell {index}: {_death_reason(km, limits)}")
-                    cell.outputs.append(_error("KernelDied", stopped))
+                    name, why = _death_reason(km, limits)
+                    stopped, stopped_as = why + " in this or an earlier cell", (LIMIT if name == LIMIT else NOT_RUN)
+                    problems.append(f"cell {index}: {why}")
+                    cell.outputs.append(_error(name, stopped))
                     continue
                 timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.outputs)
                 if timed_out and not _responsive(client, 10):
