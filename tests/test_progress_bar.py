@@ -87,6 +87,7 @@ def test_track_counts_each_item_as_it_arrives_and_threads_do_not_lose_counts():
 
 
 def test_formats():
-    assert [duration(s) for s in (0, 7.4, 59.6, 125, 3600, 3 * 3600 + 59)] == ["0s", "7s", "1m00s", "2m05s", "1h00m", "3h00m"]
+    assert [duration(s) for s in (0, 7.4, 59.6, 125, 3600, 3 * 3600 + 59)] == \
+        ["0s", "7s", "1m00s", "2m05s", "1h00m", "3h00m"]
     assert [rate_text(r) for r in (12.4, 3.44, 0.254)] == ["12/s", "3.4/s", "0.25/s"]
     assert ProgressBar(0, "empty", stream=FakeTerminal()).shown is False  # nothing to count, nothing drawn

@@ -68,7 +68,7 @@ def parser(mode: str = "instructor") -> argparse.ArgumentParser:
     p.add_argument("module", metavar="MODULE")
     p = sub.add_parser("report", help="per-student, per-test CSV, summary table and PNG plots for a module")
     p.add_argument("module", metavar="MODULE")
-    p = sub.add_parser("similarity", help="pairs of submissions with near-identical solution code: table, CSV, heat map")
+    p = sub.add_parser("similarity", help="submission pairs with near-identical solution code: table, CSV, heat map")
     p.add_argument("module", metavar="MODULE")
     p.add_argument("--threshold", type=float, default=0.8, metavar="X",
                    help="list the pairs at or above this similarity, 0..1 (default 0.8; the CSV has every pair)")

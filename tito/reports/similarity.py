@@ -37,7 +37,6 @@ from ..workspace import Module, Workspace
 K = 12  # tokens per hashed run: a short statement with its context
 WINDOW = 8  # winnowing window: every shared run of K + WINDOW - 1 = 19 tokens is found
 COMMON_SHARE = 0.5  # fingerprints in more than this share of the submissions are the obvious solution
-DEFAULT_THRESHOLD = 0.8
 
 LAYOUT = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
 STATEMENT_START = {None, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
@@ -152,7 +151,8 @@ def compare(ws: Workspace, module: Module) -> Similarity:
             own[student] = own_fingerprints(cell_runs(solution_cells(nb)), given)
     prints, common = without_common(own)
     students = sorted(own)
-    pairs = [Pair(a, b, jaccard(prints[a], prints[b]), len(prints[a] & prints[b])) for a, b in combinations(students, 2)]
+    pairs = [Pair(a, b, jaccard(prints[a], prints[b]), len(prints[a] & prints[b]))
+             for a, b in combinations(students, 2)]
     pairs.sort(key=lambda p: (-p.score, p.a, p.b))
     return Similarity(students, prints, [s for s in students if not own[s]], pairs, skipped, common)
 
@@ -207,7 +207,7 @@ def summary(module: Module, result: Similarity, threshold: float) -> str:
     return "\n".join(lines)
 
 
-def write_similarity(ws: Workspace, module: Module, threshold: float = DEFAULT_THRESHOLD) -> tuple[str, list[Path]]:
+def write_similarity(ws: Workspace, module: Module, threshold: float) -> tuple[str, list[Path]]:
     ws.require_instructor("similarity")
     result = compare(ws, module)
     if not result.students:
