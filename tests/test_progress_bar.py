@@ -69,13 +69,15 @@ def test_nothing_is_written_when_the_stream_is_not_a_terminal():
     assert out.getvalue() == ""
 
 
-def test_track_counts_each_item_as_it_arrives_and_threads_do_not_lose_counts():
+def test_track_counts_each_item_when_done_and_threads_do_not_lose_counts():
     out = FakeTerminal()
     bar = ProgressBar(5, "t", stream=out)
     seen = []
     for item in bar.track("abcde"):
-        seen.append((item, bar.done))
-    assert seen == [("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5)]
+        seen.append((item, bar.done))  # done counts the items whose loop body has finished
+    assert seen == [("a", 0), ("b", 1), ("c", 2), ("d", 3), ("e", 4)] and bar.done == 5
+    listed = ProgressBar(3, "list", stream=out)
+    assert list(listed.track(iter("xyz"))) == ["x", "y", "z"] and listed.done == 3
 
     bar = ProgressBar(4000, "threads", stream=io.StringIO())
     workers = [threading.Thread(target=lambda: [bar.advance() for _ in range(1000)]) for _ in range(4)]

@@ -67,10 +67,12 @@ class ProgressBar:
             self._draw(force=self.done >= self.total)
 
     def track(self, items: Iterable[T]) -> Iterator[T]:
-        """Yield each item of `items`, advancing by one as it arrives: `list(bar.track(pool.map(...)))`."""
+        """Yield each item of `items` and count it done when the next one is asked for: the body of
+        `for x in bar.track(todo)` has then finished with it, and `list(bar.track(pool.map(...)))` counts each
+        result as it arrives."""
         for item in items:
-            self.advance()
             yield item
+            self.advance()
 
     def close(self) -> None:
         """Draw the final state and end the line (once)."""

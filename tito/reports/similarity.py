@@ -31,6 +31,7 @@ from ..errors import TitoError
 from ..grading.grade import _read_submission, submissions
 from ..grading.records import reports_dir
 from ..notebooks import read_notebook, solution_cells
+from ..progress_bar import ProgressBar
 from ..table import render
 from ..workspace import Module, Workspace
 
@@ -143,12 +144,14 @@ def compare(ws: Workspace, module: Module) -> Similarity:
     release = read_notebook(release_path)
     given = {h for cell in cell_runs(c for c in release.cells if c.cell_type == "code") for h in cell}
     own, skipped = {}, {}
-    for student in submissions(ws, module, None):
-        nb, problem = _read_submission(ws, module, student)
-        if problem:
-            skipped[student] = problem
-        else:
-            own[student] = own_fingerprints(cell_runs(solution_cells(nb)), given)
+    submitted = submissions(ws, module, None)
+    with ProgressBar(len(submitted), f"fingerprinting {module.assignment}") as bar:  # on a terminal only
+        for student in bar.track(submitted):
+            nb, problem = _read_submission(ws, module, student)
+            if problem:
+                skipped[student] = problem
+            else:
+                own[student] = own_fingerprints(cell_runs(solution_cells(nb)), given)
     prints, common = without_common(own)
     students = sorted(own)
     pairs = [Pair(a, b, jaccard(prints[a], prints[b]), len(prints[a] & prints[b]))
