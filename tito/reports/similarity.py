@@ -4,13 +4,17 @@
    comments, docstrings, layout and trailing commas go; every name becomes `V` except keywords, builtins and
    attribute names (`np.sum` -> `V.sum`); numbers become `0`, strings `""`. Renaming variables, reformatting
    and rewriting comments then change nothing.
-2. Fingerprints by winnowing: hash every run of K tokens, keep the smallest hash of each WINDOW consecutive
-   ones. Two texts sharing a run of K + WINDOW - 1 normalized tokens share a fingerprint (about two lines).
+2. Fingerprints by winnowing, cell by cell: hash every run of K tokens, keep the smallest hash of each WINDOW
+   consecutive ones. Two cells sharing a run of K + WINDOW - 1 normalized tokens share a fingerprint (about
+   two lines). Written here rather than taken from copydetect, which reads files, not notebook cells, and
+   would be one more dependency for some forty lines.
 3. Not the student's work, so removed: every fingerprint of a K-token run that occurs anywhere in the release
    notebook (stubs, signatures, docstrings, given code, tests), and every fingerprint found in more than half
    of the submissions (when that is at least three: a lone pair is what we look for), the obvious lines
    everyone writes. An untouched release is left with no fingerprint and scores 0 against everyone.
 4. A pair's similarity is the Jaccard index of their fingerprint sets (shared / either), 0 when one is empty.
+   A whole copy scores about 1; one that copies two tasks of three and writes the third scores about 0.65 (trent
+   in tests/test_similarity.py): lower --threshold, or read the CSV and the heat map, for partial copies.
 
 Writes course/reports/<module>/similarity.csv (every pair) and similarity.png (a heat map).
 """
