@@ -5,7 +5,7 @@ import pytest
 
 from workspace_factory import REPO, make_workspace, tito
 
-COMMANDS = ["build", "export", "lint", "validate", "release", "test", "samples", "grade", "feedback", "report", "milestone", "grades"]
+COMMANDS = ["build", "export", "lint", "validate", "release", "test", "samples", "grade", "feedback", "report", "similarity", "milestone", "grades"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

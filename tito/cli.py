@@ -68,6 +68,10 @@ def parser(mode: str = "instructor") -> argparse.ArgumentParser:
     p.add_argument("module", metavar="MODULE")
     p = sub.add_parser("report", help="per-student, per-test CSV, summary table and PNG plots for a module")
     p.add_argument("module", metavar="MODULE")
+    p = sub.add_parser("similarity", help="submission pairs with near-identical solution code: table, CSV, heat map")
+    p.add_argument("module", metavar="MODULE")
+    p.add_argument("--threshold", type=float, default=0.8, metavar="X",
+                   help="list the pairs at or above this similarity, 0..1 (default 0.8; the CSV has every pair)")
     p = sub.add_parser("milestone", help="list or run the milestone programs under milestones/")
     p.add_argument("action", choices=["list", "run"])
     p.add_argument("milestone", nargs="?", metavar="MILESTONE", help="year or name, e.g. 1957 or perceptron")
@@ -151,6 +155,11 @@ def run(args) -> int:
     elif cmd == "report":
         from .reports.report import write_report
         text, written = write_report(ws, ws.select([args.module])[0])
+        print(text)
+        print("wrote " + ", ".join(str(p.relative_to(ws.root)) for p in written))
+    elif cmd == "similarity":
+        from .reports.similarity import write_similarity
+        text, written = write_similarity(ws, ws.select([args.module])[0], args.threshold)
         print(text)
         print("wrote " + ", ".join(str(p.relative_to(ws.root)) for p in written))
     elif cmd == "milestone":

@@ -20,6 +20,7 @@ from ..execute import run_notebook
 from ..outcome import outcomes
 from ..markers import remove_hidden_tests, stub_solutions
 from ..notebooks import nbgrader_meta, read_source, solution_cells
+from ..progress_bar import ProgressBar
 from ..grading.reference import observe_solution
 from ..table import points, render
 from ..grading.verdict import cell_verdict
@@ -80,8 +81,12 @@ def validate_module(ws: Workspace, module: Module, timeout: int, jobs: int = 2) 
     stubbed = [nbgrader_meta(cell).get("grade_id", "?") for cell in solution_cells(source)]
     variants = [source, student_version(source)] + [with_one_stub(source, sid) for sid in stubbed]
 
+    bar = ProgressBar(len(variants) + 2, f"validate {module.assignment}")  # on a terminal only
+
     def run(nb):
-        return {r.grade_id: r for r in outcomes(run_notebook(nb, module.path.parent, ws.root, timeout))}
+        results = outcomes(run_notebook(nb, module.path.parent, ws.root, timeout))
+        bar.advance()
+        return {r.grade_id: r for r in results}
 
     def observe(_):
         with tempfile.TemporaryDirectory() as lib:
@@ -89,9 +94,11 @@ def validate_module(ws: Workspace, module: Module, timeout: int, jobs: int = 2) 
                 return observe_solution(ws, module, Path(lib))
             except TitoError as e:
                 return str(e)
+            finally:
+                bar.advance()
 
     # Each variant runs in its own kernel process, so they can run side by side.
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with bar, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         observed = pool.map(observe, range(2))
         full, student, *single = pool.map(run, variants)
         first, second = observed

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ..errors import TitoError
 from .nbgrader_app import SANITIZED, failure_reason, gradebook, nbgrader_api
 from ..notebooks import read_notebook, write_notebook
+from ..progress_bar import ProgressBar
 from .sanitize import repaired, tampering
 from . import reference
 from ..sandbox.runner import clean_stale_scratch
@@ -150,11 +151,13 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
     max_points(ws, module)  # creates the gradebook once, before workers race to do it
     clean_stale_scratch()
     reference.prepare(ws, module)  # what every submission is compared with, made once before any runs
-    if jobs <= 1:
-        results = [_grade_safely(ws, module, s, timeout) for s in chosen]
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(_grade_safely, *zip(*[(ws, module, s, timeout) for s in chosen])))
+    with ProgressBar(len(chosen), f"grading {module.assignment}") as bar:  # on a terminal only
+        if jobs <= 1:
+            results = list(bar.track(_grade_safely(ws, module, s, timeout) for s in chosen))
+        else:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+                arriving = pool.map(_grade_safely, *zip(*[(ws, module, s, timeout) for s in chosen]))
+                results = list(bar.track(arriving))
     for result in results:  # one writer for the shared record of ungradable submissions
         record_not_graded(ws, module, result.student, result.problem)
         record_tampering(ws, module, result.student, result.tampered)
