@@ -34,7 +34,7 @@ REQUIRES = ("01", "02", "03", "04", "05", "06", "07", "09")
 MISSED_TARGET = 3  # exit code below target; any other failure is a crash
 
 TARGET, FAST_TARGET, TIME_LIMIT = 0.985, 0.90, 180.0
-EPOCHS, FAST_EPOCHS = 30, 2
+EPOCHS, FAST_EPOCHS = 20, 2
 
 
 class Passthrough(Module):
@@ -49,8 +49,8 @@ class Passthrough(Module):
 
 
 def cnn(variant: str) -> Sequential:
-    layers = [Conv2d(1, 32, 3, padding=1, bias=False), BatchNorm2d(32), ReLU(),
-              Conv2d(32, 32, 3, padding=1, bias=False), BatchNorm2d(32), ReLU(), MaxPool2d(2),
+    layers = [Conv2d(1, 16, 3, padding=1, bias=False), BatchNorm2d(16), ReLU(),
+              Conv2d(16, 32, 3, padding=1, bias=False), BatchNorm2d(32), ReLU(), MaxPool2d(2),
               Conv2d(32, 64, 3, padding=1, bias=False), BatchNorm2d(64), ReLU(), MaxPool2d(2),
               Flatten(), Linear(256, 10)]
     if variant == "identity":
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", choices=("cnn", "frozen", "identity"), default="cnn",
                         help="frozen: untrained convolutions; identity: each convolution replaced by its input")
     args = parser.parse_args(argv)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     images, labels = load_digits()
     train_idx, test_idx = train_test_split(len(labels), test_fraction=0.2, seed=1986, stratify=labels)
     manual_seed(1998)
@@ -96,12 +96,13 @@ def main(argv: list[str] | None = None) -> int:
             optimizer.step()
         schedule.step()
     test_accuracy = accuracy(model, images[test_idx], labels[test_idx])
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     target = FAST_TARGET if args.fast else TARGET
     name = "CNN" if args.variant == "cnn" else f"CNN, broken variant {args.variant!r},"
     print(f"{name} on digits: {epochs} epochs, train accuracy {accuracy(model, images[train_idx], labels[train_idx]):.1%}, "
-          f"test accuracy {test_accuracy:.1%} (target {target:.1%}), {seconds:.1f} s (limit {TIME_LIMIT:.0f} s)")
-    return 0 if test_accuracy >= target and seconds <= TIME_LIMIT else MISSED_TARGET
+          f"test accuracy {test_accuracy:.1%} (target {target:.1%}), {cpu_seconds:.1f} s of CPU time (limit "
+          f"{TIME_LIMIT:.0f} s), {seconds:.1f} s wall")
+    return 0 if test_accuracy >= target and cpu_seconds <= TIME_LIMIT else MISSED_TARGET
 
 
 if __name__ == "__main__":

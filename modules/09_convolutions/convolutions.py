@@ -227,11 +227,11 @@ if __name__ == "__main__":
 #     y    = cols @ w.reshape(O, C kh kw).T + b    (N OH OW, O), then reshaped to (N, OH, OW, O), moved to (N, O, OH, OW)
 #
 # A convolution is a `Linear` layer applied to every patch: one matrix product, which NumPy runs in fast
-# compiled code. Building `cols` needs no loop either. `sliding_window_view(xp, (sh_, sw_), axis=(2, 3))`
-# returns a view of shape (N, C, Hp - sh_ + 1, Wp - sw_ + 1, sh_, sw_) holding every window of size
-# (sh_, sw_) = the kernel's spans; slicing it with the stride (axes 2, 3) and the dilation (axes 4, 5) keeps
-# the windows and taps the convolution uses, (N, C, OH, OW, kh, kw), still without copying. One transpose to
-# (N, OH, OW, C, kh, kw) and one reshape make the copy that is `cols`.
+# compiled code. Building `cols` needs no loop either. With the kernel's spans a = dh (kh - 1) + 1 and
+# b = dw (kw - 1) + 1, `sliding_window_view(xp, (a, b), axis=(2, 3))` returns a view of shape
+# (N, C, Hp - a + 1, Wp - b + 1, a, b) holding every a x b window; slicing it with the stride (axes 2, 3) and
+# the dilation (axes 4, 5) keeps the windows and taps the convolution uses, (N, C, OH, OW, kh, kw), still
+# without copying. One transpose to (N, OH, OW, C, kh, kw) and one reshape make the copy that is `cols`.
 #
 # Backward needs the adjoint of im2col. im2col is linear: it copies each input element into every patch that
 # contains it. Its transpose, `col2im`, adds each entry of a (N OH OW, C kh kw) array back onto the input
@@ -269,11 +269,12 @@ def col2im(cols: np.ndarray, x_shape: tuple, kernel_size: tuple, stride: tuple, 
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
     OH, OW = conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw)
     ### BEGIN SOLUTION
-    taps = cols.reshape(N, OH, OW, C, kh, kw).transpose(0, 3, 1, 2, 4, 5)  # (N, C, OH, OW, kh, kw)
+    # (kh, kw, N, C, OH, OW), one copy: then each tap's values lie together in memory
+    taps = np.ascontiguousarray(cols.reshape(N, OH, OW, C, kh, kw).transpose(4, 5, 0, 3, 1, 2))
     xp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
     for p in range(kh):
         for q in range(kw):  # one strided slice per tap covers every patch: no loop over pixels
-            xp[:, :, p * dh:p * dh + sh * (OH - 1) + 1:sh, q * dw:q * dw + sw * (OW - 1) + 1:sw] += taps[..., p, q]
+            xp[:, :, p * dh:p * dh + sh * (OH - 1) + 1:sh, q * dw:q * dw + sw * (OW - 1) + 1:sw] += taps[p, q]
     return xp[:, :, ph:ph + H, pw:pw + W]
     ### END SOLUTION
 
@@ -878,8 +879,9 @@ def test_batch_norm():
         assert np.allclose(mean.data, 0.25 * x.data.mean(axis=axes)), "running_mean = (1 - momentum) 0 + momentum mean"
         assert np.allclose(var.data, 0.75 + 0.25 * x.data.var(axis=axes) * m / (m - 1)), "running_var moves toward the UNBIASED var"
         w, b = Tensor([1.0, 2.0, -1.0], dtype=np.float64), Tensor([0.0, 1.0, 3.0], dtype=np.float64)
+        per_channel = (1, 3) + (1,) * (len(shape) - 2)  # a (3,) array along axis 1
         scaled = batch_norm(x, None, None, w, b, training=True)
-        assert np.allclose(scaled.data, y.data * w.data.reshape((1, 3) + (1,) * (len(shape) - 2)) + b.data.reshape((1, 3) + (1,) * (len(shape) - 2)))
+        assert np.allclose(scaled.data, y.data * w.data.reshape(per_channel) + b.data.reshape(per_channel)), "then weight and bias"
     ev = batch_norm(x, mean, var, w, b)  # training=False: the running statistics, no update
     assert np.allclose(ev.data, (x.data - mean.data[:, None, None]) / np.sqrt(var.data[:, None, None] + 1e-5) * w.data[:, None, None] + b.data[:, None, None])
     assert batch_norm(Tensor(np.ones((4, 2))), None, None, training=True).dtype == np.float32, "float32 stays float32"
@@ -1094,7 +1096,8 @@ if __name__ == "__main__":
 # | Flatten(), Linear(128, 10) | (10,) logits |
 #
 # The convolutions need no bias (`bias=False`): the batch norm after each subtracts the mean, bias included,
-# and adds its own. About 6,500 parameters, a third of the 64-128-64-10 MLP of milestone 1986.
+# and adds its own. 6,138 parameters, about a third of the 64-128-64-10 MLP of milestone 1986. Milestone 1998
+# (`tito milestone run 1998`) trains a somewhat wider CNN on the digits to above 98.5% test accuracy.
 #
 # **Task: `digits_cnn()`**, a `Sequential` of exactly these layers, in this order.
 

@@ -87,11 +87,12 @@ def col2im(cols: np.ndarray, x_shape: tuple, kernel_size: tuple, stride: tuple, 
     N, C, H, W = x_shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
     OH, OW = conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw)
-    taps = cols.reshape(N, OH, OW, C, kh, kw).transpose(0, 3, 1, 2, 4, 5)  # (N, C, OH, OW, kh, kw)
+    # (kh, kw, N, C, OH, OW), one copy: then each tap's values lie together in memory
+    taps = np.ascontiguousarray(cols.reshape(N, OH, OW, C, kh, kw).transpose(4, 5, 0, 3, 1, 2))
     xp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
     for p in range(kh):
         for q in range(kw):  # one strided slice per tap covers every patch: no loop over pixels
-            xp[:, :, p * dh:p * dh + sh * (OH - 1) + 1:sh, q * dw:q * dw + sw * (OW - 1) + 1:sw] += taps[..., p, q]
+            xp[:, :, p * dh:p * dh + sh * (OH - 1) + 1:sh, q * dw:q * dw + sw * (OW - 1) + 1:sw] += taps[p, q]
     return xp[:, :, ph:ph + H, pw:pw + W]
 
 
