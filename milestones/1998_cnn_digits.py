@@ -3,10 +3,20 @@
 LeCun, Bottou, Bengio and Haffner (1998) trained LeNet-5, convolutions and subsampling learned end to end,
 to read handwritten digits. Here a small CNN (conv-bn-relu twice, pooling, conv-bn-relu, pooling, linear)
 learns the 1,797 UCI digits of datasets/digits on the same seeded stratified 80/20 split as milestone 1986,
-with random 1-pixel shifts of the training images; the full run must finish within 180 s.
+with random 1-pixel shifts of the training images (Adam, cosine schedule, 20 epochs). The limit is 180 s of
+CPU time (`time.process_time`, one BLAS thread): on a shared machine the wall clock measures the other jobs.
 
-The gate is calibrated against broken variants (`--variant`), all with the same seed, epochs and schedule:
-VARIANTS
+The gate is calibrated against broken variants (`--variant`), each with the same seed, epochs and schedule
+(measured 2026-11-30 on the 2-core machine, load average 14 to 19 from other jobs):
+
+| variant | test accuracy | CPU time | wall time |
+|---|---|---|---|
+| the CNN | 99.4% | 23.6 s | 172 s |
+| `frozen`: the convolutions keep their random initial weights (batch norm and the classifier train) | 93.6% | 22.2 s | 372 s |
+| `identity`: each convolution replaced by its input, repeated to fill its output channels | 28.1% | 12.5 s | 208 s |
+
+The same network with 32-32-64 channels reached 99.2% after 30 epochs and 98.9% after 20; with one 8x8
+convolution (32-64 channels) 98.1% after 20 epochs.
 """
 from __future__ import annotations
 
