@@ -543,8 +543,8 @@ def test_conv2d_module():
     """Conv2d owns a float32 He-initialized weight (out, in, kh, kw) and a zero bias, and computes conv2d with them."""
     manual_seed(0)
     layer = Conv2d(3, 8, (3, 2), stride=2, padding=1)
-    w, b = layer.weight, layer.bias
-    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"], "parameters 'weight' then 'bias'"
+    (names, (w, b)) = zip(*layer.named_parameters())
+    assert names == ("weight", "bias"), "parameters 'weight' then 'bias'"
     assert isinstance(w, Parameter) and w.shape == (8, 3, 3, 2) and w.dtype == np.float32, f"weight (8, 3, 3, 2) float32, got {w.shape}"
     assert b.shape == (8,) and b.dtype == np.float32 and not b.data.any(), "bias: float32 zeros"
     bound = (6 / (3 * 3 * 2)) ** 0.5  # He uniform: sqrt(6 / fan_in), fan_in = in kh kw
@@ -870,14 +870,12 @@ def test_batch_norm():
     """Training: each channel (axis 1) gets mean 0 and variance 1, then weight and bias; running stats move by momentum."""
     rng = np.random.default_rng(9113)
     for shape in [(6, 3), (4, 3, 5), (2, 3, 4, 5)]:
-        x = Tensor(rng.standard_normal(shape) * 3 + 2, dtype=np.float64)
-        axes = (0,) + tuple(range(2, len(shape)))
+        x, axes = Tensor(rng.standard_normal(shape) * 3 + 2, dtype=np.float64), (0,) + tuple(range(2, len(shape)))
         mean, var = Tensor(np.zeros(3), dtype=np.float64), Tensor(np.ones(3), dtype=np.float64)
         y = batch_norm(x, mean, var, training=True, momentum=0.25)
         assert y.shape == shape and np.allclose(y.data.mean(axis=axes), 0) and np.allclose(y.data.var(axis=axes), 1, atol=1e-4), f"{shape}"
-        m = x.data.size // 3
         assert np.allclose(mean.data, 0.25 * x.data.mean(axis=axes)), "running_mean = (1 - momentum) 0 + momentum mean"
-        assert np.allclose(var.data, 0.75 + 0.25 * x.data.var(axis=axes) * m / (m - 1)), "running_var moves toward the UNBIASED var"
+        assert np.allclose(var.data, 0.75 + 0.25 * x.data.var(axis=axes, ddof=1)), "running_var moves toward the UNBIASED var"
         w, b = Tensor([1.0, 2.0, -1.0], dtype=np.float64), Tensor([0.0, 1.0, 3.0], dtype=np.float64)
         per_channel = (1, 3) + (1,) * (len(shape) - 2)  # a (3,) array along axis 1
         scaled = batch_norm(x, None, None, w, b, training=True)
@@ -1116,26 +1114,22 @@ def digits_cnn() -> Sequential:
 from tito.check import observe
 
 from tinytorch.core.layers import manual_seed
-from tinytorch.core.losses import CrossEntropyLoss
+from tinytorch.core.losses import cross_entropy
 from tinytorch.core.optim import Adam
 
 
 def test_digits_cnn():
     """digits_cnn maps (N, 1, 8, 8) to (N, 10) logits with the layers of the table, 6,138 parameters, and learns."""
     manual_seed(0)
-    model = digits_cnn()
-    kinds = [type(m).__name__ for m in model]
-    assert kinds == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"] * 2 + ["Flatten", "Linear"], f"layers: {kinds}"
+    model, kinds = digits_cnn(), ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"] * 2 + ["Flatten", "Linear"]
+    assert [type(m).__name__ for m in model] == kinds, f"layers, in order: {kinds}"
     assert sum(p.numel() for p in model.parameters()) == 6138 and model[0].bias is None, "6,138 parameters, convolutions without bias"
     rng = np.random.default_rng(9118)
-    x, labels = Tensor(rng.random((16, 1, 8, 8))), Tensor(np.arange(16) % 10)
+    x, labels, optimizer, losses = Tensor(rng.random((16, 1, 8, 8))), Tensor(np.arange(16) % 10), Adam(model.parameters(), lr=1e-2), []
     assert model(x).shape == (16, 10), "(N, 1, 8, 8) -> (N, 10)"
-    optimizer, loss_fn = Adam(model.parameters(), lr=1e-2), CrossEntropyLoss()
-    losses = []
     for _ in range(15):
         optimizer.zero_grad()
-        loss = loss_fn(model(x), labels)
-        loss.backward()
+        (loss := cross_entropy(model(x), labels)).backward()
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0], f"15 Adam steps on one batch must halve the loss: {losses[0]:.3f} -> {losses[-1]:.3f}"
