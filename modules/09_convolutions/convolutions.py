@@ -358,7 +358,8 @@ if __name__ == "__main__":
 # **Task: `conv2d`.** Compute the forward with `im2col` and one matrix product; return
 # `record_op("conv2d", out, parents, backward)` with parents `(input, weight, bias)`, or `(input, weight)`
 # without bias. As in `linear`, compute only the gradients someone needs (`_wants_grad`, module 04's). The
-# shape checks are given.
+# shape checks are given, and so is `geometry`: the four pairs (kernel, stride, padding, dilation) that
+# `im2col(X, *geometry)` and `col2im(cols, X.shape, *geometry)` take.
 
 # %% nbgrader={"grade": false, "grade_id": "conv2d", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -944,8 +945,9 @@ if __name__ == "__main__":
 # - batch statistics are used when training, or when there are no running statistics
 #   (`track_running_stats=False`); otherwise the running ones.
 #
-# **Task: `_BatchNorm.__init__` (parameters and buffers, float32) and `forward`.** The input's number of
-# dimensions is checked by the given `_check_input`.
+# **Task: `_BatchNorm.__init__` (parameters and buffers, float32) and `forward`.** Register the buffers with
+# `register_buffer` (module 04); without `track_running_stats` register all three as None, and without
+# `affine` set `weight` and `bias` to None, as PyTorch does. The given `_check_input` checks the input's shape.
 
 # %% nbgrader={"grade": false, "grade_id": "batch-norm-module", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
