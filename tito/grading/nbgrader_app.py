@@ -8,6 +8,7 @@ import sys
 from ..errors import TitoError
 from ..execute import quiet_known_warnings
 from ..workspace import Workspace
+from . import gradebook_db
 
 
 def load_config(ws: Workspace, timeout: int | None = None):
@@ -38,13 +39,23 @@ def nbgrader_api(ws: Workspace, timeout: int | None = None, grading: bool = Fals
     config = load_config(ws, timeout)
     if grading:
         config.CourseDirectory.submitted_directory = SANITIZED
+    gradebook_db.prepare(str(config.CourseDirectory.db_url), str(config.CourseDirectory.course_id))
     return NbGraderAPI(config=config)
 
 
 def gradebook(ws: Workspace):
+    """nbgrader's Gradebook on the configured database (TINYTORCH_DB_URL overrides db_url: nbgrader_config.py)."""
     from nbgrader.api import Gradebook
 
-    return Gradebook(str(load_config(ws).CourseDirectory.db_url))
+    config = load_config(ws)
+    url, course_id = str(config.CourseDirectory.db_url), str(config.CourseDirectory.course_id)
+    gradebook_db.prepare(url, course_id)
+    return Gradebook(url, course_id)
+
+
+def gradebook_turn(ws: Workspace, *name: str):
+    """A lock on the gradebook named by `name`, shared by every grader of this database (gradebook_db.turn)."""
+    return gradebook_db.turn(str(load_config(ws).CourseDirectory.db_url), *name)
 
 
 ERROR_LINE = re.compile(r"^\s*([\w.]+(Error|Exception|Interrupt)|CellTimeoutError)\b.*")
