@@ -4,17 +4,19 @@ reaching it with one clear error, creating it once, and letting graders take tur
 nbgrader creates tables, course, student and submission rows on first use, with no thought of a second writer:
 two graders creating the same row at once end in an IntegrityError or a half-written submission. Each such
 step runs in a *turn*: a lock named by strings, held by one process at a time on any machine. On PostgreSQL a
-turn is an advisory lock of the database server; on SQLite a file lock beside the gradebook file. Both are
-released by the system when the process dies, so a killed grader never blocks the next one.
+turn is an advisory lock of the database server; on SQLite a lock file beside the gradebook file. Both are
+released when the process dies, so a killed grader never blocks the next one.
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
+import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import TitoError
+from .file_lock import file_lock
 
 CONNECT_SECONDS = 10  # how long to wait for a database server before saying it cannot be reached
 _ready: set[tuple[str, str]] = set()  # (url, course id) this process has already prepared
@@ -42,9 +44,12 @@ def _backend(url: str) -> str:
 
 def _problem(url: str, error: Exception) -> TitoError:
     """One line naming the database and the server's own reason, instead of a SQLAlchemy traceback."""
+    from sqlalchemy.exc import OperationalError
+
     cause = getattr(error, "orig", None) or error
     reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
-    return TitoError(f"cannot reach the gradebook database {shown(url)}: {reason}")
+    what = "cannot reach the gradebook database" if isinstance(error, OperationalError) else "gradebook database"
+    return TitoError(f"{what} {shown(url)}: {reason}")
 
 
 def _engine(url: str):
@@ -68,8 +73,11 @@ def _key(name: tuple[str, ...]) -> int:
 
 
 @contextmanager
-def turn(url: str, *name: str):
-    """Hold the lock called `name` for this gradebook while the block runs; waits for whoever holds it."""
+def turn(url: str, *name: str, shared: bool = False):
+    """Hold the lock called `name` for this gradebook while the block runs; waits for whoever holds it.
+
+    `shared` turns may be held by many at once, but never together with the one who holds it alone.
+    """
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -82,16 +90,15 @@ def turn(url: str, *name: str):
             except SQLAlchemyError as e:
                 raise _problem(url, e)
             with connection:  # the lock belongs to this session: closing it (or dying) releases it
-                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _key(name)})
+                lock = "pg_advisory_lock_shared" if shared else "pg_advisory_lock"
+                connection.execute(text(f"SELECT {lock}(:key)"), {"key": _key(name)})
                 yield
         finally:
             engine.dispose()
-    elif backend == "sqlite" and _sqlite_file(url):
-        folder = _sqlite_file(url).parent / (_sqlite_file(url).name + ".turns")
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"{_key(name) & (2**64 - 1):016x}", "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            yield  # closing the file releases the lock
+    elif backend == "sqlite" and _sqlite_file(url):  # one lock file per turn, beside the gradebook file
+        folder = _sqlite_file(url).parent / f".{_sqlite_file(url).name}.turns"
+        with file_lock(folder / f"{_key(name) & (2**64 - 1):016x}", shared):
+            yield
     else:  # an in-memory SQLite or another server: nbgrader's own behaviour, no turns
         yield
 
@@ -113,6 +120,10 @@ def prepare(url: str, course_id: str) -> None:
 
     if (url, course_id) in _ready:
         return
+    # nbgrader runs the `alembic` command when it creates a gradebook: it must be found beside this Python.
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     if _backend(url) == "sqlite" and _sqlite_file(url):
         _sqlite_file(url).parent.mkdir(parents=True, exist_ok=True)
     _engine(url).dispose()  # a missing driver is reported here, before nbgrader trips over it
