@@ -1,11 +1,12 @@
 """The gradebook's database (nbgrader's `db_url`: an SQLite file, or PostgreSQL when several people grade):
 reaching it with one clear error, creating it once, and letting graders take turns where nbgrader would race.
 
-nbgrader creates tables, course, student and submission rows on first use, with no thought of a second writer:
-two graders creating the same row at once end in an IntegrityError or a half-written submission. Each such
-step runs in a *turn*: a lock named by strings, held by one process at a time on any machine. On PostgreSQL a
-turn is an advisory lock of the database server; on SQLite a lock file beside the gradebook file. Both are
-released when the process dies, so a killed grader never blocks the next one.
+nbgrader creates tables, course, assignment and submission rows on first use, with no thought of a second
+writer: two graders creating the same rows at once end in an IntegrityError, and two graders of one student
+delete each other's submission mid-way (StaleDataError, ObjectDeletedError: the student is reported not graded,
+or loses the score). Each such step runs in a *turn*: a lock named by strings, held by one process at a time
+on any machine. On PostgreSQL a turn is an advisory lock of the database server; on SQLite a lock file beside
+the gradebook file. Both are released when the process dies, so a killed grader never blocks the next one.
 """
 from __future__ import annotations
 
