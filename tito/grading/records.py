@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 
 from ..execute import first_error
-from .file_lock import file_lock, lock_beside
 from ..notebooks import graded_cells, nbgrader_meta, read_notebook
 from ..workspace import Module, Workspace
+from .file_lock import file_lock, lock_beside
 
 
 def reports_dir(ws: Workspace, module: Module) -> Path:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from ..errors import TitoError
 from ..execute import first_error
-from .file_lock import file_lock, lock_beside
 from ..notebooks import graded_cells, nbgrader_meta, read_source
 from ..workspace import Module, Workspace
+from .file_lock import file_lock, lock_beside
 
 # What graded test cells import from tito: observe() and the given test helpers; each grading sandbox gets a copy.
 TEST_FILES = [Path(__file__).parents[1] / "check.py", Path(__file__).parents[1] / "testkit.py"]
