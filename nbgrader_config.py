@@ -5,7 +5,9 @@ c = get_config()  # noqa: F821  (provided by traitlets when it loads this file)
 root = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.root = os.path.join(root, "course")
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "course", "gradebook.db")
+# The gradebook: an SQLite file, unless TINYTORCH_DB_URL names another database, e.g. a PostgreSQL server that
+# several graders share (README, "A shared gradebook"): postgresql+psycopg://grader:PASSWORD@dbhost/tinytorch
+c.CourseDirectory.db_url = os.environ.get("TINYTORCH_DB_URL") or "sqlite:///" + os.path.join(root, "course", "gradebook.db")
 c.CourseDirectory.course_id = "tinytorch"
 
 # Submissions run in tito's grading sandbox instead of nbgrader's Execute step (see tito/grading/execute_step.py and
@@ -28,7 +30,9 @@ c.SandboxExecute.cpu_seconds = 600
 c.SandboxExecute.processes = 64
 c.SandboxExecute.file_mb = 64  # largest file, and the size of the scratch folder
 c.SandboxExecute.output_mb = 8  # output kept from the whole notebook
-c.SandboxExecute.hide = [os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm", "/home", "/srv", "/mnt"]
+# /run/postgresql: a local PostgreSQL server's sockets (a network namespace does not cut unix sockets)
+c.SandboxExecute.hide = [os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm", "/home", "/srv", "/mnt",
+                         "/run/postgresql"]
 
 # Only the notebook of a submission is graded: tito grade stages a repaired copy, alone, in course/sanitized/
 # (tito/grading/sanitize.py), so an extra file such as a fake `numpy.py` never reaches the grading folder.

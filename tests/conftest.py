@@ -61,5 +61,34 @@ def graded(released) -> tuple[Path, str]:
     return released, result.stdout
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of this test session (tests/postgres.py); skipped, saying why, where there is none."""
+    import postgres
+
+    reason = postgres.why_not_available()
+    if reason:
+        pytest.skip(reason)
+    server = postgres.Server().start()
+    yield server
+    server.stop()
+
+
+def gradebook_scores(db_url: str, assignment: str) -> dict[str, list[tuple[str, float]]]:
+    """student -> [(test grade_id, score)] of every graded submission, read from any gradebook database; a
+    duplicated grade shows up as a longer list."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url, "tinytorch") as gb:
+        return {sub.student_id: sorted((g.name, float(g.score or 0)) for nb in sub.notebooks for g in nb.grades
+                                       if g.cell_type == "code")
+                for sub in gb.assignment_submissions(assignment)}
+
+
+def sqlite_url(root: Path) -> str:
+    """The gradebook of a course copy that does not set TINYTORCH_DB_URL."""
+    return f"sqlite:///{root}/course/gradebook.db"
+
+
 # Programs the tests run as separate processes, not test files.
 collect_ignore = ["pytorch_scripts"]

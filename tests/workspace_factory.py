@@ -87,7 +87,8 @@ def make_workspace(root: Path, modules: dict[str, str] | None = None, with_lib: 
     return root
 
 
-def tito(cwd: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run `tito` in `cwd` the way a user does; the tool code comes from this repository."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+def tito(cwd: Path, *args: str, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `tito` in `cwd` the way a user does (with `env` added to the environment); the tool code comes from
+    this repository."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), **(env or {}))
     return subprocess.run(TITO + list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)

@@ -12,7 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from ..errors import TitoError
-from .nbgrader_app import SANITIZED, failure_reason, gradebook, nbgrader_api
+from .nbgrader_app import SANITIZED, failure_reason, gradebook, gradebook_turn, nbgrader_api, releasing
 from ..notebooks import read_notebook, write_notebook
 from ..progress_bar import ProgressBar
 from .sanitize import repaired, tampering
@@ -136,7 +136,9 @@ def _grade_safely(ws: Workspace, module: Module, student: str, timeout: int | No
     """Grade one student; any exception becomes that student's reason: the batch never stops."""
     try:
         api = _WORKER_API.get(timeout) or _WORKER_API.setdefault(timeout, nbgrader_api(ws, timeout, grading=True))
-        return grade_one(ws, module, student, api)
+        # another grader of this student (or a release of the module) waits its turn
+        with releasing(ws, module.assignment, alone=False), gradebook_turn(ws, module.assignment, student):
+            return grade_one(ws, module, student, api)
     except Exception as e:
         return StudentResult(student, problem=f"grading crashed: {type(e).__name__}: {e}")
 

@@ -1,13 +1,12 @@
 """nbgrader from Python: the config from `nbgrader_config.py` (NbGraderAPI ignores it unless loaded) and the API."""
 from __future__ import annotations
 
-import os
 import re
-import sys
 
 from ..errors import TitoError
 from ..execute import quiet_known_warnings
 from ..workspace import Workspace
+from . import gradebook_db
 
 
 def load_config(ws: Workspace, timeout: int | None = None):
@@ -29,22 +28,32 @@ def nbgrader_api(ws: Workspace, timeout: int | None = None, grading: bool = Fals
     from nbgrader.apps import NbGraderAPI
 
     quiet_known_warnings()  # also in grading worker processes, which do not run the CLI
-
-    # nbgrader runs the `alembic` command when it creates a gradebook: it must be found beside this Python.
-    bin_dir = os.path.dirname(sys.executable)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-
     config = load_config(ws, timeout)
     if grading:
         config.CourseDirectory.submitted_directory = SANITIZED
+    gradebook_db.prepare(str(config.CourseDirectory.db_url), str(config.CourseDirectory.course_id))
     return NbGraderAPI(config=config)
 
 
 def gradebook(ws: Workspace):
+    """nbgrader's Gradebook on the configured database (TINYTORCH_DB_URL overrides db_url: nbgrader_config.py)."""
     from nbgrader.api import Gradebook
 
-    return Gradebook(str(load_config(ws).CourseDirectory.db_url))
+    config = load_config(ws)
+    url, course_id = str(config.CourseDirectory.db_url), str(config.CourseDirectory.course_id)
+    gradebook_db.prepare(url, course_id)
+    return Gradebook(url, course_id)
+
+
+def gradebook_turn(ws: Workspace, *name: str, shared: bool = False):
+    """A lock named `name` on this gradebook, for every process and machine that uses it (gradebook_db.turn)."""
+    return gradebook_db.turn(str(load_config(ws).CourseDirectory.db_url), *name, shared=shared)
+
+
+def releasing(ws: Workspace, assignment: str, alone: bool):
+    """Releasing an assignment rewrites its rows in the gradebook: alone, while nobody grades it (each grader
+    holds this turn shared while grading a student), and never two releases at once."""
+    return gradebook_turn(ws, "release", assignment, shared=not alone)
 
 
 ERROR_LINE = re.compile(r"^\s*([\w.]+(Error|Exception|Interrupt)|CellTimeoutError)\b.*")

@@ -1,6 +1,7 @@
 """What tito grade remembers beside the gradebook, per module and student: why a submission could not be
 graded, which locked cells it changed, and what the sandbox reported about the run. tito grade (the coordinator)
-is the only writer; tito report and tito grades read them.
+is the only writer, taking turns with any other tito grade of the same course folder; tito report and tito
+grades read them.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from ..notebooks import read_notebook
 from ..outcome import ERROR, TAMPERED, CellOutcome, outcomes
 from ..workspace import Module, Workspace
+from .file_lock import file_lock, lock_beside
 
 
 def reports_dir(ws: Workspace, module: Module) -> Path:
@@ -32,15 +34,15 @@ def read(path: Path) -> dict:
 
 
 def _remember(path: Path, student: str, value) -> None:
-    known = read(path)
-    if value:
-        known[student] = value
-    else:
-        known.pop(student, None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_suffix(".tmp")
-    scratch.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(scratch, path)  # a killed run leaves the old file or the new one, never half of one
+    with file_lock(lock_beside(path)):  # another grader of this course folder must not lose our entry, nor we its
+        known = read(path)
+        if value:
+            known[student] = value
+        else:
+            known.pop(student, None)
+        scratch = path.with_suffix(".tmp")
+        scratch.write_text(json.dumps(known, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(scratch, path)  # a killed run leaves the old file or the new one, never half of one
 
 
 def autograded_outcomes(ws: Workspace, module: Module, student: str, scores: dict[str, float],

@@ -17,6 +17,7 @@ from ..errors import TitoError
 from ..outcome import first_error
 from ..notebooks import graded_cells, nbgrader_meta, read_source
 from ..workspace import Module, Workspace
+from .file_lock import file_lock, lock_beside
 
 # What graded test cells import from tito: observe() and the given test helpers; each grading sandbox gets a copy.
 TEST_FILES = [Path(__file__).parents[1] / "check.py", Path(__file__).parents[1] / "testkit.py"]
@@ -88,16 +89,17 @@ def prepare(ws: Workspace, module: Module, force: bool = False) -> dict[str, lis
     """Build (or reuse) the assignment's sandbox lib and reference observations; returns the observations."""
     folder = sandbox_dir(ws, module)
     reference_file = folder / "reference.json"
-    fingerprint = _fingerprint(ws, module)
-    if reference_file.is_file() and not force:
-        saved = json.loads(reference_file.read_text(encoding="utf-8"))
-        if saved.get("fingerprint") == fingerprint:
-            return saved["cells"]
-    cells = observe_solution(ws, module, folder / "lib")
-    tmp = reference_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"fingerprint": fingerprint, "cells": cells}, allow_nan=True), encoding="utf-8")
-    tmp.replace(reference_file)
-    return cells
+    with file_lock(lock_beside(folder)):  # a second grader of this course folder waits, then reuses what we built
+        fingerprint = _fingerprint(ws, module)
+        if reference_file.is_file() and not force:
+            saved = json.loads(reference_file.read_text(encoding="utf-8"))
+            if saved.get("fingerprint") == fingerprint:
+                return saved["cells"]
+        cells = observe_solution(ws, module, folder / "lib")
+        tmp = reference_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, "cells": cells}, allow_nan=True), encoding="utf-8")
+        tmp.replace(reference_file)
+        return cells
 
 
 def load(ws: Workspace, module: Module) -> dict[str, list[dict]]:

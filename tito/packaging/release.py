@@ -16,7 +16,7 @@ from ..errors import TitoError
 from ..export import export_notebook, write_inits
 from .leaks import find_leaks, secret_lines
 from ..namespace import collect
-from ..grading.nbgrader_app import check_result, nbgrader_api
+from ..grading.nbgrader_app import check_result, nbgrader_api, releasing
 from ..notebooks import read_notebook
 from ..workspace import Module, Workspace
 
@@ -56,8 +56,9 @@ def release(ws: Workspace, modules: list[Module]) -> list[str]:
     build(ws, modules)
     api = nbgrader_api(ws)
     for module in modules:
-        check_result(api.generate_assignment(module.assignment, force=True),
-                     f"nbgrader generate_assignment {module.assignment}")
+        with releasing(ws, module.assignment, alone=True):
+            check_result(api.generate_assignment(module.assignment, force=True),
+                         f"nbgrader generate_assignment {module.assignment}")
         if not ws.release_notebook(module).is_file():
             raise TitoError(f"nbgrader wrote no {ws.release_notebook(module)}")
     released = [m for m in ws.modules() if ws.release_notebook(m).is_file()]
