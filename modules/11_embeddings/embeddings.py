@@ -741,6 +741,8 @@ def test_learned_positions_errors():
         pos = LearnedPositions(6, 2)
         raised = error_message(ValueError, pos, Tensor(np.zeros((2, seq, 2), dtype=np.float32))) is not None
         observe(f"LearnedPositions(6, 2) on {seq} positions raises ValueError", raised)
+    pos.weight.data[...] = np.arange(12.0).reshape(6, 2)
+    observe("LearnedPositions(6, 2) with weight arange(12) on all 6 positions of zeros", pos(Tensor(np.zeros((6, 2)))).data)
     ### END HIDDEN TESTS
 
 
