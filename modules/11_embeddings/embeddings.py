@@ -315,7 +315,7 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": true, "grade_id": "test-embedding-grads", "locked": true, "points": 12, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
-from tito.testkit import check_grads, grads_of, observe_grads
+from tito.testkit import check_grads, observe_grads
 
 
 def test_embedding_grads():
@@ -340,8 +340,9 @@ def test_embedding_grads():
         ids = random_ids(rng, (int(rng.integers(3, 9)), 2), num)
         observe_grads(f"case {i}: embedding of ids {ids.tolist()}", Tensor, lambda w: embedding(Tensor(ids), w),
                       rng.standard_normal((num, dim)))
-        counts = grads_of(Tensor, lambda w: embedding(ids, w).sum(), np.zeros((num, 1)))[0]
-        observe(f"case {i}: d_W of the sum: how often each id occurs", counts)
+        W = Tensor(np.zeros((num, 1)), requires_grad=True)
+        embedding(Tensor(ids), W).sum().backward()
+        observe(f"case {i}: d_W of the sum: how often each id occurs", None if W.grad is None else W.grad.data)
     ### END HIDDEN TESTS
 
 
