@@ -142,7 +142,7 @@ if __name__ == "__main__":
 #
 #     X @ W = W[ids]          (n, V) @ (V, d) -> (n, d)
 #
-# So an embedding is a Linear layer without bias applied to one-hot inputs. The product costs n * V * d
+# So an embedding is a Linear layer without bias (weight W.T) applied to one-hot inputs. The product costs n * V * d
 # multiply-adds and builds an (n, V) matrix that is almost all zeros; the lookup copies n * d numbers. The
 # cell after the tests measures both.
 #
@@ -389,7 +389,7 @@ if __name__ == "__main__":
 # `Embedding(num_embeddings, embedding_dim, padding_idx=None)` owns `weight` (num_embeddings, embedding_dim)
 # and computes `embedding(input, self.weight, self.padding_idx)`. As in PyTorch:
 # - the weight is float32, drawn from N(0, 1) (`_generator().standard_normal`, so `manual_seed` fixes it);
-#   a table is not a matrix product's input, so there is no fan to scale by;
+#   each output is one row, not a sum over inputs, so there is no fan-in to scale by;
 # - the padding row starts at zero, and backward keeps it there;
 # - `Embedding.from_pretrained(embeddings, freeze=True, padding_idx=None)` (given) wraps an existing table,
 #   for instance vectors trained elsewhere. It calls the constructor with `_weight` (copy it, draw nothing,
