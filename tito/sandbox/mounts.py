@@ -15,6 +15,7 @@ hands it to the kernel in its settings; runner.py adds each run's scratch folder
 """
 from __future__ import annotations
 
+import csv
 import functools
 import glob
 import importlib.metadata as metadata
@@ -61,19 +62,25 @@ def distributions(names: tuple[str, ...]) -> dict[str, metadata.Distribution]:
     return found
 
 
+def _files(dist: metadata.Distribution) -> list[tuple[str, ...]]:
+    """The parts of each path in the distribution's RECORD, relative to its site-packages folder (read as
+    text: Distribution.files makes a path object of each line, seconds for a few distributions)."""
+    rows = csv.reader((dist.read_text("RECORD") or "").splitlines())
+    return [tuple(row[0].split("/")) for row in rows if row and row[0] and not row[0].startswith("../")]
+
+
 def _entries(dist: metadata.Distribution) -> list[str]:
     """The paths, relative to its site-packages folder, that a distribution's files live in: its packages,
     modules, metadata and bundled-library folders whole; in a folder other distributions share too (the
     `__pycache__` of single-file modules, a namespace package) only its own files or subfolders."""
-    files = [f for f in dist.files or [] if f.parts and f.parts[0] != ".."]
-    by_top: dict[str, list] = {}
-    for f in files:
-        by_top.setdefault(f.parts[0], []).append(f)
+    by_top: dict[str, list[tuple[str, ...]]] = {}
+    for parts in _files(dist):
+        by_top.setdefault(parts[0], []).append(parts)
     entries = []
     for top, owned in by_top.items():
-        whole = (len(owned) == 1 and len(owned[0].parts) == 1) or top.endswith((".dist-info", ".libs")) \
-            or any(f.parts[1:] == ("__init__.py",) for f in owned)
-        entries += [top] if whole and top != "__pycache__" else sorted({"/".join(f.parts[:2]) for f in owned})
+        whole = (len(owned) == 1 and len(owned[0]) == 1) or top.endswith((".dist-info", ".libs")) \
+            or any(parts[1:] == ("__init__.py",) for parts in owned)
+        entries += [top] if whole and top != "__pycache__" else sorted({"/".join(parts[:2]) for parts in owned})
     return entries
 
 
