@@ -9,8 +9,8 @@ TITO_SANDBOX environment variable. Before any student code can run, this process
      root is detached, so no other path of the host exists inside; the network is an unconnected loopback;
   2. sets resource limits: address space, CPU seconds, processes, size of written files;
   3. when root: becomes an unprivileged user (a uid of its own, no groups, no new privileges);
-and then replaces itself with ipykernel, run by the interpreter without `site`, so that it imports only from
-the run's package folder, the allowed packages and the standard library.
+and then replaces itself with ipykernel, run by the interpreter without the user site, so that it imports only
+from the run's package folder, the allowed packages and the standard library: nothing else is there.
 Run as a script with only the standard library: it must not depend on which tito an import would find.
 """
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _devices(new: str) -> None:
     mount(None, f"{new}/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
 
 
-def build_root(plan: dict, scratch: str, data: list[str]) -> None:
+def build_root(plan: dict, scratch: str, data: list[list[str]]) -> None:
     """Enter new mount and network namespaces and pivot into a root that holds only what `plan` lists, the
     `data` [host path, path inside] (read-only) and `scratch` (writable, at its own path: the kernel's
     connection file and sockets are there)."""
@@ -123,7 +123,7 @@ def _map_self(inside: int, proc: str | int = "/proc") -> None:
             os.close(fd)
 
 
-def build_root_without_root(plan: dict, scratch: str, data: list[str]) -> bool:
+def build_root_without_root(plan: dict, scratch: str, data: list[list[str]]) -> bool:
     """The same root for a normal user, where the system allows user namespaces: become root of a user
     namespace to mount, then enter a nested one as an ordinary uid, so the code that runs next holds no
     capability over those mounts (it cannot unmount or remount them). False: no user namespaces here."""

@@ -1,9 +1,10 @@
 """Run a notebook in the grading sandbox: a kernel with limits, in its own scratch folder, cell by cell.
 
-The kernel is started through tito/sandbox/kernel.py (namespaces, limits, unprivileged uid). This side, which
-the student's code cannot reach, enforces the per-cell and whole-notebook time limits and the output budget,
-collects the observations each cell hands out (tito/check.py, decoded by observations.py), and records why cells did not run. A kernel
-that dies or must be killed costs the cells that had not finished; the cells before it keep their results.
+The kernel is started through tito/sandbox/kernel.py (a root holding only what mounts.py allows, no network,
+limits, an unprivileged uid). This side, which the student's code cannot reach, enforces the per-cell and
+whole-notebook time limits and the output budget, collects the observations each cell hands out (tito/check.py,
+decoded by observations.py), and records why cells did not run. A kernel that dies or must be killed costs the
+cells that had not finished; the cells before it keep their results.
 """
 from __future__ import annotations
 
@@ -163,13 +164,13 @@ def _make_scratch(sandbox: Sandbox, uid: int, root: bool) -> Path:
 
 
 def _kernel_settings(sandbox: Sandbox, scratch: Path, uid: int) -> dict:
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(scratch / "lib"), "LANG": "C.UTF-8",
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
            "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(scratch / ".matplotlib"), "IPYTHONDIR": str(scratch / ".ipython"),
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
            **sandbox.env}
-    return {"scratch": str(scratch), "uid": uid, "plan": plan(tuple(sorted(sandbox.packages))),
-            "data": [(os.path.realpath(p), os.path.abspath(p)) for p in sandbox.allow_paths], "grader_python": sys.executable,
-            "limits": vars(sandbox.limits), "env": env}
+    data = [(os.path.realpath(p), os.path.abspath(p)) for p in sandbox.allow_paths]  # bound where they are named
+    return {"scratch": str(scratch), "uid": uid, "plan": plan(tuple(sorted(sandbox.packages))), "data": data,
+            "grader_python": sys.executable, "limits": vars(sandbox.limits), "env": env}
 
 
 def _sync(value):
