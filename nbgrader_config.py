@@ -12,7 +12,7 @@ c.CourseDirectory.course_id = "tinytorch"
 
 # Submissions run in tito's grading sandbox instead of nbgrader's Execute step (see tito/grading/execute_step.py and
 # the README's "Autograder" section): own scratch folder, limits, and when grading as root an unprivileged user,
-# no network and the course, repository, home and temporary folders hidden. Verdicts compare what the hidden
+# no network and a root file system holding only what the kernel needs. Verdicts compare what the hidden
 # tests observe with the reference solution, outside the student's process.
 c.Autograde.autograde_preprocessors = [
     "tito.grading.execute_step.SandboxExecute",
@@ -30,9 +30,13 @@ c.SandboxExecute.cpu_seconds = 600
 c.SandboxExecute.processes = 64
 c.SandboxExecute.file_mb = 64  # largest file, and the size of the scratch folder
 c.SandboxExecute.output_mb = 8  # output kept from the whole notebook
-# /run/postgresql: a local PostgreSQL server's sockets (a network namespace does not cut unix sockets)
-c.SandboxExecute.hide = [os.path.expanduser("~"), "/tmp", "/var/tmp", "/dev/shm", "/home", "/srv", "/mnt",
-                         "/run/postgresql"]
+# What exists inside the kernel is an allow-list (tito/sandbox/mounts.py): the Python installation, the system
+# libraries, datasets/, its scratch folder and the packages below; no other file of this machine (nor
+# /run/postgresql, the sockets of a local PostgreSQL gradebook: a network namespace does not cut unix sockets). Packages any
+# module may import besides ipykernel, NumPy and matplotlib (each with what it requires), then per module:
+c.SandboxExecute.packages = []
+c.SandboxExecute.module_packages = {}  # e.g. {"07_data": ["scipy"]}
+c.SandboxExecute.allow_paths = []  # host paths the kernel may read, besides datasets/
 
 # Only the notebook of a submission is graded: tito grade stages a repaired copy, alone, in course/sanitized/
 # (tito/grading/sanitize.py), so an extra file such as a fake `numpy.py` never reaches the grading folder.

@@ -5,11 +5,13 @@ import csv
 import html
 import re
 
+import pytest
+
 from tito.reports.grades import collect
 from tito.packaging.leaks import secret_lines
 from tito.workspace import find_workspace
 from workspace_factory import tito
-from conftest import graded_points, last_task, ok, named_after
+from conftest import copy_course, graded_points, last_task, ok, named_after
 
 POINTS = graded_points("01_tensor")
 VICTIM_TESTS = named_after(last_task("01_tensor"), POINTS)  # what the broken samples lose: the last task's tests
@@ -185,3 +187,23 @@ def test_non_utf8_submission_is_named_and_skipped(graded):
         shutil.rmtree(root / "course/submitted/latin1")
         ws = find_workspace(root)
         record_not_graded(ws, ws.select(["01"])[0], "latin1", "")
+
+
+def test_the_config_names_what_each_module_s_sandbox_may_import_and_read(tmp_path):
+    """c.SandboxExecute.packages for every module, module_packages for one, allow_paths; a wrong name is refused."""
+    from tito.errors import TitoError
+    from tito.grading.settings import sandbox_for
+
+    root = copy_course(tmp_path / "course")
+    config = root / "nbgrader_config.py"
+    base = config.read_text(encoding="utf-8")
+    config.write_text(base + '\nc.SandboxExecute.packages = ["jinja2"]\nc.SandboxExecute.module_packages = '
+                      '{"07_data": ["markupsafe"]}\nc.SandboxExecute.allow_paths = ["/srv/course-data"]\n')
+    ws = find_workspace(root)
+    tensor, data = ws.select(["01"])[0], ws.select(["07"])[0]
+    assert sandbox_for(ws, tensor, tmp_path).packages == ["jinja2"]
+    assert sandbox_for(ws, data, tmp_path).packages == ["jinja2", "markupsafe"]
+    assert set(sandbox_for(ws, tensor, tmp_path).allow_paths) == {"/srv/course-data", str(ws.root / "datasets")}
+    config.write_text(base + '\nc.SandboxExecute.module_packages = {"01_tensor": ["no-such-package-tito"]}\n')
+    with pytest.raises(TitoError, match="no-such-package-tito"):
+        sandbox_for(find_workspace(root), tensor, tmp_path)

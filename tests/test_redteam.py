@@ -8,16 +8,21 @@ process flood stops at 300 processes, the memory bomb at 6 GiB, the loop after 1
 """
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
+import secrets
 import shutil
 import socket
+import tempfile
 import threading
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from conftest import copy_course, graded_points, ok
-from workspace_factory import tito
+from workspace_factory import REPO, tito
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="isolation (hidden files, no network, own uid) needs root")
 
@@ -93,6 +98,93 @@ OUTPUT_FLOOD = """line = "x" * (1024 * 1024 - 1)
 for _ in range(100):  # 100 MiB of output
     print(line)
 """
+
+
+DECOY = "TITO-DECOY-"  # the prefix of each decoy's marker
+# Breadth first from `start`, every small text-like file read, for up to 60 s spread over cells of 2.5 s (the
+# batch's cell limit is 5 s); a decoy copy of the reference package it finds is run, as a cheat would.
+SCAN_SETUP = """import collections, os, time
+def _scan(start):
+    queue = collections.deque([start])
+    while queue:
+        folder = queue.popleft()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.path not in ("/proc", "/sys"):
+                        queue.append(entry.path)
+                elif entry.is_file(follow_symlinks=False) and entry.name.endswith(
+                        (".py", ".ipynb", ".json", ".db", ".txt", ".md")) and entry.stat().st_size < 2 ** 20:
+                    data = open(entry.path, "rb").read()
+                    _scanned.append(entry.path)
+                    at = data.find(b"%s")
+                    while at >= 0:
+                        _found[data[at:at + %d].decode(errors="replace")] = entry.path
+                        at = data.find(b"%s", at + 1)
+            except OSError:
+                pass
+            yield
+_scanned, _found, _deadline = [], {}, time.monotonic() + 60
+_scanner = _scan(%%r)
+def _step(seconds=2.5):
+    end = min(time.monotonic() + seconds, _deadline)
+    for _ in _scanner:
+        if time.monotonic() > end:
+            return
+""" % (DECOY, len(DECOY) + 16, DECOY)
+SCAN_REPORT = """print("DECOY scanned", len(_scanned), "files, found", sorted(_found))
+for _path in set(_found.values()):
+    if _path.endswith("tensor.py"):
+        exec(compile(open(_path).read(), _path, "exec"), globals())
+"""
+TORCH = """try:
+    import torch  # the grader's test oracle
+    print("TORCH imported", torch.__version__)
+except ImportError as e:
+    print("TORCH refused:", type(e).__name__)
+    raise
+def add(a, b):
+    return Tensor((torch.as_tensor(a.data) + torch.as_tensor(b.data)).numpy())
+def matmul(a, b):
+    return Tensor((torch.as_tensor(a.data) @ torch.as_tensor(b.data)).numpy())
+"""
+
+
+def scan_disk(nb, start: str = "/", cells: int = 24):
+    """Cells that search the file system for decoy markers, right after the Tensor class."""
+    at = nb.cells.index(solution(nb, "tensor-class")) + 1
+    code = [SCAN_SETUP % start] + ["_step()"] * cells + [SCAN_REPORT]
+    nb.cells[at:at] = [nbformat.v4.new_code_cell(c) for c in code]
+    return nb
+
+
+def plant_decoys() -> dict[str, Path]:
+    """Copies of module 01's source, its reference package and a reference.json in folders outside the course
+    (another checkout of the course, kept where the instructor likes): {marker: folder}."""
+    places = [Path("/opt"), Path("/var/lib"), Path("/srv"), Path("/work"), Path.home(), Path(tempfile.gettempdir())]
+    decoys = {}
+    for place in places:
+        if not place.is_dir():
+            continue
+        marker = DECOY + secrets.token_hex(8)
+        folder = place / f"tito-decoy-{marker[len(DECOY):]}"
+        (folder / "modules" / MODULE).mkdir(parents=True)
+        (folder / "tinytorch" / "core").mkdir(parents=True)
+        (folder / "course" / "sandbox" / MODULE).mkdir(parents=True)
+        source = (REPO / "modules" / MODULE / "tensor.py").read_text(encoding="utf-8")
+        (folder / "modules" / MODULE / "tensor.py").write_text(f"# {marker}\n{source}", encoding="utf-8")
+        package = (REPO / "tinytorch" / "core" / "tensor.py").read_text(encoding="utf-8")
+        (folder / "tinytorch" / "core" / "tensor.py").write_text(f"# {marker}\n{package}", encoding="utf-8")
+        (folder / "course" / "sandbox" / MODULE / "reference.json").write_text(
+            json.dumps({"fingerprint": marker, "cells": {"test-matmul": [{"name": marker}]}}), encoding="utf-8")
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)  # readable by anyone, as a checkout usually is
+        decoys[marker] = folder
+    return decoys
 
 
 def many_cells(nb, count: int = 10_000):
@@ -225,6 +317,8 @@ def attacks(root, complete, partial, port):
         "write-gradebook": (lambda: after(partial(), "tensor-class", write_gradebook(root)), PARTIAL),
         "special-case-visible-inputs": (lambda: after(complete(), "matmul-loops", SPECIAL_CASE), 100 - POINTS["test-matmul-loops"]),
         "network": (lambda: after(partial(), "tensor-class", network(port)), PARTIAL),
+        "scan-disk-for-decoys": (lambda: scan_disk(partial()), PARTIAL),
+        "import-torch": (lambda: after(partial(), "tensor-class", TORCH), PARTIAL),
     }
 
 
@@ -260,7 +354,15 @@ def scores(root):
 
 
 @pytest.fixture(scope="module")
-def redteam(tmp_path_factory):
+def decoys():
+    planted = plant_decoys()
+    yield planted
+    for folder in planted.values():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def redteam(tmp_path_factory, decoys):
     root = copy_course(tmp_path_factory.mktemp("redteam"))
     with open(root / "nbgrader_config.py", "a", encoding="utf-8") as f:  # tighter limits: a quicker test
         f.write("\nc.SandboxExecute.memory_mb = 1536\nc.SandboxExecute.processes = 48\n"
@@ -283,7 +385,7 @@ def redteam(tmp_path_factory):
     misnamed.mkdir(parents=True)
     nbformat.write(complete(), misnamed / "Tensor.ipynb")
     (root / "course" / "submitted" / "empty-folder" / MODULE).mkdir(parents=True)
-    result = tito(root, "grade", "01", "--jobs", "2", "--timeout", "5")
+    result = tito(root, "grade", "01", "--jobs", "2", "--timeout", "5", timeout=1800)  # a shared, busy machine
     listener.stop = True
     yield root, planned, scores(root), result, listener
     shutil.rmtree(root, ignore_errors=True)
@@ -298,7 +400,7 @@ ATTACKS = ["swallow-errors", "patch-numpy-in-a-cell", "patch-numpy-at-import", "
            "forge-observations", "sys-exit-in-solution", "os-exit-at-import", "raise-systemexit",
            "loop-ignoring-sigint", "process-flood", "memory-bomb", "edit-locked-cells", "delete-locked-cells",
            "duplicate-locked-cell", "change-cell-metadata", "rename-grade-ids", "read-hidden-tests-from-disk",
-           "write-gradebook", "special-case-visible-inputs", "network"]
+           "write-gradebook", "special-case-visible-inputs", "network", "scan-disk-for-decoys", "import-torch"]
 
 
 # the one test each attack on a complete submission cheats (or sabotages)
@@ -342,6 +444,32 @@ def test_files_gradebook_and_network_were_out_of_reach(redteam):
     assert "GRADEBOOK refused" in outputs(root, "write-gradebook")
     assert "NET refused" in outputs(root, "network")
     assert listener.connections == 0
+
+
+def test_decoy_copies_outside_the_course_do_not_exist_inside(redteam, decoys):
+    assert len(decoys) >= 4, decoys
+    scan = outputs(redteam[0], "scan-disk-for-decoys")
+    assert "DECOY scanned" in scan, scan
+    scanned = int(scan.split("DECOY scanned")[1].split()[0])
+    assert scanned > 1000, f"the scan read only {scanned} files: it did not really look around"
+    assert "found []" in scan, scan
+
+
+def test_the_decoy_scan_finds_decoys_where_they_are_visible(decoys):
+    """The scan above can fail: run outside the sandbox on the decoy folders, it finds every marker."""
+    found = set()
+    for folder in decoys.values():
+        scope = {}
+        exec(SCAN_SETUP % str(folder), scope)
+        list(scope["_scanner"])
+        found |= set(scope["_found"])
+    assert found == set(decoys)
+
+
+def test_torch_is_installed_for_the_grader_but_not_importable_inside(redteam):
+    assert "TORCH refused: ModuleNotFoundError" in outputs(redteam[0], "import-torch")
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch is not installed for the grader here: only the sandbox half was checked")
 
 
 def test_report_names_tampering_and_reasons(redteam):

@@ -1,6 +1,8 @@
 """The grading sandbox on its own (tito/sandbox/runner.py): limits, what the kernel can see, observations."""
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import shutil
 import socket
@@ -10,6 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tito.sandbox import mounts
 from tito.sandbox.runner import Limits, Sandbox, run
 from workspace_factory import REPO
 
@@ -24,9 +27,9 @@ def lib(tmp_path) -> Path:
     return tmp_path / "lib"
 
 
-def execute(lib: Path, cells: list[str], **limits):
+def execute(lib: Path, cells: list[str], packages=(), allow_paths=(), **limits):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    return run(nb, Sandbox(lib=lib, limits=Limits(**limits), hide=[str(REPO), os.path.expanduser("~"), "/tmp"]))
+    return run(nb, Sandbox(lib=lib, limits=Limits(**limits), packages=list(packages), allow_paths=list(allow_paths)))
 
 
 def text(cell) -> str:
@@ -67,58 +70,141 @@ def test_file_size_limit(lib):
     assert "next" in text(result.nb.cells[1])
 
 
+def unexpected_files(allowed: list[str]) -> str:
+    """Code that prints, as JSON, every file found from / that lies outside the `allowed` paths and the cwd."""
+    return f"""import json, os
+allowed = {allowed!r} + [os.getcwd()]
+inside = lambda p: any(p == a or p.startswith(a.rstrip("/") + "/") for a in allowed)
+unexpected = []
+for folder, subs, files in os.walk("/"):
+    subs[:] = [d for d in subs if not inside(os.path.join(folder, d))]
+    unexpected += [os.path.join(folder, f) for f in files if not inside(os.path.join(folder, f))]
+print(json.dumps(unexpected))
+"""
+
+
+def allowed_inside() -> list[str]:
+    return [target for _, target in mounts.plan()["binds"]] + ["/dev"]
+
+
 @as_root
-def test_own_uid_hidden_folders_and_no_network(lib, tmp_path):
+def test_own_uid_no_network_and_nothing_of_the_host_but_the_allow_list(lib, tmp_path):
     marker = Path(tempfile.gettempdir()) / f"tito-marker-{os.getpid()}"  # another user's file in /tmp
     marker.write_text("secret")
+    (tmp_path / "secret.txt").write_text("secret")
+    hidden = [REPO / "tito" / "grading" / "reference.py", REPO / "modules", marker,
+              tmp_path / "secret.txt", Path("/work"), Path("/opt"), Path("/srv"), Path("/home"), Path("/proc")]
     try:
         result = execute(lib, [
-            "import os, socket\nprint(os.getuid() != 0, os.path.exists(%r), os.path.exists(%r))"
-            % (str(REPO / "tito" / "grade.py"), str(marker)),
-            "try:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    print('net up')\n"
-            "except OSError:\n    print('net down')"])
+            "import os\nprint(os.getuid() != 0, [p for p in %r if os.path.exists(p)])" % [str(p) for p in hidden],
+            "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 53), timeout=2)\n    print('net up')\n"
+            "except OSError:\n    print('net down')",
+            unexpected_files(allowed_inside())])
     finally:
         marker.unlink()
-    assert text(result.nb.cells[0]).split() == ["True", "False", "False"], text(result.nb.cells[0])
+    assert text(result.nb.cells[0]).strip() == "True []", text(result.nb.cells[0])
     assert text(result.nb.cells[1]).strip() == "net down"
+    assert json.loads(text(result.nb.cells[2])) == []
     assert result.isolation == "namespaces and a uid of its own"
 
 
-@as_root
-def test_a_normal_user_gets_the_same_hiding_through_user_namespaces():
-    """Run the kernel's isolation step as an ordinary uid (a forked child of this root test process)."""
-    from tito.sandbox.kernel import hide_without_root
+def test_the_mount_plan_holds_the_kernel_packages_and_no_others():
+    targets = [target for _, target in mounts.plan()["binds"]]
+    for name in ("numpy", "matplotlib", "ipykernel", "IPython", "zmq"):
+        assert f"{mounts.SITE}/{name}" in targets, name
+    assert not [t for t in targets if t.startswith(f"{mounts.SITE}/torch")]
+    assert "torch" not in mounts.distributions(mounts.ALWAYS_ALLOWED)
+    assert not [s for s, _ in mounts.plan()["binds"] if Path(s).is_relative_to(REPO / "tito")]
+    with_jinja = [target for _, target in mounts.plan(("jinja2",))["binds"]]
+    assert {f"{mounts.SITE}/jinja2", f"{mounts.SITE}/markupsafe"} <= set(with_jinja)  # with what it requires
+    with pytest.raises(mounts.metadata.PackageNotFoundError):
+        mounts.plan(("no-such-package-tito",))
 
-    secret_dir = Path(tempfile.mkdtemp(prefix="tito-userns-"))  # readable by anyone until hidden
+
+@as_root
+def test_imports_are_decided_by_what_is_mounted(lib):
+    host_site = [p for p in __import__("sys").path if p.endswith("site-packages")]
+    result = execute(lib, [
+        "import torch",
+        "import jinja2",
+        "import sys\nsys.path[:0] = %r\nimport torch" % host_site,  # the grader's packages are not there at all
+        "import numpy, matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\nplt.plot([0, 1])\n"
+        "plt.savefig('plot.png')\nfrom tito.check import observe\nobserve('n', numpy.ones(2))\nprint('imports ok')"])
+    for index in (0, 1, 2):
+        assert text(result.nb.cells[index]).startswith("ModuleNotFoundError"), text(result.nb.cells[index])
+    assert text(result.nb.cells[3]).strip() == "imports ok", text(result.nb.cells[3])
+    if importlib.util.find_spec("torch") is not None:  # where the grader has it (CI: the test oracle)
+        assert importlib.util.find_spec("torch").origin
+    allowed = execute(lib, ["import jinja2, markupsafe\nprint('jinja2 ok')"], packages=("jinja2",))
+    assert text(allowed.nb.cells[0]).strip() == "jinja2 ok", text(allowed.nb.cells[0])
+
+
+@as_root
+def test_allowed_paths_are_readable_and_read_only(lib, tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.txt").write_text("data")
+    result = execute(lib, ["print(open(%r).read())" % str(tmp_path / "data" / "x.txt"),
+                           "open(%r, 'w')" % str(tmp_path / "data" / "y.txt")], allow_paths=(str(tmp_path / "data"),))
+    assert text(result.nb.cells[0]).strip() == "data"
+    assert text(result.nb.cells[1]).startswith("OSError"), text(result.nb.cells[1])
+
+
+@as_root
+def test_a_normal_user_gets_the_same_root_through_user_namespaces():
+    """Build the kernel's root as an ordinary uid (a forked child of this root test process) and look around."""
+    from tito.sandbox.kernel import MS_BIND, MS_REMOUNT, _libc, build_root_without_root
+
+    plan = mounts.plan()
+    secret_dir = Path(tempfile.mkdtemp(prefix="tito-userns-"))  # readable by anyone outside
     secret_dir.chmod(0o755)
     (secret_dir / "gradebook.db").write_text("scores")
+    scratch = Path(tempfile.mkdtemp(prefix="tito-userns-scratch-"))
+    os.chown(scratch, 65534, 65534)
     pid = os.fork()
-    if pid == 0:  # exit code: 0 all hidden and offline, 10 no user namespaces here, else what leaked
+    if pid == 0:  # exit code: 0 looked around (findings.json), 10 no user namespaces here
         code = 1
         try:
             os.setgid(65534)
             os.setuid(65534)
             if not (secret_dir / "gradebook.db").exists():
-                os._exit(5)  # the test's own premise failed: the file must be visible before hiding
-            try:
-                hide_without_root([str(secret_dir)], [])
-            except OSError:
+                os._exit(5)  # the test's own premise failed: the file must be visible before
+            # This interpreter lives where that uid may not go (/root here): the child binds what it can read.
+            readable = dict(plan, binds=[b for b in plan["binds"] if os.path.exists(b[0])])
+            if not build_root_without_root(readable, str(scratch), []):
                 os._exit(10)
-            code = 2 if (secret_dir / "gradebook.db").exists() else 0
-            if code == 0 and os.system(f"umount {secret_dir} 2>/dev/null") == 0:
-                code = 3  # the student could uncover what was hidden
-            if code == 0:
-                try:
-                    socket.create_connection(("1.1.1.1", 53), timeout=2)
-                    code = 4
-                except OSError:
-                    pass
+            numpy = f"{mounts.SITE}/numpy"
+            found = {"secret": (secret_dir / "gradebook.db").exists(), "repo": (REPO / "tito").exists(),
+                     "proc": os.path.exists("/proc"), "numpy": os.path.isfile(f"{numpy}/__init__.py"),
+                     "torch": os.path.exists(f"{mounts.SITE}/torch"),
+                     "unmount": _libc.umount2(numpy.encode(), 0) == 0,
+                     "remount": _libc.mount(None, numpy.encode(), None, MS_REMOUNT | MS_BIND, None) == 0}
+            try:
+                Path(f"{mounts.SITE}/planted.py").write_text("")
+                found["writable"] = True
+            except OSError:
+                found["writable"] = False
+            try:  # connect(), not create_connection(): the idna codec it imports is out of this uid's reach
+                socket.socket().connect(("1.1.1.1", 53))
+                found["network"] = True
+            except OSError:
+                found["network"] = False
+            allowed = [target for _, target in readable["binds"]] + ["/dev", str(scratch)]
+            scope = {}
+            exec(unexpected_files(allowed).replace("print(", "result = ("), scope)
+            found["unexpected"] = json.loads(scope["result"])
+            (scratch / "findings.json").write_text(json.dumps(found))
+            code = 0
+        except BaseException:
+            __import__("traceback").print_exc()
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     shutil.rmtree(secret_dir)
     code = os.waitstatus_to_exitcode(status)
+    findings = json.loads((scratch / "findings.json").read_text()) if code == 0 else {}
+    shutil.rmtree(scratch)
     if code == 10:
         pytest.skip("this system does not allow user namespaces")
-    assert code == 0, {1: "crashed", 2: "file visible", 3: "unmount allowed", 4: "network reachable",
-                       5: "file not visible even before hiding"}[code]
+    assert code == 0, {1: "crashed", 5: "file not visible even before"}[code]
+    assert findings == {"secret": False, "repo": False, "proc": False, "numpy": True, "torch": False,
+                        "unmount": False, "remount": False, "writable": False, "network": False, "unexpected": []}

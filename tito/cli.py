@@ -144,8 +144,9 @@ def run(args) -> int:
         from .grading.grade import grade, results_table
         module = ws.select([args.module])[0]
         if os.geteuid() != 0:
-            print("tito: warning: not running as root: kernels hide files and the network only where this system "
-                  "allows user namespaces, and get no uid or process limit of their own (README, For the autograder)",
+            print("tito: warning: not running as root: kernels get a file system of their own and no network only "
+                  "where this system allows user namespaces, and no uid or process limit of their own (README, "
+                  "For the autograder)",
                   file=sys.stderr)
         print(results_table(module, grade(ws, module, args.student, args.timeout, args.jobs)))
     elif cmd == "feedback":

@@ -7,7 +7,7 @@ reference solution's gets a `CheckFailed` error, so nbgrader scores it 0 like an
 with the run as a whole (a limit, the kernel dying) is written next to the autograded notebook as
 `<notebook>.sandbox.json`, for `tito grade` and `tito report`.
 
-Limits and paths are configurable in nbgrader_config.py as `c.SandboxExecute.<name>`.
+Limits, allowed packages and readable paths are configurable in nbgrader_config.py as `c.SandboxExecute.<name>`.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Integer, List, Unicode
+from traitlets import Dict, Integer, List, Unicode
 
 from ..outcome import first_error
 from ..notebooks import nbgrader_meta
@@ -35,16 +35,19 @@ class SandboxExecute(NbGraderPreprocessor):
     processes = Integer(Limits.processes, help="Processes and threads the sandbox user may have.").tag(config=True)
     file_mb = Integer(Limits.file_mb, help="Largest written file and size of the scratch folder, MiB.").tag(config=True)
     output_mb = Integer(Limits.output_mb, help="Output kept from the whole notebook, MiB.").tag(config=True)
-    hide = List(Unicode(), help="Folders covered by an empty one inside the sandbox (root only); the course "
-                "folder and the repository are always hidden.").tag(config=True)
-    expose = List(Unicode(), help="Paths under hidden folders that stay visible (read-only data).").tag(config=True)
+    packages = List(Unicode(), help="Distributions every module's kernel may import, with what they require, "
+                    "besides ipykernel, NumPy and matplotlib; no other installed package exists inside.").tag(config=True)
+    module_packages = Dict(key_trait=Unicode(), value_trait=List(Unicode()), help="Further distributions per "
+                           "module, by assignment name: {\"07_data\": [\"scipy\"]}.").tag(config=True)
+    allow_paths = List(Unicode(), help="Host paths the kernel may read besides datasets/ (read-only); no other "
+                       "path of the host exists inside.").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         ws = find_workspace(Path(self.config.CourseDirectory.root))
         module = next(m for m in ws.modules() if m.assignment == info["assignment"])
         expected = reference.load(ws, module)
-        result = run(nb, sandbox_for(ws, reference.sandbox_dir(ws, module) / "lib", self.config))
+        result = run(nb, sandbox_for(ws, module, reference.sandbox_dir(ws, module) / "lib", self.config))
         for index, cell in enumerate(result.nb.cells):
             meta = nbgrader_meta(cell)
             if cell.cell_type != "code" or not meta.get("grade") or first_error(cell):

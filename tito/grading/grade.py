@@ -91,7 +91,7 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
     record = read_sandbox_record(ws, module, result.student)
     result.notes += record["problems"]
     if record.get("isolation") == "limits only":
-        result.notes.append("ran with limits only: no hidden folders, network not cut")
+        result.notes.append("ran with limits only: the whole file system and every installed package visible, network not cut")
 
 
 def max_points(ws: Workspace, module: Module) -> float:

@@ -77,7 +77,7 @@ def observe_solution(ws: Workspace, module: Module, lib: Path) -> dict[str, list
     from .settings import sandbox_for
 
     _build_lib(ws, module, lib)
-    result = run(read_source(module), sandbox_for(ws, lib))
+    result = run(read_source(module), sandbox_for(ws, module, lib))
     broken = [f"{nbgrader_meta(c)['grade_id']}: {first_error(c)}" for c in graded_cells(result.nb) if first_error(c)]
     if broken or result.problems:
         raise TitoError(f"the reference solution of {module.assignment} fails in the grading sandbox: "

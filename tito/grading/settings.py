@@ -5,19 +5,28 @@ Read here from the config itself, so that the reference run (reference.py) and t
 """
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
 from pathlib import Path
 
+from ..errors import TitoError
+from ..sandbox.mounts import plan
 from ..sandbox.runner import Limits, Sandbox
-from ..workspace import Workspace
+from ..workspace import Module, Workspace
 from .nbgrader_app import load_config
 
 
-def sandbox_for(ws: Workspace, lib: Path, config=None) -> Sandbox:
-    """The sandbox as nbgrader_config.py sets it up; the course and the repository are hidden in any case."""
+def sandbox_for(ws: Workspace, module: Module, lib: Path, config=None) -> Sandbox:
+    """The sandbox of `module` as nbgrader_config.py sets it up: its limits, the packages its kernel may import
+    besides ipykernel, NumPy and matplotlib, and the host paths it may read (datasets/ in any case)."""
     section = (config if config is not None else load_config(ws)).SandboxExecute
     limits = Limits(**{name: int(section.get(name, default)) for name, default in vars(Limits()).items()})
+    packages = sorted({*section.get("packages", []), *section.get("module_packages", {}).get(module.assignment, [])})
+    try:
+        plan(tuple(packages))  # computed once per process; here so that a wrong name stops the batch early
+    except PackageNotFoundError as e:
+        raise TitoError(f"nbgrader_config.py allows the package {e.name!r} in the grading sandbox of "
+                        f"{module.assignment}, but it is not installed") from None
     data = ws.root / "datasets"
-    return Sandbox(lib=lib, limits=limits,
-                   hide=sorted({*section.get("hide", []), str(ws.root), str(ws.course_dir.resolve())}),
-                   expose=sorted({*section.get("expose", []), str(data)}),
+    return Sandbox(lib=lib, limits=limits, packages=packages,
+                   allow_paths=sorted({*section.get("allow_paths", []), str(data)}),
                    env={"TINYTORCH_DATA": str(data)})

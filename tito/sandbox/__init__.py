@@ -1,6 +1,6 @@
-"""The grading sandbox: start a kernel with limits and isolation (kernel.py), run a notebook in it and hand
-back its outputs and observations (runner.py, observations.py).
+"""The grading sandbox: what a kernel may see and import (mounts.py), start it with limits and isolation
+(kernel.py), run a notebook in it and hand back its outputs and observations (runner.py, observations.py).
 
-A leaf package: it imports nothing else from tito (tests/test_sandbox.py checks), so what runs next to student
-code is this package and the Python it is given. Kept empty so that `python -m tito.sandbox.kernel` starts fast.
+A leaf package: it imports nothing else from tito (tests/test_tito_layers.py checks). kernel.py runs as a script
+with the standard library only, before the kernel's own root exists.
 """

@@ -1,30 +1,36 @@
-"""Start an IPython kernel inside the grading sandbox: `python -m tito.sandbox.kernel -f CONNECTION_FILE`.
+"""Start an IPython kernel inside the grading sandbox: `python -I -S tito/sandbox/kernel.py -f CONNECTION_FILE`.
 
 The grader (tito/sandbox/runner.py) launches this in place of a plain ipykernel and passes its settings as JSON in the
 TITO_SANDBOX environment variable. Before any student code can run, this process:
   1. enters new mount and network namespaces (as root; as a normal user through user namespaces where the
-     system allows them), hides the course, the repository, home and temporary folders behind empty tmpfs
-     mounts (re-exposing only the Python installation, the data and its own scratch folder) and leaves only an
-     unconnected loopback as network;
+     system allows them) and builds a root from nothing: an empty tmpfs with read-only binds of exactly what
+     the settings' mount plan lists (tito/sandbox/mounts.py: the interpreter, the system libraries, the allowed
+     packages, the data) plus its own writable scratch folder and a few devices, then pivots into it; the old
+     root is detached, so no other path of the host exists inside; the network is an unconnected loopback;
   2. sets resource limits: address space, CPU seconds, processes, size of written files;
   3. when root: becomes an unprivileged user (a uid of its own, no groups, no new privileges);
-and then replaces itself with ipykernel, in the scratch folder, with a clean environment.
+and then replaces itself with ipykernel, run by the interpreter without the user site, so that it imports only
+from the run's package folder, the allowed packages and the standard library: nothing else is there.
+Run as a script with only the standard library: it must not depend on which tito an import would find.
 """
 from __future__ import annotations
 
 import ctypes
 import json
 import os
+import platform
 import resource
 import sys
 from pathlib import Path
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
+MS_NOATIME, MS_NODIRATIME, MS_REC, MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 1024, 2048, 16384, 1 << 18, 1 << 21, 1 << 24
+ST_RELATIME = 4096
+MNT_DETACH = 2
 PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE = 38, 4
-
-# Covering one of these would take the interpreter or the system with it (say HOME is "/" for a service user).
-NEVER_HIDDEN = {"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/dev", "/sys", "/opt", "/var"}
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41}
+DEVICES = ("null", "zero", "random", "urandom")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -43,50 +49,95 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int, data:
 
 def unmount(target: str) -> None:
     """Detach a mount (the grader's scratch tmpfs); quietly does nothing if it is not mounted."""
-    _libc.umount2(target.encode(), 2)  # MNT_DETACH
+    _libc.umount2(target.encode(), MNT_DETACH)
 
 
-def hide_paths(hide: list[str], keep: list[str]) -> None:
-    """Cover every `hide` folder with an empty tmpfs, then bind the `keep` paths beneath it back in place."""
+def _kept_flags(source: str) -> int:
+    """The flags of the mount `source` lies on that a bind must keep: inside a user namespace they are locked."""
+    st = os.statvfs(source).f_flag
+    flags = st & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME)
+    if not st & MS_NOATIME:
+        flags |= MS_RELATIME if st & ST_RELATIME else MS_STRICTATIME
+    return flags
+
+
+def _bind(source: str, target: str, flags: int, recursive: int = MS_REC) -> None:
+    """Bind `source` at `target` (created empty, folder or file), then apply `flags` (MS_RDONLY...) to the bind."""
+    if os.path.isdir(source):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        Path(target).touch()
+    mount(source, target, None, MS_BIND | recursive)
+    mount(None, target, None, MS_REMOUNT | MS_BIND | flags | _kept_flags(source))
+
+
+def _devices(new: str) -> None:
+    os.mkdir(f"{new}/dev")
+    mount("tmpfs", f"{new}/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k")
+    for name in DEVICES:
+        _bind(f"/dev/{name}", f"{new}/dev/{name}", MS_NOSUID | MS_NOEXEC)
+    mount(None, f"{new}/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
+
+
+def build_root(plan: dict, scratch: str, data: list[list[str]]) -> None:
+    """Enter new mount and network namespaces and pivot into a root that holds only what `plan` lists, the
+    `data` [host path, path inside] (read-only) and `scratch` (writable, at its own path: the kernel's
+    connection file and sockets are there)."""
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
-    mount(None, "/", None, MS_REC | MS_PRIVATE)
-    hide = [h for h in hide if os.path.isdir(h) and os.path.realpath(h) not in NEVER_HIDDEN]
-    # Hold each kept path open first: once its parent is covered it can only be reached through the descriptor.
-    held = {k: os.open(k, os.O_PATH) for k in keep if os.path.exists(k) and any(_under(k, h) for h in hide)}
-    for folder in sorted(hide, key=len):
-        if not any(_under(folder, h) and folder != h for h in hide):  # the outermost covers the rest
-            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m")
-    for path, fd in sorted(held.items(), key=lambda item: len(item[0])):
-        if os.path.isdir(f"/proc/self/fd/{fd}"):
-            os.makedirs(path, exist_ok=True)
-        else:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            Path(path).touch()
-        mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-        os.close(fd)
+    mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing done here reaches the host
+    new = f"{scratch}/.root"
+    os.mkdir(new)
+    mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
+    read_only = MS_RDONLY | MS_NOSUID | MS_NODEV
+    for source, target in [*plan["binds"], *data]:
+        if os.path.exists(source):
+            _bind(source, new + target, read_only)
+    for folder in plan["covers"]:
+        if os.path.isdir(new + folder):
+            mount("tmpfs", new + folder, "tmpfs", read_only, "mode=0755,size=4k")
+    for path, target in plan["links"]:
+        os.symlink(target, new + path)
+    _devices(new)
+    _bind(scratch, new + scratch, MS_NOSUID | MS_NODEV, recursive=0)  # not the new root mounted in it
+    os.chdir(new)
+    _check(_libc.syscall(SYS_PIVOT_ROOT[platform.machine()], b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", MNT_DETACH), "detach the old root")  # the host's root, stacked on the new one
+    os.chdir("/")
+    os.rmdir(f"{scratch}/.root")  # the mount point, seen through the scratch folder's bind
+    mount(None, "/", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
-def _map_self(inside: int) -> None:
-    """In a fresh user namespace: be uid/gid `inside` there, mapped to who we were outside."""
+def _map_self(inside: int, proc: str | int = "/proc") -> None:
+    """In a fresh user namespace: be uid/gid `inside` there, mapped to who we were outside. `proc`: /proc, or
+    a descriptor of it kept from before the pivot (the new root has no /proc)."""
     uid, gid = os.geteuid(), os.getegid()
     _libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # else /proc/self stays root's after a uid change: maps unwritable
     _check(_libc.unshare(CLONE_NEWUSER), "unshare user namespace")
-    Path("/proc/self/setgroups").write_text("deny")
-    Path("/proc/self/uid_map").write_text(f"{inside} {uid} 1")
-    Path("/proc/self/gid_map").write_text(f"{inside} {gid} 1")
+    for name, text in [("setgroups", "deny"), ("uid_map", f"{inside} {uid} 1"), ("gid_map", f"{inside} {gid} 1")]:
+        fd = os.open(f"self/{name}", os.O_WRONLY, dir_fd=proc) if isinstance(proc, int) \
+            else os.open(f"{proc}/self/{name}", os.O_WRONLY)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
 
 
-def hide_without_root(hide: list[str], keep: list[str]) -> None:
-    """The same hiding for a normal user, where the system allows user namespaces: become root of a user
+def build_root_without_root(plan: dict, scratch: str, data: list[list[str]]) -> bool:
+    """The same root for a normal user, where the system allows user namespaces: become root of a user
     namespace to mount, then enter a nested one as an ordinary uid, so the code that runs next holds no
-    capability over those mounts (it cannot unmount them to see what they cover)."""
-    _map_self(0)
-    hide_paths(hide, keep)
-    _map_self(1000)
-
-
-def _under(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
+    capability over those mounts (it cannot unmount or remount them). False: no user namespaces here."""
+    try:
+        _map_self(0)
+    except OSError:
+        return False
+    proc = os.open("/proc", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        build_root(plan, scratch, data)
+        _map_self(1000, proc)
+    finally:
+        os.close(proc)
+    return True
 
 
 def set_limits(limits: dict, own_uid: bool) -> None:
@@ -112,30 +163,32 @@ def drop_privileges(uid: int) -> None:
 
 def main(argv: list[str]) -> None:
     settings = json.loads(os.environ["TITO_SANDBOX"])
-    scratch = settings["scratch"]
+    scratch, plan, lib = settings["scratch"], settings["plan"], f"{settings['scratch']}/lib"
     root = os.geteuid() == 0
     isolation = "namespaces and a uid of its own"
     if root:
-        hide_paths(settings["hide"], settings["keep"] + [scratch])
-    else:
-        try:
-            hide_without_root(settings["hide"], settings["keep"] + [scratch])
-            isolation = "namespaces (user namespace)"
-        except OSError:
-            isolation = "limits only"  # no user namespaces here: the README says what that leaves open
-    set_limits(settings["limits"], own_uid=root)
-    if root:
         connection_file = argv[argv.index("-f") + 1]  # written by the grader as root: the kernel must read it
         os.chown(connection_file, settings["uid"], settings["uid"])
+        build_root(plan, scratch, settings["data"])
+    else:
+        # Without user namespaces, only the limits apply: the README says what that leaves open.
+        isolation = "namespaces (user namespace)" if build_root_without_root(plan, scratch, settings["data"]) \
+            else "limits only"
+    set_limits(settings["limits"], own_uid=root)
+    if root:
         drop_privileges(settings["uid"])
     else:
         _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     Path(scratch, "isolation").write_text(isolation, encoding="utf-8")  # for the grader's report
     os.chdir(scratch)
-    env = dict(settings["env"], HOME=scratch, TITO_OBSERVE="1")
+    env = dict(settings["env"], HOME=scratch, TMPDIR=scratch, TITO_OBSERVE="1")
     if "JPY_PARENT_PID" in os.environ:  # the kernel exits when the grader dies
         env["JPY_PARENT_PID"] = os.environ["JPY_PARENT_PID"]
-    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv], env)
+    if isolation == "limits only":  # the grader's own interpreter and packages: nothing else to go by
+        python, flags, env["PYTHONPATH"] = settings["grader_python"], [], lib
+    else:  # no user site: only the run's package folder, the allowed packages and the standard library
+        python, flags, env["PYTHONPATH"] = plan["python"], ["-s"], os.pathsep.join([lib, *plan["pythonpath"]])
+    os.execve(python, [python, *flags, "-m", "ipykernel_launcher", *argv], env)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Run a notebook in the grading sandbox: a kernel with limits, in its own scratch folder, cell by cell.
 
-The kernel is started through tito/sandbox/kernel.py (namespaces, limits, unprivileged uid). This side, which
-the student's code cannot reach, enforces the per-cell and whole-notebook time limits and the output budget,
-collects the observations each cell hands out (tito/check.py, decoded by observations.py), and records why cells did not run. A kernel
-that dies or must be killed costs the cells that had not finished; the cells before it keep their results.
+The kernel is started through tito/sandbox/kernel.py (a root holding only what mounts.py allows, no network,
+limits, an unprivileged uid). This side, which the student's code cannot reach, enforces the per-cell and
+whole-notebook time limits and the output budget, collects the observations each cell hands out (tito/check.py,
+decoded by observations.py), and records why cells did not run. A kernel that dies or must be killed costs the
+cells that had not finished; the cells before it keep their results.
 """
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
+from . import kernel
 from .kernel import MS_NODEV, MS_NOSUID, mount, unmount
+from .mounts import plan
 from .observations import MIME, read_observation
 
 SCRATCH_PREFIX = "tito-sandbox-"
@@ -47,11 +50,13 @@ class Limits:
 
 @dataclass
 class Sandbox:
-    """Where and how: the package folder the kernel imports first, paths to hide and to keep visible."""
+    """Where and how: the package folder the kernel imports first (copied into its scratch folder), the
+    distributions it may import besides ipykernel, NumPy and matplotlib (mounts.py), and host paths it may
+    read (data); nothing else of the host exists inside."""
     lib: Path
     limits: Limits = field(default_factory=Limits)
-    hide: list[str] = field(default_factory=list)
-    expose: list[str] = field(default_factory=list)
+    packages: list[str] = field(default_factory=list)
+    allow_paths: list[str] = field(default_factory=list)
     env: dict = field(default_factory=dict)
 
 
@@ -64,10 +69,10 @@ class RunResult:
 
 
 class _Specs(KernelSpecManager):
-    """The only kernel the sandbox starts: tito.sandbox.kernel with this Python."""
+    """The only kernel the sandbox starts: this file's kernel.py, run by this Python with the standard library only."""
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        return KernelSpec(argv=[sys.executable, "-m", "tito.sandbox.kernel", "-f", "{connection_file}"],
+        return KernelSpec(argv=[sys.executable, "-I", "-S", kernel.__file__, "-f", "{connection_file}"],
                           display_name="TinyTorch grading sandbox", language="python")
 
 
@@ -159,14 +164,13 @@ def _make_scratch(sandbox: Sandbox, uid: int, root: bool) -> Path:
 
 
 def _kernel_settings(sandbox: Sandbox, scratch: Path, uid: int) -> dict:
-    keep = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.realpath(sys.executable)),
-            *[p for p in sys.path if p.endswith("site-packages")], *sandbox.expose}
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(scratch / "lib"), "LANG": "C.UTF-8",
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
            "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(scratch / ".matplotlib"), "IPYTHONDIR": str(scratch / ".ipython"),
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
            **sandbox.env}
-    return {"scratch": str(scratch), "uid": uid, "hide": sandbox.hide, "keep": sorted(keep),
-            "limits": vars(sandbox.limits), "env": env}
+    data = [(os.path.realpath(p), os.path.abspath(p)) for p in sandbox.allow_paths]  # bound where they are named
+    return {"scratch": str(scratch), "uid": uid, "plan": plan(tuple(sorted(sandbox.packages))), "data": data,
+            "grader_python": sys.executable, "limits": vars(sandbox.limits), "env": env}
 
 
 def _sync(value):
