@@ -1,4 +1,4 @@
-"""`tito grade`: autograde every submission of a module with nbgrader, one student at a time.
+"""`tito grade`: autograde every submission of a module with nbgrader, on this machine or a Dask cluster.
 
 A bad submission (unreadable, missing, crashing, looping) is reported with its reason and never stops the
 batch. Before each student is graded, their old submission is removed from the gradebook: a failed re-grade
@@ -6,14 +6,19 @@ then leaves no score rather than an old one.
 """
 from __future__ import annotations
 
-import multiprocessing
+import copy
 import shutil
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass, field, replace
 
 from ..errors import TitoError
 from .nbgrader_app import SANITIZED, failure_reason, gradebook, nbgrader_api
 from ..notebooks import read_notebook, write_notebook
+from ..progress_bar import ProgressBar
+from .execute_step import SandboxExecute
+from .executors import workers
+from .settings import task_template
+from .tasks import execute
 from .sanitize import repaired, tampering
 from . import reference
 from ..sandbox.runner import clean_stale_scratch
@@ -104,62 +109,129 @@ def max_points(ws: Workspace, module: Module) -> float:
             return 0.0
 
 
-def grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResult:
-    result = StudentResult(student, max_score=max_points(ws, module))
+@dataclass
+class Prepared:
+    """A student's submission made ready by the coordinator: the notebook a worker runs, or why there is none."""
+    result: StudentResult
+    notebook: object = None  # the sanitized submission with the locked and hidden tests nbgrader puts back
+
+
+def prepare(ws: Workspace, module: Module, student: str, api, most: float) -> Prepared:
+    """Forget the old score, read and repair the submission, and build the notebook nbgrader's autograde will
+    execute: its own sanitizing steps run here on the repaired copy, so a worker runs exactly those cells."""
+    result = StudentResult(student, max_score=most)
     _forget(ws, module, student)
     submitted, result.problem = _read_submission(ws, module, student)
     if result.problem:
-        return result
+        return Prepared(result)
     folder = ws.course_dir / "submitted" / student / module.assignment
     extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != module.notebook_name)
     release = read_notebook(ws.release_notebook(module))
     result.tampered = tampering(release, submitted)
-    _stage(ws, module, student, repaired(release, submitted))
+    staged = repaired(release, submitted)
+    _stage(ws, module, student, staged)
     if result.tampered:
         changed = ", ".join(result.tampered) if len(result.tampered) <= 2 else f"{len(result.tampered)} locked cells changed"
         result.notes.append(f"tampering: {changed} (restored for grading)")
     if extra:
         result.notes.append("ignored extra files: " + ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
-    outcome = api.autograde(module.assignment, student, force=True, create=True)
+    return Prepared(result, sanitized_for_autograde(api, module, student, staged))
+
+
+def sanitized_for_autograde(api, module: Module, student: str, nb):
+    """nbgrader's sanitizing steps of autograde (clear outputs, restore locked and hidden test cells from the
+    gradebook, ...), as autograde runs them before its Execute step. They read the gradebook, never write it."""
+    from traitlets.utils.importstring import import_item
+
+    resources = {"nbgrader": {"student": student, "assignment": module.assignment, "db_url": api.coursedir.db_url,
+                              "notebook": module.notebook_name.removesuffix(".ipynb")}}
+    nb = copy.deepcopy(nb)
+    for step in api.config.Autograde.get("sanitize_preprocessors", SANITIZE_STEPS):
+        nb, resources = (import_item(step) if isinstance(step, str) else step)(config=api.config)(nb, resources)
+    return nb
+
+
+SANITIZE_STEPS = ["nbgrader.preprocessors.ClearOutput", "nbgrader.preprocessors.DeduplicateIds",
+                  "nbgrader.preprocessors.OverwriteKernelspec", "nbgrader.preprocessors.OverwriteCells",
+                  "nbgrader.preprocessors.CheckCellMetadata"]  # nbgrader 0.9's Autograde.sanitize_preprocessors
+
+
+def judge(ws: Workspace, module: Module, prepared: Prepared, ran: dict | None, api) -> StudentResult:
+    """nbgrader's autograde with the run a worker made (SandboxExecute checks it ran these very cells, else runs
+    them here): the verdicts, then the scores into the gradebook. The coordinator alone calls this."""
+    result = prepared.result
+    if ran is not None:
+        SandboxExecute.precomputed[(module.assignment, result.student)] = ran
+    try:
+        outcome = api.autograde(module.assignment, result.student, force=True, create=True)
+    finally:
+        SandboxExecute.precomputed.pop((module.assignment, result.student), None)
     if not outcome.get("success"):
         result.problem = "nbgrader could not grade it: " + failure_reason(outcome)
-        _forget(ws, module, student)
+        _forget(ws, module, result.student)
         return result
     _read_scores(ws, module, result)
     return result
 
 
-_WORKER_API = {}  # one NbGraderAPI per worker process, made on first use
+def grade_one(ws: Workspace, module: Module, student: str, api) -> StudentResult:
+    """One student, start to end, in this process."""
+    prepared = prepare(ws, module, student, api, max_points(ws, module))
+    return prepared.result if prepared.result.problem else judge(ws, module, prepared, None, api)
 
 
-def _grade_safely(ws: Workspace, module: Module, student: str, timeout: int | None) -> StudentResult:
-    """Grade one student; any exception becomes that student's reason: the batch never stops."""
-    try:
-        api = _WORKER_API.get(timeout) or _WORKER_API.setdefault(timeout, nbgrader_api(ws, timeout, grading=True))
-        return grade_one(ws, module, student, api)
-    except Exception as e:
-        return StudentResult(student, problem=f"grading crashed: {type(e).__name__}: {e}")
+def _crashed(student: str, e: Exception) -> StudentResult:
+    return StudentResult(student, problem=f"grading crashed: {type(e).__name__}: {e}")
 
 
-def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: int | None,
-          jobs: int = 1) -> list[StudentResult]:
-    """Grade every submission, `jobs` at a time (each in its own process and kernel); results in name order."""
+def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: int | None, jobs: int = 1,
+          cluster: str | None = None, scheduler: str | None = None) -> list[StudentResult]:
+    """Grade every submission; results in name order. This process (the coordinator) prepares each notebook,
+    hands its run to the workers (this process, `jobs` processes, or Dask), judges what comes back and is the
+    only writer of the gradebook and the records. A few tasks are in flight at a time, so a killed batch has
+    lost only those, and a re-run grades everything again to the same end."""
     ws.require_instructor("grade")
     if not ws.release_notebook(module).is_file():
         raise TitoError(f"{module.assignment} is not released yet: run `tito release {module.number}` first")
     chosen = submissions(ws, module, students)
-    max_points(ws, module)  # creates the gradebook once, before workers race to do it
     clean_stale_scratch()
     reference.prepare(ws, module)  # what every submission is compared with, made once before any runs
-    if jobs <= 1:
-        results = [_grade_safely(ws, module, s, timeout) for s in chosen]
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(_grade_safely, *zip(*[(ws, module, s, timeout) for s in chosen])))
-    for result in results:  # one writer for the shared record of ungradable submissions
+    api = nbgrader_api(ws, timeout, grading=True)
+    most = max_points(ws, module)
+    template = task_template(ws, reference.sandbox_dir(ws, module) / "lib", api.config)
+    results: dict[str, StudentResult] = {}
+
+    def done(result: StudentResult) -> None:
         record_not_graded(ws, module, result.student, result.problem)
         record_tampering(ws, module, result.student, result.tampered)
-    return results
+        results[result.student] = result
+        bar.advance()
+
+    waiting = iter(chosen)
+    in_flight: dict = {}  # future -> Prepared
+    with ProgressBar(len(chosen), f"grading {module.assignment}") as bar, workers(jobs, cluster, scheduler) as found:
+        while True:
+            while len(in_flight) < found.capacity() and (student := next(waiting, None)) is not None:
+                try:
+                    prepared = prepare(ws, module, student, api, most)
+                except Exception as e:
+                    done(_crashed(student, e))
+                    continue
+                if prepared.result.problem:
+                    done(prepared.result)
+                    continue
+                task = replace(template, student=student, notebook=prepared.notebook)
+                in_flight[found.pool.submit(execute, task)] = prepared
+            if not in_flight:
+                break
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                prepared = in_flight.pop(future)
+                try:
+                    done(judge(ws, module, prepared, future.result(), api))
+                except Exception as e:
+                    done(_crashed(prepared.result.student, e))
+    return [results[s] for s in chosen]
 
 
 def results_table(module: Module, results: list[StudentResult]) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from ..sandbox.runner import Limits, Sandbox
 from ..workspace import Workspace
 from .nbgrader_app import load_config
+from .tasks import RunTask, read_files
 
 
 def sandbox_for(ws: Workspace, lib: Path, config=None) -> Sandbox:
@@ -21,3 +22,12 @@ def sandbox_for(ws: Workspace, lib: Path, config=None) -> Sandbox:
                    hide=sorted({*section.get("hide", []), str(ws.root), str(ws.course_dir.resolve())}),
                    expose=sorted({*section.get("expose", []), str(data)}),
                    env={"TINYTORCH_DATA": str(data)})
+
+
+def task_template(ws: Workspace, lib: Path, config=None) -> RunTask:
+    """The same sandbox as plain data, for a worker on any machine: a RunTask still without student and notebook.
+    The data travel as bytes (the loaders' download cache stays behind)."""
+    sandbox = sandbox_for(ws, lib, config)
+    return RunTask(student="", notebook={}, lib=read_files(lib), data=read_files(ws.root / "datasets", skip=("cache",)),
+                   limits=vars(sandbox.limits), hide=sandbox.hide,
+                   expose=[p for p in sandbox.expose if p != sandbox.env["TINYTORCH_DATA"]])
