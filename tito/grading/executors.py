@@ -7,6 +7,7 @@ Dask is imported only for the two Dask choices: `--jobs` works without it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -62,7 +63,8 @@ def _dask(cluster: str | None, scheduler: str | None):
     with contextlib.ExitStack() as stack:
         if cluster:
             local = stack.enter_context(LocalCluster(n_workers=local_size(cluster), threads_per_worker=1,
-                                                     processes=True, dashboard_address=None))
+                                                     processes=True, dashboard_address=None,
+                                                     silence_logs=logging.ERROR))
             client = stack.enter_context(Client(local))
         else:
             try:

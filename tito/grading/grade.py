@@ -6,10 +6,11 @@ then leaves no score rather than an old one.
 """
 from __future__ import annotations
 
-import copy
 import shutil
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field, replace
+
+from nbgrader.api import MissingEntry
 
 from ..errors import TitoError
 from .nbgrader_app import SANITIZED, failure_reason, gradebook, nbgrader_api
@@ -22,7 +23,8 @@ from .tasks import execute
 from .sanitize import repaired, tampering
 from . import reference
 from ..sandbox.runner import clean_stale_scratch
-from .records import autograded_errors, read_sandbox_record, record_not_graded, record_tampering
+from .records import (Journal, autograded_errors, read as read_record, read_sandbox_record, record_not_graded,
+                      record_tampering, reports_dir)
 from ..table import points, render
 from ..workspace import Module, Workspace
 
@@ -65,7 +67,7 @@ def _read_submission(ws: Workspace, module: Module, student: str):
 
 
 def _stage(ws: Workspace, module: Module, student: str, nb) -> None:
-    """What nbgrader grades: the repaired notebook (and the submission time) in course/sanitized/, alone."""
+    """What nbgrader grades: the repaired and sanitized notebook (and the submission time) in course/sanitized/."""
     source = ws.course_dir / "submitted" / student / module.assignment
     target = ws.course_dir / SANITIZED / student / module.assignment
     if target.exists():
@@ -76,8 +78,6 @@ def _stage(ws: Workspace, module: Module, student: str, nb) -> None:
 
 
 def _forget(ws: Workspace, module: Module, student: str) -> None:
-    from nbgrader.api import MissingEntry
-
     with gradebook(ws) as gb:
         try:
             gb.remove_submission(module.assignment, student)
@@ -100,8 +100,6 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
 
 
 def max_points(ws: Workspace, module: Module) -> float:
-    from nbgrader.api import MissingEntry
-
     with gradebook(ws) as gb:
         try:
             return gb.find_assignment(module.assignment).max_score
@@ -117,25 +115,46 @@ class Prepared:
 
 
 def prepare(ws: Workspace, module: Module, student: str, api, most: float) -> Prepared:
-    """Forget the old score, read and repair the submission, and build the notebook nbgrader's autograde will
-    execute: its own sanitizing steps run here on the repaired copy, so a worker runs exactly those cells."""
+    """Forget the old score, read and repair the submission, and run nbgrader's sanitizing steps of autograde
+    on the repaired copy: the result is staged for autograde (which then skips those steps) and is exactly
+    what a worker runs."""
     result = StudentResult(student, max_score=most)
     _forget(ws, module, student)
     submitted, result.problem = _read_submission(ws, module, student)
     if result.problem:
         return Prepared(result)
-    folder = ws.course_dir / "submitted" / student / module.assignment
-    extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != module.notebook_name)
     release = read_notebook(ws.release_notebook(module))
     result.tampered = tampering(release, submitted)
-    staged = repaired(release, submitted)
-    _stage(ws, module, student, staged)
-    if result.tampered:
-        changed = ", ".join(result.tampered) if len(result.tampered) <= 2 else f"{len(result.tampered)} locked cells changed"
-        result.notes.append(f"tampering: {changed} (restored for grading)")
+    result.notes += _submission_notes(ws, module, student, result.tampered)
+    try:
+        ready = sanitized_for_autograde(api, module, student, repaired(release, submitted))
+    except Exception as e:
+        result.problem = f"nbgrader could not grade it: {type(e).__name__}: {e}"
+        return Prepared(result)
+    _stage(ws, module, student, ready)
+    return Prepared(result, ready)
+
+
+def _submission_notes(ws: Workspace, module: Module, student: str, tampered: list[str]) -> list[str]:
+    folder = ws.course_dir / "submitted" / student / module.assignment
+    extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p.name != module.notebook_name)
+    notes = []
+    if tampered:
+        changed = ", ".join(tampered) if len(tampered) <= 2 else f"{len(tampered)} locked cells changed"
+        notes.append(f"tampering: {changed} (restored for grading)")
     if extra:
-        result.notes.append("ignored extra files: " + ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
-    return Prepared(result, sanitized_for_autograde(api, module, student, staged))
+        notes.append("ignored extra files: " + ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else ""))
+    return notes
+
+
+def recorded_result(ws: Workspace, module: Module, student: str, most: float) -> StudentResult:
+    """A student an interrupted run of the same batch already graded, as the gradebook and records hold it."""
+    result = StudentResult(student, max_score=most, problem=read_record(reports_dir(ws, module) / "not_graded.json").get(student, ""),
+                           tampered=read_record(reports_dir(ws, module) / "tampering.json").get(student, []))
+    if not result.problem:
+        result.notes += _submission_notes(ws, module, student, result.tampered)
+        _read_scores(ws, module, result)
+    return result
 
 
 def sanitized_for_autograde(api, module: Module, student: str, nb):
@@ -145,15 +164,9 @@ def sanitized_for_autograde(api, module: Module, student: str, nb):
 
     resources = {"nbgrader": {"student": student, "assignment": module.assignment, "db_url": api.coursedir.db_url,
                               "notebook": module.notebook_name.removesuffix(".ipynb")}}
-    nb = copy.deepcopy(nb)
-    for step in api.config.Autograde.get("sanitize_preprocessors", SANITIZE_STEPS):
+    for step in api.config.TitoGrade.sanitize_steps:
         nb, resources = (import_item(step) if isinstance(step, str) else step)(config=api.config)(nb, resources)
     return nb
-
-
-SANITIZE_STEPS = ["nbgrader.preprocessors.ClearOutput", "nbgrader.preprocessors.DeduplicateIds",
-                  "nbgrader.preprocessors.OverwriteKernelspec", "nbgrader.preprocessors.OverwriteCells",
-                  "nbgrader.preprocessors.CheckCellMetadata"]  # nbgrader 0.9's Autograde.sanitize_preprocessors
 
 
 def judge(ws: Workspace, module: Module, prepared: Prepared, ran: dict | None, api) -> StudentResult:
@@ -189,7 +202,7 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
     """Grade every submission; results in name order. This process (the coordinator) prepares each notebook,
     hands its run to the workers (this process, `jobs` processes, or Dask), judges what comes back and is the
     only writer of the gradebook and the records. A few tasks are in flight at a time, so a killed batch has
-    lost only those, and a re-run grades everything again to the same end."""
+    lost only those; run again, it resumes (tito/grading/records.py, Journal) and ends as an uninterrupted run."""
     ws.require_instructor("grade")
     if not ws.release_notebook(module).is_file():
         raise TitoError(f"{module.assignment} is not released yet: run `tito release {module.number}` first")
@@ -201,15 +214,23 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
     template = task_template(ws, reference.sandbox_dir(ws, module) / "lib", api.config)
     results: dict[str, StudentResult] = {}
 
+    journal = Journal(reports_dir(ws, module) / "unfinished_batch.txt", {"students": chosen, "timeout": timeout})
+    for student in sorted(journal.finished & set(chosen)):
+        try:
+            results[student] = recorded_result(ws, module, student, most)
+        except MissingEntry:  # the gradebook lost it since: grade it again
+            pass
+
     def done(result: StudentResult) -> None:
         record_not_graded(ws, module, result.student, result.problem)
         record_tampering(ws, module, result.student, result.tampered)
+        journal.add(result.student)
         results[result.student] = result
         bar.advance()
 
-    waiting = iter(chosen)
+    waiting = iter([s for s in chosen if s not in results])
     in_flight: dict = {}  # future -> Prepared
-    with ProgressBar(len(chosen), f"grading {module.assignment}") as bar, workers(jobs, cluster, scheduler) as found:
+    with ProgressBar(len(chosen) - len(results), f"grading {module.assignment}") as bar, workers(jobs, cluster, scheduler) as found:
         while True:
             while len(in_flight) < found.capacity() and (student := next(waiting, None)) is not None:
                 try:
@@ -231,6 +252,7 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
                     done(judge(ws, module, prepared, future.result(), api))
                 except Exception as e:
                     done(_crashed(prepared.result.student, e))
+    journal.close()
     return [results[s] for s in chosen]
 
 
