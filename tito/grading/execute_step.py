@@ -3,9 +3,10 @@
 nbgrader still does everything around it: restores locked and deleted test cells, adds the hidden tests, saves
 the scores and writes feedback. This step takes the run of the sanitized notebook in the grading sandbox
 (tito/grading/tasks.py, done by a worker beforehand, else here) and then gives the grader's verdict
-(tito/grading/verdict.py): a graded cell whose observations differ from the reference solution's gets a `CheckFailed` error, so nbgrader scores it 0 like any failing test. What went wrong
-with the run as a whole (a limit, the kernel dying) is written next to the autograded notebook as
-`<notebook>.sandbox.json`, for `tito grade` and `tito report`.
+(tito/grading/verdict.py): a graded cell whose observations differ from the reference solution's gets a
+`CheckFailed` error, so nbgrader scores it 0 like any failing test. What went wrong with the run as a whole
+(a limit, the kernel dying) is written next to the autograded notebook as `<notebook>.sandbox.json`, for
+`tito grade` and `tito report`.
 
 Limits and paths are configurable in nbgrader_config.py as `c.SandboxExecute.<name>`.
 """

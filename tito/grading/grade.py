@@ -149,8 +149,9 @@ def _submission_notes(ws: Workspace, module: Module, student: str, tampered: lis
 
 def recorded_result(ws: Workspace, module: Module, student: str, most: float) -> StudentResult:
     """A student an interrupted run of the same batch already graded, as the gradebook and records hold it."""
-    result = StudentResult(student, max_score=most, problem=read_record(reports_dir(ws, module) / "not_graded.json").get(student, ""),
-                           tampered=read_record(reports_dir(ws, module) / "tampering.json").get(student, []))
+    folder = reports_dir(ws, module)
+    result = StudentResult(student, max_score=most, problem=read_record(folder / "not_graded.json").get(student, ""),
+                           tampered=read_record(folder / "tampering.json").get(student, []))
     if not result.problem:
         result.notes += _submission_notes(ws, module, student, result.tampered)
         _read_scores(ws, module, result)
@@ -230,7 +231,8 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
 
     waiting = iter([s for s in chosen if s not in results])
     in_flight: dict = {}  # future -> Prepared
-    with ProgressBar(len(chosen) - len(results), f"grading {module.assignment}") as bar, workers(jobs, cluster, scheduler) as found:
+    bar = ProgressBar(len(chosen) - len(results), f"grading {module.assignment}")  # shown on a terminal only
+    with bar, workers(jobs, cluster, scheduler) as found:
         while True:
             while len(in_flight) < found.capacity() and (student := next(waiting, None)) is not None:
                 try:
