@@ -9,13 +9,14 @@ Phases (time.perf_counter around the functions that do them; each figure is a me
   autograde    coordinator: the rest of nbgrader's autograde (its own sanitizing, file copies, gradebook writes)
   save grades  part of autograde: nbgrader's SaveAutoGrades step (the gradebook writes per graded cell)
   read scores  coordinator: scores and reasons read back for the report
-Works in a scratch copy of the course. Run: .venv/bin/python benchmarks/grading_phases.py [--runs 10]
+Also the CPU seconds of the coordinator, the worker and the kernel. Works in a scratch copy of the course. Run: .venv/bin/python benchmarks/grading_phases.py [--runs 10]
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -27,7 +28,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-SPENT: dict[str, float] = defaultdict(float)
+SPENT: dict[str, float] = defaultdict(float)  # wall-clock seconds per phase
+CPU: dict[str, float] = defaultdict(float)  # CPU seconds per process
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children: the kernels (each is waited for after its notebook)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def timed(owner, name: str, phase: str) -> None:
@@ -95,10 +103,18 @@ def main() -> int:
         most = grade.max_points(ws, module)
 
         def once() -> None:
+            cpu = time.process_time()
             prepared = grade.prepare(ws, module, "sample-complete", api, most)
+            CPU["coordinator"] += time.process_time() - cpu
+            cpu, kernels = time.process_time(), children_cpu()
             ran = execute(replace(template, student="sample-complete", notebook=prepared.notebook))
+            CPU["worker (nbclient)"] += time.process_time() - cpu
+            CPU["kernel (sandboxed)"] += children_cpu() - kernels
+            cpu = time.process_time()
             assert grade.judge(ws, module, prepared, ran, api).score == most
+            CPU["coordinator"] += time.process_time() - cpu
         once()  # warm-up: imports, first gradebook session
+        CPU.clear()
         instrument()
         start = time.perf_counter()
         for _ in range(args.runs):
@@ -109,6 +125,10 @@ def main() -> int:
     for phase in ["prepare", "kernel start", "cells", "sandbox end", "verdict", "autograde", "save grades",
                   "read scores"]:
         print(f"  {phase:<13} {SPENT[phase] / args.runs:6.3f} s")
+    print("CPU seconds per submission (what bounds throughput when every core is busy):")
+    for who, seconds in CPU.items():
+        print(f"  {who:<19} {seconds / args.runs:6.3f} s")
+    print(f"  {'total':<19} {sum(CPU.values()) / args.runs:6.3f} s")
     return 0
 
 
