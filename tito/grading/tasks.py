@@ -44,6 +44,7 @@ def _materialize(files: dict[str, bytes]) -> Path:
     folder = Path(tempfile.gettempdir()) / (WORKER_FILES + digest.hexdigest()[:16])
     if not folder.is_dir():
         partial = Path(tempfile.mkdtemp(prefix=f"{WORKER_FILES}partial-{os.getpid()}-"))
+        partial.chmod(0o755)  # readable by the sandbox's own uid (the data are bound into the sandbox as they are)
         for name, content in files.items():
             (partial / name).parent.mkdir(parents=True, exist_ok=True)
             (partial / name).write_bytes(content)
