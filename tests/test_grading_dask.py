@@ -106,3 +106,13 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(course, cluster):
     assert stdout == report  # every student once, graded as serially
     assert gradebook_state(root) == expected  # no lost or duplicated grade
     assert not_graded(root) == expected_not_graded
+
+
+def test_the_jobs_path_does_not_import_dask():
+    """Dask is imported only for --cluster and --scheduler: --jobs works where it is not installed."""
+    code = ("import sys\nfrom tito.grading import grade\nfrom tito.grading.executors import workers\n"
+            "with workers(2) as found:\n    found.pool.submit(len, 'ab').result()\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
