@@ -1,12 +1,13 @@
-"""Autograding throughput: N generated submissions of module 01, graded serially and with --jobs 2.
+"""Autograding throughput: N generated submissions of module 01, graded serially, with --jobs J and on a Dask
+LocalCluster of J workers, side by side; checks that all runs give the same scores.
 
-Prints submissions per second for both and checks that both runs give the same scores. Works in a scratch
-copy of the course, so the repository's course/ is untouched.
-Run: .venv/bin/python benchmarks/grading.py [--count 200] [--jobs 2]
+Works in a scratch copy of the course, so the repository's course/ is untouched.
+Run: .venv/bin/python benchmarks/grading.py [--count 200] [--jobs 2] [--skip serial]
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+KINDS = ["sample-complete", "sample-untouched", "sample-edited-tests", "sample-deleted-test"]
 
 
 def tito(root: Path, *args: str) -> str:
@@ -24,6 +26,26 @@ def tito(root: Path, *args: str) -> str:
     if done.returncode:
         raise SystemExit(f"tito {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
+
+
+def make_course(root: Path, count: int) -> Path:
+    """A released copy of module 01 with its samples (minus the loop and the broken JSON) and `count`
+    submissions made by repeating the four gradable samples."""
+    for name in ("pyproject.toml", "nbgrader_config.py"):
+        shutil.copy(REPO / name, root / name)
+    for name in ("modules", "tinytorch", "datasets"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "cache"))
+    tito(root, "release", "01")
+    tito(root, "samples", "01")
+    submitted = root / "course/submitted"
+    for kind in ("sample-infinite-loop", "sample-invalid-json"):
+        shutil.rmtree(submitted / kind)  # the loop would measure the timeout, not the grader
+    if count:
+        for kind in KINDS:
+            shutil.move(submitted / kind, root / kind)
+        for i in range(count):
+            shutil.copytree(root / KINDS[i % len(KINDS)], submitted / f"student-{i:04d}")
+    return root
 
 
 def scores(root: Path) -> dict:
@@ -36,33 +58,30 @@ def scores(root: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="number of submissions (default 200)")
-    parser.add_argument("--jobs", type=int, default=2, help="parallel workers for the second run (default 2)")
+    parser.add_argument("--jobs", type=int, default=2, help="workers for --jobs and --cluster (default 2)")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["serial", "jobs", "cluster"])
     args = parser.parse_args()
+    runs = {"serial": [], "jobs": ["--jobs", str(args.jobs)], "cluster": ["--cluster", f"local:{args.jobs}"]}
+    if importlib.util.find_spec("distributed") is None:
+        print("Dask is not installed (pip install -e '.[grading]'): no --cluster run")
+        args.skip.append("cluster")
     with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        for name in ("pyproject.toml", "nbgrader_config.py"):
-            shutil.copy(REPO / name, root / name)
-        for name in ("modules", "tinytorch"):
-            shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        tito(root, "release", "01")
-        tito(root, "samples", "01")
-        submitted = root / "course/submitted"
-        kinds = ["sample-complete", "sample-untouched", "sample-edited-tests", "sample-deleted-test"]
-        for kind in kinds + ["sample-infinite-loop", "sample-invalid-json"]:
-            if kind not in kinds:
-                shutil.rmtree(submitted / kind)  # the loop would measure the timeout, not the grader
-        for i in range(args.count - len(kinds)):
-            shutil.copytree(submitted / kinds[i % len(kinds)], submitted / f"student-{i:04d}")
+        root = make_course(Path(scratch), args.count)
+        tito(root, "grade", "01", "--student", "student-0000")  # builds the reference observations once
         rows = []
-        for jobs in (1, args.jobs):
+        for name, flags in runs.items():
+            if name in args.skip:
+                continue
             start = time.perf_counter()
-            tito(root, "grade", "01", "--jobs", str(jobs))
+            tito(root, "grade", "01", *flags)
             seconds = time.perf_counter() - start
-            rows.append((jobs, seconds, scores(root)))
-            print(f"jobs={jobs}: {args.count} submissions in {seconds:.1f} s = {args.count / seconds:.2f} submissions/s")
-        same = rows[0][2] == rows[1][2]
-        print(f"speed-up with {args.jobs} jobs: {rows[0][1] / rows[1][1]:.2f}x; identical scores: {same}")
-        return 0 if same else 1
+            rows.append((" ".join(["tito grade 01", *flags]), seconds, scores(root)))
+    print(f"{'run':<32} {args.count} submissions   submissions/s")
+    for label, seconds, _ in rows:
+        print(f"{label:<32} {seconds:8.1f} s        {args.count / seconds:6.2f}")
+    same = all(r[2] == rows[0][2] for r in rows) and len(rows[0][2]) == args.count
+    print(f"identical scores: {same}")
+    return 0 if same else 1
 
 
 if __name__ == "__main__":

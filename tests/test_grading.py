@@ -94,6 +94,28 @@ def test_parallel_grading_matches_serial(graded):
     assert "Warning" not in result.stderr
 
 
+def test_the_coordinator_uses_a_workers_run_only_if_it_ran_these_cells(graded):
+    """judge() takes a worker's run as it is when its cell sources are the prepared ones (an empty run scores 0)
+    and runs the notebook itself when they differ (the complete sample then scores 100)."""
+    from tito.grading.grade import grade_one, judge, max_points, prepare
+    from tito.grading.nbgrader_app import nbgrader_api
+
+    root, _ = graded
+    ws = find_workspace(root)
+    module = ws.select(["01"])[0]
+    api = nbgrader_api(ws, 10, grading=True)
+
+    def run_of(change):
+        prepared = prepare(ws, module, "sample-complete", api, max_points(ws, module))
+        cells = [{"source": change(c.source), "outputs": [], "execution_count": 1} for c in prepared.notebook.cells]
+        return judge(ws, module, prepared, {"cells": cells, "observations": {}, "problems": [], "isolation": "-"}, api)
+    try:
+        assert run_of(lambda source: source).score == 0
+        assert run_of(lambda source: source + "\n# other").score == 100
+    finally:
+        assert grade_one(ws, module, "sample-complete", api).score == 100
+
+
 def page_text(path):
     """What a reader of the HTML sees: tags dropped, entities decoded (syntax highlighting splits code in spans)."""
     text = path.read_text(encoding="utf-8")

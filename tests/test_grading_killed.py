@@ -1,6 +1,8 @@
-"""A grading run killed with SIGKILL, then run again, ends exactly where an uninterrupted run ends."""
+"""A grading run killed with SIGKILL (serial, --jobs, a Dask LocalCluster), then run again, ends exactly where
+an uninterrupted run ends."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -51,17 +53,27 @@ def course(tmp_path_factory):
     return root, gradebook_state(root), not_graded(root)
 
 
-@pytest.mark.parametrize("after_seconds", [4, 12, 25])
-def test_sigkill_then_regrade_gives_the_uninterrupted_result(course, after_seconds):
-    root, expected, expected_not_graded = course
+def run_and_kill(root: Path, where: list[str], after_seconds: float) -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    run = subprocess.Popen(TITO + ["grade", "01", "--timeout", "5", "--jobs", "2"], cwd=root, env=env,
+    run = subprocess.Popen(TITO + ["grade", "01", "--timeout", "5", *where], cwd=root, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(after_seconds)
     if run.poll() is None:
         os.killpg(run.pid, signal.SIGKILL)  # the whole run: tito, its workers and their kernels
     run.wait()
-    ok(tito(root, "grade", "01", "--timeout", "5"))
+
+
+@pytest.mark.parametrize("where, after_seconds", [
+    (["--jobs", "2"], 4), (["--jobs", "2"], 12), (["--jobs", "2"], 25), ([], 15),
+    pytest.param(["--cluster", "local:2"], 20, marks=pytest.mark.skipif(
+        importlib.util.find_spec("distributed") is None, reason="Dask is not installed"))])
+def test_sigkill_then_rerun_gives_the_uninterrupted_result(course, where, after_seconds):
+    """Killed, then run again the same way: the second run resumes the batch and ends as an uninterrupted one."""
+    root, expected, expected_not_graded = course
+    run_and_kill(root, where, after_seconds)
+    ok(tito(root, "grade", "01", "--timeout", "5", *where))
     assert gradebook_state(root) == expected
     assert not_graded(root) == expected_not_graded
+    assert not (root / "course/reports" / MODULE / "unfinished_batch.txt").exists()
     assert not live_scratch(), "a killed run's scratch folder survived the next run"
+

@@ -63,7 +63,11 @@ def parser(mode: str = "instructor") -> argparse.ArgumentParser:
     p.add_argument("--student", nargs="+", metavar="ID", help="only these students")
     p.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
                    help="per-cell limit (default: nbgrader_config.py)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="grade N submissions at a time (default 1)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=int, default=1, metavar="N", help="grade N submissions at a time (default 1)")
+    where.add_argument("--cluster", metavar="local:N", help="run the submissions on a Dask cluster of N local workers")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run the submissions on the workers of this Dask scheduler (tito installed on each)")
     p = sub.add_parser("feedback", help="HTML feedback per student, hidden tests removed")
     p.add_argument("module", metavar="MODULE")
     p = sub.add_parser("report", help="per-student, per-test CSV, summary table and PNG plots for a module")
@@ -148,7 +152,7 @@ def run(args) -> int:
                   "where this system allows user namespaces, and no uid or process limit of their own (README, "
                   "For the autograder)",
                   file=sys.stderr)
-        print(results_table(module, grade(ws, module, args.student, args.timeout, args.jobs)))
+        print(results_table(module, grade(ws, module, args.student, args.timeout, args.jobs, args.cluster, args.scheduler)))
     elif cmd == "feedback":
         from .reports.feedback import feedback
         pages = feedback(ws, ws.select([args.module])[0])

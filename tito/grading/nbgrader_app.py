@@ -30,9 +30,20 @@ def nbgrader_api(ws: Workspace, timeout: int | None = None, grading: bool = Fals
     quiet_known_warnings()  # also in grading worker processes, which do not run the CLI
     config = load_config(ws, timeout)
     if grading:
+        from . import nbgrader_speedups
+        nbgrader_speedups.apply()
         config.CourseDirectory.submitted_directory = SANITIZED
+        # tito grade runs autograde's sanitizing steps itself when it prepares a submission (grade.prepare) and
+        # stages their result: autograde need not run them a second time.
+        config.TitoGrade.sanitize_steps = config.Autograde.get("sanitize_preprocessors", SANITIZE_STEPS)
+        config.Autograde.sanitize_preprocessors = []
     gradebook_db.prepare(str(config.CourseDirectory.db_url), str(config.CourseDirectory.course_id))
     return NbGraderAPI(config=config)
+
+
+SANITIZE_STEPS = ["nbgrader.preprocessors.ClearOutput", "nbgrader.preprocessors.DeduplicateIds",
+                  "nbgrader.preprocessors.OverwriteKernelspec", "nbgrader.preprocessors.OverwriteCells",
+                  "nbgrader.preprocessors.CheckCellMetadata"]  # nbgrader 0.9's Autograde.sanitize_preprocessors
 
 
 def gradebook(ws: Workspace):

@@ -77,3 +77,23 @@ def write_sandbox_record(ws: Workspace, module: Module, student: str, problems: 
 def read_sandbox_record(ws: Workspace, module: Module, student: str) -> dict:
     path = _sandbox_record(ws, module, student)
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"problems": [], "isolation": "unknown"}
+
+
+class Journal:
+    """The students a batch has finished, one line each, so that a batch killed midway resumes where it stopped
+    when it is run again with the same students and settings. Removed when the batch completes."""
+
+    def __init__(self, path: Path, batch: dict):
+        self.path, self.header = path, json.dumps(batch, sort_keys=True)
+        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        self.finished = set(lines[1:]) if lines[:1] == [self.header] else set()
+        if not self.finished:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(self.header + "\n", encoding="utf-8")
+
+    def add(self, student: str) -> None:
+        with self.path.open("a", encoding="utf-8") as f:  # one short write: a kill leaves whole lines
+            f.write(student + "\n")
+
+    def close(self) -> None:
+        self.path.unlink(missing_ok=True)

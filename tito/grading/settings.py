@@ -13,6 +13,7 @@ from ..sandbox.mounts import plan
 from ..sandbox.runner import Limits, Sandbox
 from ..workspace import Module, Workspace
 from .nbgrader_app import load_config
+from .tasks import RunTask, read_files
 
 
 def sandbox_for(ws: Workspace, module: Module, lib: Path, config=None) -> Sandbox:
@@ -30,3 +31,12 @@ def sandbox_for(ws: Workspace, module: Module, lib: Path, config=None) -> Sandbo
     return Sandbox(lib=lib, limits=limits, packages=packages,
                    allow_paths=sorted({*section.get("allow_paths", []), str(data)}),
                    env={"TINYTORCH_DATA": str(data)})
+
+
+def task_template(ws: Workspace, module: Module, lib: Path, config=None) -> RunTask:
+    """The same sandbox as plain data, for a worker on any machine: a RunTask still without student and notebook.
+    The data travel as bytes (the loaders' download cache stays behind)."""
+    sandbox = sandbox_for(ws, module, lib, config)
+    return RunTask(student="", notebook={}, lib=read_files(lib), data=read_files(ws.root / "datasets", skip=("cache",)),
+                   limits=vars(sandbox.limits), packages=sandbox.packages,
+                   allow_paths=[p for p in sandbox.allow_paths if p != sandbox.env["TINYTORCH_DATA"]])

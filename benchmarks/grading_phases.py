@@ -1,0 +1,136 @@
+"""Where one submission's grading time goes: module 01's complete sample, graded N times in this process.
+
+Phases (time.perf_counter around the functions that do them; each figure is a mean over the runs):
+  prepare      coordinator: forget the old score, read, compare and stage the submission, nbgrader's sanitizing
+  kernel start worker: scratch tmpfs and sandboxed kernel up and answering (namespaces, limits, ipykernel import)
+  cells        worker: executing the notebook's cells (the student's imports are in the first cells)
+  sandbox end  worker: kernel shutdown, killing the sandbox uid, unmounting the scratch
+  verdict      coordinator: comparing the observations with the reference's
+  autograde    coordinator: the rest of nbgrader's autograde (its own sanitizing, file copies, gradebook writes)
+  save grades  part of autograde: nbgrader's SaveAutoGrades step (the gradebook writes per graded cell)
+  read scores  coordinator: scores and reasons read back for the report
+Also the CPU seconds of the coordinator, the worker and the kernel. Works in a scratch copy of the course. Run: .venv/bin/python benchmarks/grading_phases.py [--runs 10]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+SPENT: dict[str, float] = defaultdict(float)  # wall-clock seconds per phase
+CPU: dict[str, float] = defaultdict(float)  # CPU seconds per process
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children: the kernels (each is waited for after its notebook)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(owner, name: str, phase: str) -> None:
+    """Wrap owner.name so its time is added to `phase`."""
+    inner = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            SPENT[phase] += time.perf_counter() - start
+    setattr(owner, name, wrapper)
+
+
+def instrument() -> None:
+    from nbgrader.preprocessors import SaveAutoGrades
+    from tito.grading import execute_step, grade, tasks
+    from tito.sandbox import runner
+
+    setup = runner._Client.setup_kernel
+
+    @contextlib.contextmanager
+    def setup_timed(self, **kwargs):
+        start = time.perf_counter()
+        with setup(self, **kwargs):
+            SPENT["kernel start"] += time.perf_counter() - start
+            yield
+        SPENT["sandbox end"] -= time.perf_counter()  # the rest of run() after the last cell
+    runner._Client.setup_kernel = setup_timed
+    run = runner.run
+
+    def run_timed(*args, **kwargs):
+        try:
+            return run(*args, **kwargs)
+        finally:
+            SPENT["sandbox end"] += time.perf_counter()
+    tasks.run = run_timed
+    timed(runner._Client, "execute_cell", "cells")
+    timed(execute_step, "cell_verdict", "verdict")
+    timed(SaveAutoGrades, "preprocess", "save grades")
+    for name, phase in [("prepare", "prepare"), ("judge", "autograde"), ("_read_scores", "read scores")]:
+        timed(grade, name, phase)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    from grading import make_course  # benchmarks/grading.py
+    from tito.grading import grade, reference
+    from tito.grading.nbgrader_app import nbgrader_api
+    from tito.grading.settings import task_template
+    from tito.grading.tasks import execute
+    from tito.workspace import find_workspace
+
+    with tempfile.TemporaryDirectory() as scratch:
+        root = make_course(Path(scratch), count=0)
+        os.chdir(root)
+        ws = find_workspace(root)
+        module = ws.select(["01"])[0]
+        api = nbgrader_api(ws, None, grading=True)
+        reference.prepare(ws, module)
+        template = task_template(ws, reference.sandbox_dir(ws, module) / "lib", api.config)
+        most = grade.max_points(ws, module)
+
+        def once() -> None:
+            cpu = time.process_time()
+            prepared = grade.prepare(ws, module, "sample-complete", api, most)
+            CPU["coordinator"] += time.process_time() - cpu
+            cpu, kernels = time.process_time(), children_cpu()
+            ran = execute(replace(template, student="sample-complete", notebook=prepared.notebook))
+            CPU["worker (nbclient)"] += time.process_time() - cpu
+            CPU["kernel (sandboxed)"] += children_cpu() - kernels
+            cpu = time.process_time()
+            assert grade.judge(ws, module, prepared, ran, api).score == most
+            CPU["coordinator"] += time.process_time() - cpu
+        once()  # warm-up: imports, first gradebook session
+        CPU.clear()
+        instrument()
+        start = time.perf_counter()
+        for _ in range(args.runs):
+            once()
+        total = (time.perf_counter() - start) / args.runs
+    print(f"one submission of module 01, mean of {args.runs} runs in one process: {total:.3f} s")
+    SPENT["autograde"] -= SPENT["verdict"] + SPENT["read scores"]  # judge() includes both
+    for phase in ["prepare", "kernel start", "cells", "sandbox end", "verdict", "autograde", "save grades",
+                  "read scores"]:
+        print(f"  {phase:<13} {SPENT[phase] / args.runs:6.3f} s")
+    print("CPU seconds per submission (what bounds throughput when every core is busy):")
+    for who, seconds in CPU.items():
+        print(f"  {who:<19} {seconds / args.runs:6.3f} s")
+    print(f"  {'total':<19} {sum(CPU.values()) / args.runs:6.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
