@@ -47,14 +47,14 @@ def test_observations_leave_the_kernel_per_cell(lib):
 def test_notebook_wall_clock(lib):
     result = execute(lib, ["import time"] + ["time.sleep(2)"] * 5, notebook_seconds=5)
     assert any("notebook ran longer than 5 s" in p for p in result.problems), result.problems
-    assert "NotRun" in text(result.nb.cells[-1])
+    assert "LimitExceeded" in text(result.nb.cells[-1])  # named for its cause (tito/outcome.py: limit)
     assert text(result.nb.cells[1]) == ""  # what finished in time keeps its result
 
 
 def test_cpu_limit_kills_the_kernel(lib):
     result = execute(lib, ["x = 0\nwhile True:\n    x += 1", "print('after')"], cpu_seconds=2, cell_seconds=60)
     assert any("CPU time" in p for p in result.problems), result.problems
-    assert "NotRun" in text(result.nb.cells[1])
+    assert "LimitExceeded" in text(result.nb.cells[0]) and "LimitExceeded" in text(result.nb.cells[1])
 
 
 def test_memory_limit_is_a_memory_error(lib):
