@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
@@ -31,8 +34,13 @@ def kernel_env(package_root: Path) -> dict:
 def run_notebook(nb: nbformat.NotebookNode, workdir: Path, package_root: Path, timeout: int = 60):
     """Execute every cell (errors recorded, not raised); a cell over `timeout` seconds is interrupted."""
     nb = nbformat.from_dict(nb)
+    # Unix sockets, not TCP ports: a port picked as free can be taken by another kernel before this one binds
+    # it ("Address already in use"), which happened when validate ran beside other jobs.
+    sockets = tempfile.mkdtemp(prefix="tito-kernel-")
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"),
+                            connection_file=os.path.join(sockets, "connection.json"))
     client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
+        nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
         extra_arguments=list(QUIET_KERNEL),
         error_on_timeout={"ename": "CellTimeoutError", "evalue": f"cell ran longer than {timeout} s",
                           "traceback": []},
@@ -46,4 +54,6 @@ def run_notebook(nb: nbformat.NotebookNode, workdir: Path, package_root: Path, t
                 cell.setdefault("outputs", []).append(nbformat.v4.new_output(
                     "error", ename="DeadKernelError", evalue=f"the kernel died before this cell ran: {e}",
                     traceback=[]))
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     return nb
