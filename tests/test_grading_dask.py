@@ -21,7 +21,9 @@ from conftest import copy_course, ok  # noqa: E402
 from test_grading_killed import gradebook_state, not_graded  # noqa: E402
 from workspace_factory import REPO, tito  # noqa: E402
 
-TIMEOUT = "5"
+# Per-cell seconds. Generous: when a worker is killed, its restart (importing Dask and tito) competes with the
+# other worker's kernel for the 2 cores, and a 5 s limit once timed out an ordinary cell of a sample.
+TIMEOUT = "15"
 EXTRA = 6  # copies of the complete sample: a batch long enough to kill a worker in the middle of it
 
 
