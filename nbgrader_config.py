@@ -31,9 +31,10 @@ c.SandboxExecute.processes = 64
 c.SandboxExecute.file_mb = 64  # largest file, and the size of the scratch folder
 c.SandboxExecute.output_mb = 8  # output kept from the whole notebook
 # What exists inside the kernel is an allow-list (tito/sandbox/mounts.py): the Python installation, the system
-# libraries, datasets/, its scratch folder and the packages below; no other file of this machine (nor
-# /run/postgresql, the sockets of a local PostgreSQL gradebook: a network namespace does not cut unix sockets). Packages any
-# module may import besides ipykernel, NumPy and matplotlib (each with what it requires), then per module:
+# libraries, datasets/, its scratch folder and the packages below; no other file of this machine (so not
+# /run/postgresql either: a network namespace does not cut the unix sockets of a local PostgreSQL gradebook).
+# Packages any module may import besides ipykernel, NumPy and matplotlib (each with what it requires), then per
+# module:
 c.SandboxExecute.packages = []
 c.SandboxExecute.module_packages = {}  # e.g. {"07_data": ["scipy"]}
 c.SandboxExecute.allow_paths = []  # host paths the kernel may read, besides datasets/
