@@ -22,7 +22,7 @@ def error(ename, evalue="", traceback=None):
 
 
 @pytest.mark.parametrize("ename, status", [
-    ("CellTimeoutError", outcome.TIMEOUT), ("KeyboardInterrupt", outcome.TIMEOUT),
+    ("CellTimeoutError", outcome.TIMEOUT), ("KeyboardInterrupt", outcome.TIMEOUT), ("KilledAfterTimeout", outcome.TIMEOUT),
     ("LimitExceeded", outcome.LIMIT), ("MemoryError", outcome.LIMIT), ("_ArrayMemoryError", outcome.LIMIT),
     ("KernelDied", outcome.CRASH), ("NotRun", outcome.CRASH), ("DeadKernelError", outcome.CRASH),
     ("CheckFailed", outcome.WRONG), ("AssertionError", outcome.ERROR), ("NotImplementedError", outcome.ERROR),

@@ -24,7 +24,8 @@ TAMPERED = "tampering"  # the submission changed this locked cell (the grader re
 NOT_GRADED = "not graded"  # the whole submission could not be graded
 
 # Error names the runners write into a cell's outputs.
-TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt"}
+TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt", "KilledAfterTimeout"}
+INTERRUPTED = {"CellTimeoutError", "KeyboardInterrupt"}  # the cell itself was interrupted
 LIMIT_ERRORS = {"LimitExceeded", "MemoryError", "_ArrayMemoryError"}
 CRASH_ERRORS = {"KernelDied", "DeadKernelError", "NotRun"}
 CHECK_FAILED = "CheckFailed"
@@ -71,7 +72,7 @@ def first_error(cell) -> str:
     if out is None:
         return ""
     name, value = out.get("ename") or "Error", (out.get("evalue") or "").strip()
-    if name in TIMEOUT_ERRORS:
+    if name in INTERRUPTED:
         return "timeout: the cell ran over the per-cell time limit and was interrupted"
     return f"{name}: {value.splitlines()[0]}" if value else name
 

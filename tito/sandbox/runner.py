@@ -203,6 +203,7 @@ def _kill(km: AsyncKernelManager) -> None:
 
 # The error names of cells the run stopped; tito/outcome.py turns them into a status (never by their text).
 LIMIT, DIED, NOT_RUN = "LimitExceeded", "KernelDied", "NotRun"
+KILLED_AFTER_TIMEOUT = "KilledAfterTimeout"  # the kernel ignored the interrupt of a timed-out cell
 
 
 def _death_reason(km: AsyncKernelManager, limits: Limits) -> tuple[str, str]:
@@ -264,6 +265,7 @@ def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
                 timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.outputs)
                 if timed_out and not _responsive(client, 10):
                     stopped = "the kernel ignored the interrupt after a cell timed out and was killed"
+                    stopped_as = KILLED_AFTER_TIMEOUT
                     problems.append(f"cell {index}: {stopped}")
                     _kill(km)
     finally:
