@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tito.authoring.lint import lint_text
-from workspace_factory import TOY_SOURCE, make_workspace, tito
+from workspace_factory import TOY_SOURCE, TOY_WRITTEN as WRITTEN, make_workspace, tito
 
 PACKAGES = {"core.toy": "01", "core.tensor": "01", "core.later": "05"}
 
@@ -109,11 +109,28 @@ def test_patching_an_imported_class_is_r6():
     assert "R6" in rules(text + "\n# %%\nsetattr(Tensor, 'double', double)\n", "02")
 
 
-def test_written_answer_without_points_is_r7():
-    text = TOY_SOURCE + '\n# %% [markdown] nbgrader={"grade": false, "grade_id": "why", "locked": false, "schema_version": 3, "solution": true, "task": false}\n# Explain.\n'
-    assert "R7" in rules(text)
-    good = text.replace('"grade": false, "grade_id": "why", "locked": false,', '"grade": true, "grade_id": "why", "locked": false, "points": 2,')
-    assert "R7" not in rules(good)
+def test_a_written_question_with_its_rubric_is_clean():
+    assert problems(TOY_SOURCE + WRITTEN) == []
+
+
+@pytest.mark.parametrize("change, says", [
+    (('"grade": true, "grade_id": "written-why", "locked": false, "points": 3,',
+      '"grade": false, "grade_id": "written-why", "locked": false,'), "needs \"grade\": true"),
+    (('"points": 3, "schema_version": 3, "solution": true', '"points": 4, "schema_version": 3, "solution": true'),
+     "the rubric gives 3 points, the cell 4"),
+    (("# Rubric:\n", ""), "no rubric"),
+    (("# - 1 point: says", "# 1 point, says"), "a rubric item reads"),
+    (("# Model answer: `x * 2` returns a new array, so the caller's x is untouched.\n", ""), "no model answer"),
+    (("# ### BEGIN SOLUTION\n", ""), "BEGIN SOLUTION"),
+    (("# **Question.** Why", "# Why"), "`**Question` line"),
+    (('"locked": false, "points": 3', '"locked": true, "points": 3'), "cannot be locked"),
+])
+def test_written_question_rules_are_r7(change, says):
+    """R7 names what is wrong with a written question: points, rubric, model answer, markers, question, lock."""
+    text = TOY_SOURCE + WRITTEN.replace(*change)
+    assert text != TOY_SOURCE + WRITTEN, change
+    found = [p for p in problems(text) if p.rule.startswith("R7") or p.rule.startswith("R2")]
+    assert any(says in p.message for p in found), [str(p) for p in problems(text)]
 
 
 def test_emoji_and_banners_are_r8():

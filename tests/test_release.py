@@ -42,7 +42,7 @@ def test_leak_check_catches_a_planted_solution_line(released, tmp_path):
     line, origin = next(iter(secret.items()))
     (tmp_path / "notes.py").write_text(f"x = 1\n    {line}\n")
     leaks = find_leaks(tmp_path, secret)
-    assert [str(leak) for leak in leaks] == [f"notes.py:2: solution or hidden-test line from {origin}"]
+    assert [str(leak) for leak in leaks] == [f"notes.py:2: solution, hidden-test or rubric line from {origin}"]
 
 
 def test_release_fails_on_a_leak(released, tmp_path):

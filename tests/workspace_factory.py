@@ -72,6 +72,21 @@ if __name__ == "__main__":
     test_double()
 '''
 
+# A written question for the toy module: a person grades it against the rubric (tito/grading/rubrics.py).
+TOY_WRITTEN = """
+# %% [markdown]
+# **Question.** Why does `double` allocate a new array?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-why", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: says that `*` builds a new array
+# - 2 points: says why the input must stay unchanged:
+#   the caller may still use it
+# Model answer: `x * 2` returns a new array, so the caller's x is untouched.
+# ### END SOLUTION
+"""
+
 
 def make_workspace(root: Path, modules: dict[str, str] | None = None, with_lib: bool = False) -> Path:
     """A workspace at `root` with the repo's pyproject and nbgrader config and `modules` ({"01_toy": text})."""

@@ -70,6 +70,13 @@ def parser(mode: str = "instructor") -> argparse.ArgumentParser:
                        help="run the submissions on the workers of this Dask scheduler (tito installed on each)")
     p = sub.add_parser("feedback", help="HTML feedback per student, hidden tests removed")
     p.add_argument("module", metavar="MODULE")
+    p = sub.add_parser("written", help="written answers as CSV to grade outside the formgrader, and their scores back")
+    p.add_argument("module", metavar="MODULE")
+    how = p.add_mutually_exclusive_group(required=True)
+    how.add_argument("--export", type=Path, metavar="FILE",
+                     help="write every graded submission's answers, with the rubric and any score so far, to FILE")
+    how.add_argument("--import", dest="import_", type=Path, metavar="FILE",
+                     help="read scores and comments (columns student, question, score, comment) into the gradebook")
     p = sub.add_parser("report", help="per-student, per-test CSV, summary table and PNG plots for a module")
     p.add_argument("module", metavar="MODULE")
     p = sub.add_parser("similarity", help="submission pairs with near-identical solution code: table, CSV, heat map")
@@ -157,6 +164,15 @@ def run(args) -> int:
         from .reports.feedback import feedback
         pages = feedback(ws, ws.select([args.module])[0])
         print(f"wrote {len(pages)} feedback page(s) under course/feedback/")
+    elif cmd == "written":
+        from .grading import manual_grades
+        ws.require_instructor("written")
+        module = ws.select([args.module])[0]
+        if args.export:
+            print(f"wrote {manual_grades.export_answers(ws, module, args.export)} answers to {args.export}: fill in "
+                  f"score and comment, then `tito written {module.number} --import {args.export}`")
+        else:
+            print(f"imported {manual_grades.import_grades(ws, module, args.import_)} scores and comments from {args.import_}")
     elif cmd == "report":
         from .reports.report import write_report
         text, written = write_report(ws, ws.select([args.module])[0])

@@ -64,3 +64,9 @@ def graded_cells(nb) -> list:
 
 def solution_cells(nb) -> list:
     return [c for c in nb.cells if c.cell_type == "code" and nbgrader_meta(c).get("solution")]
+
+
+def answer_cells(nb) -> list:
+    """Written answers that a person grades: markdown cells that are both a solution and graded."""
+    return [c for c in nb.cells if c.cell_type == "markdown" and nbgrader_meta(c).get("solution")
+            and nbgrader_meta(c).get("grade")]

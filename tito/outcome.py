@@ -22,6 +22,8 @@ CRASH = "crash"  # the kernel died, so the cell never finished or never ran
 NOT_RUN = "not run"  # no output and no execution count: the run stopped before it
 TAMPERED = "tampering"  # the submission changed this locked cell (the grader restored it)
 NOT_GRADED = "not graded"  # the whole submission could not be graded
+WAITING = "waiting for a person"  # a written answer nobody has graded yet
+BY_A_PERSON = "graded by a person"  # a written answer with a person's score
 
 # Error names the runners write into a cell's outputs.
 TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt", "KilledAfterTimeout"}

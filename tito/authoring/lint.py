@@ -8,7 +8,9 @@ R3 graded test   graded code cells are locked, have points and a unique grade_id
 R4 locked cell   no locked ungraded cell directly before a graded test cell
 R5 side effects  exported cells only define things: no tests, no top-level calls or loops
 R6 imports       a module imports only from modules with a smaller number, and patches no class from elsewhere
-R7 written       a markdown answer cell is solution + grade with points
+R7 written       a markdown answer cell is solution + grade with points, unlocked, right after the markdown cell
+                 with its `**Question` line, and its solution region holds a rubric whose points add up to the
+                 cell's and a model answer (tito/grading/rubrics.py)
 R8 prose         no emoji, no banner lines
 R9 observed      a graded test cell has a hidden part that hands values to the grader with observe() and
                  asserts nothing itself (the grader compares; an assert there would put the expected value in
@@ -26,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import markers
+from ..grading.rubrics import RubricError, rubric_of
 from ..workspace import Module, Workspace
 
 HEADER = re.compile(r"^# %%(?P<rest>.*)$")
@@ -148,7 +151,7 @@ def _rule2(cells, add):
         stripped = [l.strip() for l in c.body]
         sol = (stripped.count(markers.BEGIN_SOLUTION), stripped.count(markers.END_SOLUTION))
         hid = (stripped.count(markers.BEGIN_HIDDEN), stripped.count(markers.END_HIDDEN))
-        if c.flag("solution") and c.kind == "code":
+        if c.flag("solution"):
             if sol[0] == 0:
                 add(c, "R2 markers", "solution cell without `### BEGIN SOLUTION` / `### END SOLUTION`")
             elif sol[0] != sol[1] or len(markers.regions(c.text, markers.BEGIN_SOLUTION,
@@ -275,13 +278,27 @@ def _rule6(cells, add, trees, number, packages):
 
 
 def _rule7(cells, add):
-    for c in cells:
+    for i, c in enumerate(cells):
         if c.kind != "markdown" or c.meta is None:
             continue
         if c.flag("solution") and not (c.flag("grade") and (c.meta.get("points") or 0) > 0):
             add(c, "R7 written", "a written-answer cell needs \"grade\": true and points > 0")
         if c.flag("grade") and not c.flag("solution"):
             add(c, "R7 written", "a graded markdown cell must also be a solution cell (the student's answer)")
+        if not (c.flag("grade") and c.flag("solution")):
+            continue
+        if c.flag("locked"):
+            add(c, "R7 written", "an answer cell is where the student writes: it cannot be locked")
+        before = cells[i - 1] if i else None
+        if before is None or before.kind != "markdown" or before.meta is not None or "**Question" not in before.text:
+            add(c, "R7 written", "an answer cell follows a plain markdown cell holding its `**Question` line")
+        try:
+            rubric = rubric_of(c.text)
+        except RubricError as e:
+            add(c, "R7 written", str(e))
+            continue
+        if rubric.points != (c.meta.get("points") or 0):
+            add(c, "R7 written", f"the rubric gives {rubric.points:g} points, the cell {c.meta.get('points')}")
 
 
 def _rule8(text, shown, out):

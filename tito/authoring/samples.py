@@ -1,7 +1,8 @@
 """`tito samples`: demo submissions made from the sources, one per behaviour the autograder must handle.
 
 All start from the nbgrader release notebook, as a student's would. The "complete" one fills every solution
-cell with the reference code; the others break it in one known way. The "victim" is the last solution cell.
+cell with the reference code and every written answer with the model answer; the others break it in one known
+way. The "victim" is the last solution cell.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import nbformat
 
 from ..errors import TitoError
 from ..markers import BEGIN_SOLUTION, END_SOLUTION, replace_regions, strip_markers
-from ..notebooks import graded_cells, nbgrader_meta, read_notebook, read_source, solution_cells
+from ..grading.rubrics import rubric_of
+from ..notebooks import answer_cells, graded_cells, nbgrader_meta, read_notebook, read_source, solution_cells
 from ..workspace import Module, Workspace
 
 SAMPLES = ("complete", "untouched", "edited-tests", "deleted-test", "infinite-loop", "invalid-json")
@@ -22,11 +24,15 @@ def student_id(kind: str) -> str:
 
 
 def _filled(release, source):
-    """The release notebook with every solution cell holding the reference code (markers removed)."""
+    """The release notebook with every solution cell holding the reference code (markers removed) and every
+    written answer its model answer (which a person then grades)."""
     reference = {nbgrader_meta(c).get("grade_id"): c.source for c in solution_cells(source)}
+    answers = {nbgrader_meta(c).get("grade_id"): rubric_of(c.source).model_answer for c in answer_cells(source)}
     nb = nbformat.from_dict(release)
     for cell in solution_cells(nb):
         cell.source = strip_markers(reference[nbgrader_meta(cell).get("grade_id")])
+    for cell in answer_cells(nb):
+        cell.source = answers[nbgrader_meta(cell).get("grade_id")]
     return nb
 
 

@@ -21,6 +21,7 @@ from .execute_step import SandboxExecute
 from .executors import workers
 from .settings import task_template
 from .tasks import execute
+from . import manual_grades
 from .sanitize import repaired, tampering
 from . import reference
 from ..sandbox.runner import clean_stale_scratch
@@ -33,8 +34,11 @@ from ..workspace import Module, Workspace
 @dataclass
 class StudentResult:
     student: str
-    score: float = 0.0
+    score: float = 0.0  # tests and written answers
     max_score: float = 0.0
+    written: float = 0.0  # the written answers' share of score and max_score (graded by a person)
+    written_max: float = 0.0
+    waiting: int = 0  # written answers nobody has graded yet
     problem: str = ""  # why the submission could not be graded; empty when it was
     failures: list[str] = field(default_factory=list)  # "grade_id: reason" for each test that lost points
     notes: list[str] = field(default_factory=list)  # things the grader ignored, e.g. extra files
@@ -90,7 +94,11 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
     with gradebook(ws) as gb:
         submission = gb.find_submission(module.assignment, result.student)
         result.score, result.max_score = submission.score, submission.max_score
-        scores = {g.name: (g.score or 0.0) for nb in submission.notebooks for g in nb.grades if g.cell_type == "code"}
+        grades = [g for nb in submission.notebooks for g in nb.grades]
+        scores = {g.name: (g.score or 0.0) for g in grades if g.cell_type == "code"}
+        written = [g for g in grades if g.cell_type == "markdown"]
+        result.written, result.written_max = sum(g.score or 0.0 for g in written), sum(g.max_score for g in written)
+        result.waiting = sum(bool(g.needs_manual_grade) for g in written)
     lost = [o for o in autograded_outcomes(ws, module, result.student, scores, result.tampered) if not o.passed]
     result.failures = [f"{o.grade_id}: {o.detail or 'no points'}" for o in sorted(lost, key=lambda o: o.grade_id)]
     record = read_sandbox_record(ws, module, result.student)
@@ -99,12 +107,15 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
         result.notes.append("ran with limits only: the whole file system and every installed package visible, network not cut")
 
 
-def max_points(ws: Workspace, module: Module) -> float:
+def max_points(ws: Workspace, module: Module) -> tuple[float, float]:
+    """The module's points in all, and those of its written answers (graded by a person)."""
     with gradebook(ws) as gb:
         try:
-            return gb.find_assignment(module.assignment).max_score
+            assignment = gb.find_assignment(module.assignment)
         except MissingEntry:
-            return 0.0
+            return 0.0, 0.0
+        written = sum(c.max_score for nb in assignment.notebooks for c in nb.grade_cells if c.cell_type == "markdown")
+        return assignment.max_score, written
 
 
 @dataclass
@@ -114,11 +125,12 @@ class Prepared:
     notebook: object = None  # the sanitized submission with the locked and hidden tests nbgrader puts back
 
 
-def prepare(ws: Workspace, module: Module, student: str, api, most: float) -> Prepared:
+def prepare(ws: Workspace, module: Module, student: str, api, most: tuple[float, float]) -> Prepared:
     """Forget the old score, read and repair the submission, and run nbgrader's sanitizing steps of autograde
     on the repaired copy: the result is staged for autograde (which then skips those steps) and is exactly
     what a worker runs."""
-    result = StudentResult(student, max_score=most)
+    result = StudentResult(student, max_score=most[0], written_max=most[1])
+    manual_grades.keep(ws, module, student)  # what a person gave survives the removal
     _forget(ws, module, student)
     submitted, result.problem = _read_submission(ws, module, student)
     if result.problem:
@@ -147,10 +159,11 @@ def _submission_notes(ws: Workspace, module: Module, student: str, tampered: lis
     return notes
 
 
-def recorded_result(ws: Workspace, module: Module, student: str, most: float) -> StudentResult:
+def recorded_result(ws: Workspace, module: Module, student: str, most: tuple[float, float]) -> StudentResult:
     """A student an interrupted run of the same batch already graded, as the gradebook and records hold it."""
     folder = reports_dir(ws, module)
-    result = StudentResult(student, max_score=most, problem=read_record(folder / "not_graded.json").get(student, ""),
+    result = StudentResult(student, max_score=most[0], written_max=most[1],
+                           problem=read_record(folder / "not_graded.json").get(student, ""),
                            tampered=read_record(folder / "tampering.json").get(student, []))
     if not result.problem:
         result.notes += _submission_notes(ws, module, student, result.tampered)
@@ -184,6 +197,7 @@ def judge(ws: Workspace, module: Module, prepared: Prepared, ran: dict | None, a
         result.problem = "nbgrader could not grade it: " + failure_reason(outcome)
         _forget(ws, module, result.student)
         return result
+    manual_grades.restore(ws, module, result.student)
     _read_scores(ws, module, result)
     return result
 
@@ -269,8 +283,16 @@ def grade(ws: Workspace, module: Module, students: list[str] | None, timeout: in
     return [results[s] for s in chosen]
 
 
+def written_status(r: StudentResult) -> str:
+    """The written answers' share: "4/6", with how many still wait for a person ("0/6, 3 waiting")."""
+    if not r.written_max:
+        return "-"
+    return f"{points(r.written)}/{points(r.written_max)}" + (f", {r.waiting} waiting" if r.waiting else "")
+
+
 def results_table(module: Module, results: list[StudentResult]) -> str:
-    rows = [[r.student, f"{points(r.score)}/{points(r.max_score)}", "not graded" if r.problem else "graded",
+    rows = [[r.student, f"{points(r.score - r.written)}/{points(r.max_score - r.written_max)}",
+             "-" if r.problem else written_status(r), "not graded" if r.problem else "graded",
              r.problem or "; ".join(r.notes + r.failures) or "-"] for r in results]
     return f"{module.assignment}: {len(results)} submissions\n" + render(
-        ["student", "score", "status", "reason / lost points"], rows, max_width=110)
+        ["student", "tests", "written", "status", "reason / lost points"], rows, max_width=110)

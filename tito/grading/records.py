@@ -1,5 +1,6 @@
 """What tito grade remembers beside the gradebook, per module and student: why a submission could not be
-graded, which locked cells it changed, and what the sandbox reported about the run. tito grade (the coordinator)
+graded, which locked cells it changed, what the sandbox reported about the run, and (while a submission is
+graded again) the scores a person gave it (tito/grading/manual_grades.py). tito grade (the coordinator)
 is the only writer, taking turns with any other tito grade of the same course folder; tito report and tito
 grades read them.
 """
@@ -21,19 +22,19 @@ def reports_dir(ws: Workspace, module: Module) -> Path:
 
 def record_not_graded(ws: Workspace, module: Module, student: str, problem: str) -> None:
     """Remember (or, with an empty problem, forget) why a student's submission could not be graded."""
-    _remember(reports_dir(ws, module) / "not_graded.json", student, problem)
+    remember(reports_dir(ws, module) / "not_graded.json", student, problem)
 
 
 def record_tampering(ws: Workspace, module: Module, student: str, changes: list[str]) -> None:
     """Remember which locked cells a student's submission changed ("test-x edited"), or forget it."""
-    _remember(reports_dir(ws, module) / "tampering.json", student, changes)
+    remember(reports_dir(ws, module) / "tampering.json", student, changes)
 
 
 def read(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def _remember(path: Path, student: str, value) -> None:
+def remember(path: Path, student: str, value) -> None:
     with file_lock(lock_beside(path)):  # another grader of this course folder must not lose our entry, nor we its
         known = read(path)
         if value:

@@ -6,7 +6,8 @@ ids): the student then gets no grade at all for the work they did. So tito grade
 course/sanitized/<student>/<assignment>/ (the submission itself is never changed): every released nbgrader cell
 keeps the released metadata, locked cells their released source, the first copy of a cell wins, and cells
 claiming a grade id the release does not have lose their nbgrader metadata (their code still runs, for no
-points). What was changed is reported as tampering.
+points), and an answer cell keeps the released type (a written answer turned into code never runs). What was
+changed is reported as tampering.
 """
 from __future__ import annotations
 
@@ -38,9 +39,17 @@ def tampering(release, submitted) -> list[str]:
             changes.append(f"{gid} edited")
         elif _without_checksum(nbgrader_meta(copies[0])) != _without_checksum(nbgrader_meta(cell)):
             changes.append(f"{gid} metadata changed")
-    known = {nbgrader_meta(c).get("grade_id") for c in release.cells}
+    known = {nbgrader_meta(c).get("grade_id"): c for c in release.cells}
     changes += [f"{gid} not in the release" for gid in found if gid and gid not in known]
+    changes += [f"{gid} turned into a {copies[0].cell_type} cell" for gid, copies in found.items()
+                if gid in known and gid not in given and copies[0].cell_type != known[gid].cell_type]
     return changes
+
+
+def _as_type(cell, cell_type: str):
+    """The cell's text in a fresh cell of `cell_type` (no outputs, no execution count)."""
+    make = nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell
+    return make(cell.source, metadata=copy.deepcopy(cell.metadata), id=cell.get("id"))
 
 
 def repaired(release, submitted):
@@ -61,6 +70,8 @@ def repaired(release, submitted):
             if nbgrader_meta(original).get("locked"):
                 cell = nbformat.from_dict(copy.deepcopy(original))
             else:
+                if cell.cell_type != original.cell_type:  # a written answer made code would run: text again
+                    cell = _as_type(cell, original.cell_type)
                 cell.metadata["nbgrader"] = copy.deepcopy(original.metadata["nbgrader"])
         cells.append(cell)
     nb.cells = cells

@@ -1,4 +1,5 @@
-"""The leak check: no line of solution or hidden-test code from the sources may appear in what students get."""
+"""The leak check: no line of solution or hidden-test code, nor of a written question's rubric and model answer,
+from the sources may appear in what students get."""
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ class Leak:
     origin: str  # file:line in the sources
 
     def __str__(self) -> str:
-        return f"{self.where}: solution or hidden-test line from {self.origin}"
+        return f"{self.where}: solution, hidden-test or rubric line from {self.origin}"
 
 
 def secret_lines(modules: list[Module], root: Path, public_files: list[Path] = ()) -> dict[str, str]:
@@ -33,8 +34,8 @@ def secret_lines(modules: list[Module], root: Path, public_files: list[Path] = (
         cells, _ = parse(module.path.read_text(encoding="utf-8"))
         shown = module.path.relative_to(root).as_posix()
         for cell in cells:
-            if cell.kind != "code":
-                continue
+            if cell.kind != "code" and not cell.flag("solution"):
+                continue  # prose is public; a markdown solution cell is a written answer with its rubric
             inside = set()
             for begin, end in ((markers.BEGIN_SOLUTION, markers.END_SOLUTION), (markers.BEGIN_HIDDEN, markers.END_HIDDEN)):
                 for b, e in markers.regions(cell.text, begin, end):

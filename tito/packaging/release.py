@@ -3,7 +3,7 @@
 The bundle is a workspace a student uses as it is: the release notebooks under `modules/`, a `tinytorch`
 package exported from those notebooks (stubs only), `tito` itself, the milestones and shipped data sets,
 `pyproject.toml` and a README. The leak
-check fails the release if any solution or hidden-test line of the sources appears anywhere in it.
+check fails the release if any solution, hidden-test or rubric line of the sources appears anywhere in it.
 """
 from __future__ import annotations
 

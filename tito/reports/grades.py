@@ -1,7 +1,9 @@
-"""`tito grades`: the gradebook as a table (student by assignment) and as CSV."""
+"""`tito grades`: the gradebook as a table (student by assignment) and as CSV, the autograded tests and the
+written answers (graded by a person) apart and in the total."""
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..grading.nbgrader_app import gradebook
@@ -9,22 +11,53 @@ from ..table import points, render
 from ..workspace import Workspace
 
 
-def collect(ws: Workspace) -> tuple[list[str], list[tuple[str, str, float, float]]]:
-    """Assignment names and (student, assignment, score, max_score) rows, for graded submissions only."""
+@dataclass(frozen=True)
+class Marks:
+    student: str
+    assignment: str
+    tests: float
+    tests_max: float
+    written: float
+    written_max: float
+    waiting: int  # written answers nobody has graded yet
+
+    @property
+    def score(self) -> float:
+        return self.tests + self.written
+
+    @property
+    def max_score(self) -> float:
+        return self.tests_max + self.written_max
+
+    def __str__(self) -> str:
+        shown = f"{points(self.score)}/{points(self.max_score)}"
+        if self.written_max:
+            shown += f" (tests {points(self.tests)}, written {points(self.written)}" + \
+                     (f", {self.waiting} waiting)" if self.waiting else ")")
+        return shown
+
+
+def collect(ws: Workspace) -> tuple[list[str], list[Marks]]:
+    """Assignment names and the marks of every graded submission."""
     rows = []
     with gradebook(ws) as gb:
         assignments = sorted(a.name for a in gb.assignments)
         for assignment in assignments:
             for sub in gb.assignment_submissions(assignment):
-                rows.append((sub.student_id, assignment, float(sub.score), float(sub.max_score)))
-    return assignments, sorted(rows)
+                grades = [g for nb in sub.notebooks for g in nb.grades]
+                tests = [g for g in grades if g.cell_type == "code"]
+                written = [g for g in grades if g.cell_type == "markdown"]
+                rows.append(Marks(sub.student_id, assignment, sum(g.score or 0.0 for g in tests),
+                                  sum(g.max_score for g in tests), sum(g.score or 0.0 for g in written),
+                                  sum(g.max_score for g in written), sum(bool(g.needs_manual_grade) for g in written)))
+    return assignments, sorted(rows, key=lambda m: (m.student, m.assignment))
 
 
 def table(ws: Workspace) -> str:
     assignments, rows = collect(ws)
     by_student: dict[str, dict[str, str]] = {}
-    for student, assignment, score, max_score in rows:
-        by_student.setdefault(student, {})[assignment] = f"{points(score)}/{points(max_score)}"
+    for m in rows:
+        by_student.setdefault(m.student, {})[m.assignment] = str(m)
     body = [[s] + [marks.get(a, "-") for a in assignments] for s, marks in sorted(by_student.items())]
     return render(["student"] + assignments, body)
 
@@ -34,6 +67,8 @@ def write_csv(ws: Workspace, path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", "assignment", "score", "max_score"])
-        writer.writerows((s, a, f"{sc:g}", f"{mx:g}") for s, a, sc, mx in rows)
+        writer.writerow(["student", "assignment", "score", "max_score", "tests", "tests_max", "written",
+                         "written_max", "written_waiting"])
+        writer.writerows((m.student, m.assignment, f"{m.score:g}", f"{m.max_score:g}", f"{m.tests:g}",
+                          f"{m.tests_max:g}", f"{m.written:g}", f"{m.written_max:g}", m.waiting) for m in rows)
     return len(rows)

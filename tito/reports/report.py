@@ -1,7 +1,8 @@
 """`tito report`: per-student, per-test results of one module as CSV, a summary table and PNG plots.
 
-Reads the gradebook (scores), the autograded notebooks (each failed test's error) and the list of submissions
-that could not be graded, which `tito grade` keeps in `course/reports/<module>/not_graded.json`.
+Reads the gradebook (scores, and the written answers' scores and comments from a person), the autograded
+notebooks (each failed test's error) and the list of submissions that could not be graded, which `tito grade`
+keeps in `course/reports/<module>/not_graded.json`. A written answer's row says whether a person graded it.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from pathlib import Path
 from ..errors import TitoError
 from ..grading.nbgrader_app import gradebook
 from ..grading.records import autograded_outcomes, read, reports_dir
-from ..notebooks import read_notebook
-from ..outcome import NOT_GRADED, CellOutcome, outcomes
+from ..notebooks import answer_cells, nbgrader_meta, read_notebook
+from ..outcome import BY_A_PERSON, NOT_GRADED, WAITING, CellOutcome, outcomes
 from ..table import points, render
 from ..workspace import Module, Workspace
 
@@ -25,27 +26,40 @@ class Row:
     """One student's outcome on one test."""
     student: str
     outcome: CellOutcome
+    written: bool = False  # a written answer graded by a person, not an autograded test
 
 
 def collect(ws: Workspace, module: Module) -> list[Row]:
     release = ws.release_notebook(module)
     if not release.is_file():
         raise TitoError(f"{module.assignment} is not released yet: run `tito release {module.number}` first")
-    tests = outcomes(read_notebook(release))  # the graded cells, in order, with their points
+    released = read_notebook(release)
+    tests = outcomes(released)  # the graded cells, in order, with their points
+    questions = [(nbgrader_meta(c)["grade_id"], float(nbgrader_meta(c).get("points") or 0)) for c in answer_cells(released)]
     not_graded = read(reports_dir(ws, module) / "not_graded.json")
     tampered = read(reports_dir(ws, module) / "tampering.json")
+    scores, written = {}, {}
     with gradebook(ws) as gb:
-        scores = {sub.student_id: {g.name: (g.score or 0.0) for nb in sub.notebooks for g in nb.grades
-                                   if g.cell_type == "code"}
-                  for sub in gb.assignment_submissions(module.assignment)}
+        for sub in gb.assignment_submissions(module.assignment):
+            for nb in sub.notebooks:
+                comments = {c.name: c.manual_comment or "" for c in nb.comments}
+                for g in nb.grades:
+                    if g.cell_type == "code":
+                        scores.setdefault(sub.student_id, {})[g.name] = g.score or 0.0
+                    else:
+                        written.setdefault(sub.student_id, {})[g.name] = CellOutcome(
+                            g.name, g.max_score, WAITING if g.needs_manual_grade else BY_A_PERSON,
+                            comments.get(g.name, ""), points=g.score or 0.0)
+            scores.setdefault(sub.student_id, {})
     rows = []
     for student in sorted(set(scores) | set(not_graded)):
         found = {} if student in not_graded or student not in scores else {
             o.grade_id: o for o in autograded_outcomes(ws, module, student, scores[student], tampered.get(student, []))}
-        for test in tests:
-            outcome = found.get(test.grade_id) or CellOutcome(
-                test.grade_id, test.max_points, NOT_GRADED, not_graded.get(student, "no autograded notebook"), points=0.0)
-            rows.append(Row(student, outcome))
+        found.update(written.get(student, {}))
+        for gid, most in [(t.grade_id, t.max_points) for t in tests] + questions:
+            outcome = found.get(gid) or CellOutcome(
+                gid, most, NOT_GRADED, not_graded.get(student, "no autograded notebook"), points=0.0)
+            rows.append(Row(student, outcome, written=gid in dict(questions)))
     if not rows:
         raise TitoError(f"nothing graded for {module.assignment}: run `tito grade {module.number}` first")
     return rows
@@ -55,9 +69,9 @@ def write_csv(rows: list[Row], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", "test", "score", "max_score", "status", "detail"])
-        writer.writerows([r.student, r.outcome.grade_id, f"{r.outcome.earned:g}", f"{r.outcome.max_points:g}",
-                          r.outcome.status, r.outcome.detail] for r in rows)
+        writer.writerow(["student", "test", "kind", "score", "max_score", "status", "detail"])
+        writer.writerows([r.student, r.outcome.grade_id, "written" if r.written else "test", f"{r.outcome.earned:g}",
+                          f"{r.outcome.max_points:g}", r.outcome.status, r.outcome.detail] for r in rows)
 
 
 def totals(rows: list[Row]) -> dict[str, float]:
@@ -73,13 +87,18 @@ def summary(module: Module, rows: list[Row]) -> str:
     lines = [f"{module.assignment}: {len(scores)} students, mean {statistics.mean(scores):.1f}, "
              f"median {statistics.median(scores):g}, "
              f"max {points(sum(r.outcome.max_points for r in rows) / len(scores))}"]
+    written = [r for r in rows if r.written]
+    if written:
+        waiting = sum(r.outcome.status == WAITING for r in written)
+        lines[0] += (f"; of which written answers: mean {sum(r.outcome.earned for r in written) / len(scores):.1f} "
+                     f"of {points(sum(r.outcome.max_points for r in written) / len(scores))}, {waiting} waiting for a person")
     table = []
     for test in tests:
-        mine = [r.outcome for r in rows if r.outcome.grade_id == test]
-        failures = Counter(o.status for o in mine if not o.passed)
-        table.append([test, points(mine[0].max_points), f"{statistics.mean(o.earned for o in mine):.2f}",
-                      f"{sum(o.passed for o in mine) / len(mine):.0%}",
-                      ", ".join(f"{k} {v}" for k, v in sorted(failures.items())) or "-"])
+        mine = [r for r in rows if r.outcome.grade_id == test]
+        failures = Counter(r.outcome.status for r in mine if not r.outcome.passed)
+        rate = "written" if mine[0].written else f"{sum(r.outcome.passed for r in mine) / len(mine):.0%}"
+        table.append([test, points(mine[0].outcome.max_points), f"{statistics.mean(r.outcome.earned for r in mine):.2f}",
+                      rate, ", ".join(f"{k} {v}" for k, v in sorted(failures.items())) or "-"])
     lines.append(render(["test", "points", "mean", "pass rate", "failures"], table))
     return "\n".join(lines)
 
@@ -91,7 +110,7 @@ def plots(module: Module, rows: list[Row], folder: Path) -> list[Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     scores = list(totals(rows).values())
-    tests = list(dict.fromkeys(r.outcome.grade_id for r in rows))
+    tests = list(dict.fromkeys(r.outcome.grade_id for r in rows if not r.written))
     rates = [statistics.mean(r.outcome.passed for r in rows if r.outcome.grade_id == t) for t in tests]
 
     fig = Figure(figsize=(6, 3.5))
