@@ -348,8 +348,10 @@ def scores(root):
     with Gradebook(f"sqlite:///{root}/course/gradebook.db") as gb:
         out = {}
         for sub in gb.assignment_submissions(MODULE):
-            out[sub.student_id] = {g.name: g.score for nb in sub.notebooks for g in nb.grades if g.cell_type == "code"}
-            out[sub.student_id]["max"] = sub.max_score
+            grades = [g for nb in sub.notebooks for g in nb.grades]
+            out[sub.student_id] = {g.name: g.score for g in grades if g.cell_type == "code"}
+            out[sub.student_id]["max"] = sum(g.max_score for g in grades if g.cell_type == "code")
+            out[sub.student_id]["written"] = {g.name: (g.score, g.max_score) for g in grades if g.cell_type == "markdown"}
         return out
 
 

@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 
 import nbformat
 import pytest
@@ -13,7 +20,7 @@ from tito.grading.nbgrader_app import gradebook
 from tito.notebooks import answer_cells
 from tito.packaging.leaks import find_leaks, secret_lines
 from tito.workspace import find_workspace
-from workspace_factory import TOY_SOURCE, TOY_WRITTEN, make_workspace, tito
+from workspace_factory import REPO, TOY_SOURCE, TOY_WRITTEN, make_workspace, tito
 from conftest import ok
 
 RUBRIC_LINE = "- 1 point: says that `*` builds a new array"
@@ -89,6 +96,69 @@ def test_answers_exported_graded_and_imported(course):
     assert "Written response" in page and "Right; say who else uses x." in page and RUBRIC_LINE not in page
 
 
+@pytest.fixture
+def formgrader(course):
+    """nbgrader's formgrader (a Jupyter server with its extension) on 127.0.0.1 in the course folder:
+    (base URL, headers); stopped after the test."""
+    port, token = free_port(), secrets.token_hex(16)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", "--allow-root",
+         '--ServerApp.jpserver_extensions={"nbgrader.server_extensions.formgrader": true}'],
+        cwd=course, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"token {token}"}
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if call("GET", f"{base}/formgrader/api/status", headers)[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "the formgrader did not start"
+            time.sleep(1)
+        yield base, headers
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(method: str, url: str, headers: dict, body=None):
+    """(status, decoded JSON) of one request to the formgrader's API."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status, json.loads(response.read() or b"null")
+
+
+def test_the_formgrader_api_grades_a_written_answer(course, formgrader):
+    """What an instructor does in the formgrader's page, through the same HTTP API: score and comment an answer;
+    tito grades, feedback and a re-grade then see them."""
+    base, headers = formgrader
+    _, notebooks = call("GET", f"{base}/formgrader/api/submitted_notebooks/01_toy/toy", headers)
+    mine = next(nb for nb in notebooks if nb["student"] == "sample-deleted-test")
+    _, found = call("GET", f"{base}/formgrader/api/grades?submission_id={mine['id']}", headers)
+    grade = next(g for g in found if g["name"] == "written-why")
+    assert grade["needs_manual_grade"] and grade["max_score"] == 3
+    status, saved = call("PUT", f"{base}/formgrader/api/grade/{grade['id']}", headers, {"manual_score": 3})
+    assert status == 200 and saved["score"] == 3 and not saved["needs_manual_grade"]
+    _, comments = call("GET", f"{base}/formgrader/api/comments?submission_id={mine['id']}", headers)
+    comment = next(c for c in comments if c["name"] == "written-why")
+    call("PUT", f"{base}/formgrader/api/comment/{comment['id']}", headers, {"manual_comment": "Full marks, via the formgrader."})
+    marks = grades(course)["sample-deleted-test"]
+    assert (marks["written"], marks["written_waiting"], marks["score"]) == ("3", "0", "13")
+    ok(tito(course, "grade", "01", "--student", "sample-deleted-test"))
+    assert grades(course)["sample-deleted-test"]["written"] == "3"
+    ok(tito(course, "feedback", "01"))
+    assert "Full marks, via the formgrader." in (course / "course/feedback/sample-deleted-test/01_toy/toy.html").read_text()
+
+
 def test_a_bad_import_names_each_bad_row_and_writes_nothing(course):
     before = grades(course)
     write_csv(course / "bad.csv", [["student", "question", "score", "comment"],
@@ -107,7 +177,7 @@ def test_a_bad_import_names_each_bad_row_and_writes_nothing(course):
 
 def test_grading_again_keeps_what_a_person_gave(course):
     """A re-grade keeps the score and comment; an answer changed since is marked waiting again, score kept."""
-    ok(tito(course, "grade", "01"))
+    ok(tito(course, "grade", "01", "--student", "sample-complete"))
     marks = grades(course)["sample-complete"]
     assert (marks["written"], marks["written_waiting"], marks["score"]) == ("2", "0", "12")
     submitted = course / "course/submitted/sample-complete/01_toy/toy.ipynb"
@@ -138,5 +208,5 @@ def test_an_answer_turned_into_code_never_runs(course):
     assert "written-why turned into a code cell" in report
     graded = nbformat.read(course / "course/autograded/sample-sneaky/01_toy/toy.ipynb", as_version=4)
     assert answer_cells(graded)[0].cell_type == "markdown"
-    assert "the answer cell ran" not in json.dumps(graded.cells)
+    assert "the answer cell ran" not in json.dumps([c.get("outputs", []) for c in graded.cells])
     assert grades(course)["sample-sneaky"]["tests"] == "10"

@@ -19,7 +19,7 @@ from ..errors import TitoError
 from ..execute import run_notebook
 from ..outcome import outcomes
 from ..markers import remove_hidden_tests, stub_solutions
-from ..notebooks import nbgrader_meta, read_source, solution_cells
+from ..notebooks import answer_cells, nbgrader_meta, read_source, solution_cells
 from ..progress_bar import ProgressBar
 from ..grading.reference import observe_solution
 from ..table import points, render
@@ -124,5 +124,9 @@ def validate_module(ws: Workspace, module: Module, timeout: int, jobs: int = 2) 
     head = f"{module.assignment}: {len(verdicts)} graded tests, {points(total)} points: {'ok' if ok else 'FAILED'}"
     if not verdicts:
         head += " (no graded tests)"
+    asked = answer_cells(source)
+    if asked:
+        head += (f"; and {len(asked)} written questions, "
+                 f"{points(sum(nbgrader_meta(c).get('points') or 0 for c in asked))} points, graded by a person")
     return head + "\n" + render(["test", "points", "source", "student", "fails when stubbed", "observes", "verdict"],
                                  rows), ok

@@ -74,5 +74,23 @@ def repaired(release, submitted):
                     cell = _as_type(cell, original.cell_type)
                 cell.metadata["nbgrader"] = copy.deepcopy(original.metadata["nbgrader"])
         cells.append(cell)
-    nb.cells = cells
+    nb.cells = _with_deleted_restored(release, cells)
     return nb
+
+
+def _with_deleted_restored(release, cells: list) -> list:
+    """Put each deleted locked cell back right after the cell that precedes it in the release (matched by grade
+    id, else by cell id): a restored test then runs after the given code it uses, where nbgrader would put it
+    after the previous solution or test cell."""
+    def key(cell):
+        gid = nbgrader_meta(cell).get("grade_id")
+        return ("grade_id", gid) if gid else ("id", cell.get("id"))
+
+    cells = list(cells)
+    for i, original in enumerate(release.cells):
+        if not nbgrader_meta(original).get("locked") or any(key(c) == key(original) for c in cells):
+            continue
+        keys = [key(c) for c in cells]
+        before = next((keys.index(key(c)) for c in reversed(release.cells[:i]) if key(c) in keys), -1)
+        cells.insert(before + 1, nbformat.from_dict(copy.deepcopy(original)))
+    return cells
