@@ -1264,6 +1264,18 @@ if __name__ == "__main__":  # a demo: runs in the notebook, not when pytest impo
           f"first batch {_xb.shape}, {_yb.shape}")
 
 # %% [markdown]
+# Why stratify: the test samples per class, for a plain and a stratified split of the digits (about 180 images per
+# class, so 20% is about 36).
+
+# %%
+if __name__ == "__main__":  # a demo: runs in the notebook, not when pytest imports this file
+    for _name, _strat in (("plain", None), ("stratified", _labels)):
+        _, _split_test = train_test_split(len(_labels), test_fraction=0.2, seed=0, stratify=_strat)
+        _per_class = np.bincount(_labels[_split_test], minlength=10)
+        print(f"{_name:>10}: test samples per class {_per_class.tolist()}, "
+              f"fewest {_per_class.min()}, most {_per_class.max()}")
+
+# %% [markdown]
 # ## 8. MNIST: download and cache
 #
 # MNIST (LeCun, Cortes and Burges: 70,000 handwritten digits, 28x28, 60,000 for training) is too large to
@@ -1540,3 +1552,70 @@ PYTORCH_NAMES = {
     "utils.data.Dataset": "Dataset", "utils.data.TensorDataset": "TensorDataset",
     "utils.data.DataLoader": "DataLoader",
 }
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** Your `DataLoader` timed one epoch of the 1,797 digits-shaped samples with the
+# `get_batch` fast path and per sample. What two times did it print, and what is their ratio? Where does the
+# per-sample path spend the difference, and name one situation where the gap would matter much less.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-fast-path", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: both times from the notebook, in ms per epoch, and their ratio (per sample is tens of times slower;
+#   the exact figures depend on the machine)
+# - 1 point: the cause: 1,797 Python-level `__getitem__` calls, each building new Tensors, then a stack per
+#   field and batch, against one fancy-indexing call per field for each of the 29 batches
+# - 1 point: a fair case where it matters less: the per-sample work dominates (reading or decoding each image
+#   from disk, per-image augmentation), or the model's step takes far longer than the loading
+# Model answer: get_batch took about 1 ms per epoch and the per-sample path about 55 ms, some 50 times slower.
+# The per-sample path runs 1,797 `__getitem__` calls in Python, each indexing two tensors and wrapping the rows
+# in new Tensor objects, then `collate` stacks 64 small arrays per field for each of the 29 batches; the fast
+# path does 29 x 2 fancy-indexing calls that copy the rows in C. The gap matters little when each sample is
+# expensive anyway, for example images decoded from files, or when a training step of a large model takes
+# seconds so that 55 ms per epoch is noise.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (3 points).** Compare the test samples per class of the plain and the stratified split of the
+# digits. Which class is the least represented in the plain split, with how many test images against the
+# stratified split's? What does that do to the accuracy you would report for that class?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-stratify", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the class and its two counts from the notebook (with seed 0: class 0, 28 plain against 36
+#   stratified; stratified counts all lie within one of 20% of the class size)
+# - 1 point: one test image of that class moves its accuracy by 1/28, about 3.6 points, against 1/36, about
+#   2.8: the per-class estimate is noisier, and the overall figure weighs the classes unequally
+# - 1 point: the other side: that class has more training images than its share (150 against 142), and the
+#   spread (28 to 42 plain, 35 to 37 stratified) is chance, not a property of the data
+# Model answer: The plain split gave class 0 only 28 test images and class 7 42, where the stratified split
+# gives every class 35 to 37 (36 for class 0). With 28 images, one mistake changes class 0's accuracy by about
+# 3.6 points instead of 2.8, so its estimate is less reliable, and the overall test accuracy weighs class 7
+# half again as much as class 0, unlike the data. The missing test images of class 0 went to training (150
+# instead of 142). Stratifying removes this chance imbalance at no cost.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 3 (2 points).** The digits' training loader printed its number of samples and of batches of 32.
+# How many samples are in its last batch, and what would `drop_last=True` change in one epoch and over many
+# epochs?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-last-batch", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: 1,438 samples in 45 batches: 44 full batches and a last batch of 1,438 - 44 x 32 = 30
+# - 1 point: drop_last gives 44 batches and skips 30 samples per epoch; with shuffle these are different
+#   samples each epoch, so over many epochs every sample is still used (without shuffle the same 30 would
+#   never be seen)
+# Model answer: 1,438 = 44 x 32 + 30, so the 45th batch holds 30 samples, nearly full, so its gradient is
+# barely noisier. With drop_last=True the loader yields 44 batches and leaves out 30 samples each epoch;
+# because the order is reshuffled every epoch, the left-out samples change, and no sample is lost for good.
+# Without shuffling the same last 30 samples would never be trained on.
+# ### END SOLUTION

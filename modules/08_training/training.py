@@ -1815,3 +1815,73 @@ if __name__ == "__main__":
         print(f"{_name:>8}: first layer {_norms[0]:.2e}, last layer {_norms[-1]:.2e}, ratio {_norms[-1] / _norms[0]:.1e}")
     with tempfile.TemporaryDirectory() as _tmp:
         display(Image(filename=str(plot_gradient_norms(_study, os.path.join(_tmp, "gradients.png")))))
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** In the gradient study at depth 10, what norms did the sigmoid network's first and
+# last layers get, and by what factor per layer does the gradient shrink on its way to the input? Relate that
+# factor to the sigmoid's derivative. What do the ReLU network's figures show instead, and why?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-vanishing", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the printed sigmoid figures (first layer about 2e-6, last about 0.6, ratio about 3e5) and that the
+#   norm falls layer by layer from the output side, so the first layer is the smallest
+# - 1 point: the factor per layer as the ninth root of the ratio, about 4, matched to sigma'(z) <= 1/4 with a
+#   Xavier-initialized square layer keeping the scale
+# - 1 point: ReLU's first and last norms are of the same order (ratio near 1, about 0.6 here), because the
+#   active units pass the gradient with factor 1 and He init makes up for the half that are inactive
+# Model answer: The sigmoid network's first layer got 1.99e-06 against 5.65e-01 for the last, a ratio of
+# 2.8e5. Over the 9 sigmoid layers between them that is (2.8e5)^(1/9), about 4 per layer: each sigmoid
+# multiplies the gradient by its derivative, at most 1/4, while Xavier init keeps the scale through the
+# square weight matrices. The plot falls in a straight line on the log scale from the output side down. The
+# ReLU network's norms stay between about 0.1 and 0.2 (first 0.21, last 0.12): the derivative is 1 for the
+# active half of the units, and He init's doubled variance compensates for the inactive half.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (3 points).** In the full run on the digits, compare the training and the validation loss the
+# progress bar printed after epoch 1, and again after the last epoch. Why is the training loss above the
+# validation loss in epoch 1, although the model has seen only the training images?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-epoch-loss", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the four figures from the notebook (about 1.9 and 1.4 after epoch 1; about 0.14 and 0.17 at the
+#   end)
+# - 2 points: the training loss is the running mean, weighted by batch size, of the batch losses during the
+#   epoch, most of them computed by the earlier, worse weights of that epoch; the validation loss is computed
+#   once with the weights at the end of the epoch. When the model improves fast (epoch 1) the average lags far
+#   behind; once it learns slowly, the training loss falls below the validation loss as it fits its own data
+# Model answer: After epoch 1 the training loss was 1.91 and the validation loss 1.40; after epoch 15 they were
+# 0.137 and 0.173. The training figure is the RunningMean of the 23 batch losses of the epoch, each taken with
+# the weights of that moment: the first batches of epoch 1 scored about 2.4, close to chance, and pull the
+# average up, while the validation loss is measured after the last step. Late in training the weights barely
+# change within an epoch, so the lag disappears and the training loss ends below the validation loss, the
+# usual small gap of a model evaluated on the data it was fitted to.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 3 (2 points).** The full run used `EarlyStopping(patience=3, restore_best=True)` and printed its
+# best epoch. Did early stopping end the run before its 15 epochs, and which weights did it restore? Explain
+# from the validation losses printed.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-early-stop", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the best epoch printed (index 14, 0-based, so the 15th and last epoch, val loss about 0.173): the
+#   run did not stop early and the restored weights are the final ones
+# - 1 point: why: the validation loss fell (if only slightly) in every epoch, so the count of bad epochs never
+#   reached 3; the cosine schedule shrinks the steps towards the end and this small model is not overfitting
+#   yet
+# Model answer: It printed best epoch (14, 0.1734): epoch indices start at 0, so the best epoch is the 15th,
+# the last. The validation loss decreased in every epoch, from 1.40 to 0.1734, in the last epochs by only
+# 0.0001 to 0.003, so EarlyStopping never counted 3 epochs in a row without improvement, and restoring put
+# back the weights the run ended with. The cosine schedule brings the learning rate near zero by epoch 15, and the
+# two-layer MLP does not yet fit noise, so the validation loss has not turned up.
+# ### END SOLUTION

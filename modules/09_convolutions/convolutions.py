@@ -523,6 +523,15 @@ if __name__ == "__main__":
           np.allclose(conv2d_loops(_x, _w, padding=1), conv2d(Tensor(_x), Tensor(_w), padding=1).data, atol=1e-4))
 
 # %% [markdown]
+# The price of the speed: the memory of `cols` for the same batch, against the input's.
+
+# %%
+if __name__ == "__main__":
+    _cols = im2col(_x, (3, 3), (1, 1), (1, 1), (1, 1))
+    print(f"x {_x.shape}: {_x.nbytes:,} bytes; cols {_cols.shape}: {_cols.nbytes:,} bytes, "
+          f"{_cols.nbytes / _x.nbytes:.1f}x")
+
+# %% [markdown]
 # ## 5. The Conv2d layer
 #
 # `Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True)` owns
@@ -1178,6 +1187,28 @@ if __name__ == "__main__":
     test_digits_cnn()
 
 # %% [markdown]
+# Where the parameters of `digits_cnn` are, and what batch norm does with the rest of the batch: the logits of
+# one image in a batch of 2 and in a batch of 64 digits, in training mode and in evaluation mode.
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.data import load_digits
+    from tinytorch.core.layers import manual_seed
+
+    manual_seed(0)
+    _cnn = digits_cnn()
+    for _i, _layer in enumerate(_cnn):
+        _count = sum(p.numel() for p in _layer.parameters())
+        if _count:
+            print(f"layer {_i} {type(_layer).__name__:>11}: {_count:5,} parameters")
+    _digits = Tensor(load_digits()[0][:64])
+    for _mode in ("train", "eval"):
+        _cnn.train(_mode == "train")
+        _gap = np.abs(_cnn(_digits).data[:1] - _cnn(Tensor(_digits.data[:2])).data[:1]).max()
+        print(f"{_mode:>5} mode: image 0 in a batch of 2 against in a batch of 64: largest logit difference "
+              f"{_gap:.2e}")
+
+# %% [markdown]
 # ## The names this module adds to `tinytorch`
 #
 # `import tinytorch as torch` then `torch.nn.Conv2d`, `torch.nn.functional.max_pool2d` and the rest read as in
@@ -1191,3 +1222,74 @@ PYTORCH_NAMES = {
     "nn.functional.conv2d": "conv2d", "nn.functional.max_pool2d": "max_pool2d",
     "nn.functional.avg_pool2d": "avg_pool2d", "nn.functional.batch_norm": "batch_norm",
 }
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** On the batch of 4 images of 3 x 16 x 16 with 8 filters of 3 x 3, how long did the
+# loops and the im2col product take, and how many bytes did `cols` need against the input `x`? Explain both
+# the speed-up and the factor of memory from the shapes.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-im2col-cost", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the notebook's figures: the two times and the speed-up (hundreds of times; the exact figure
+#   depends on the machine), and the bytes, 24,576 for x against 221,184 for cols, 9x
+# - 1 point: the speed-up: the loops run 4 x 8 x 16 x 16 = 8,192 Python iterations, each slicing a patch and
+#   summing 27 products, while im2col builds all patches with a few array operations and one BLAS product does
+#   all the multiply-adds
+# - 1 point: the memory: cols has one row of C kh kw = 27 values per output position (1,024 of them), so every
+#   input value is copied into up to kh kw = 9 overlapping patches
+# Model answer: The loops took 183 ms and the im2col product 0.43 ms, about 425 times faster, with the same
+# result. The loop version runs its innermost body 8,192 times (image, filter, row, column), each time with
+# Python and NumPy call overhead for a 27-element dot product; im2col is a view, a transpose and one copy, and
+# the product (1,024 x 27) @ (27 x 8) runs in compiled BLAS. The price is memory: cols is (1,024, 27) float64,
+# 221,184 bytes, 9 times the 24,576 bytes of x, because with stride 1 each pixel appears in 3 x 3 = 9 patches.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (3 points).** Which layer of `digits_cnn` holds most of its 6,138 parameters, by the counts your
+# notebook printed? Derive the two convolutions' counts from their shapes, and say what a `Linear` layer doing
+# the job of the second convolution, from the (16, 4, 4) map to a (32, 4, 4) map, would cost.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-cnn-parameters", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the printed counts (144, 32, 4,608, 64, 1,290) and that the second convolution holds most,
+#   three quarters of the total
+# - 1 point: the counts from the shapes: 16 x 1 x 3 x 3 = 144 and 32 x 16 x 3 x 3 = 4,608 (no bias), which do
+#   not depend on the image size because one filter is shared by every position
+# - 1 point: the Linear equivalent: 256 inputs to 512 outputs, 256 x 512 = 131,072 weights plus 512 biases,
+#   about 28 times the convolution's 4,608
+# Model answer: The second convolution has 4,608 of the 6,138 parameters (the first 144, the batch norms 32
+# and 64, the final Linear 1,290). Its weight is (32, 16, 3, 3): 32 filters, each with 3 x 3 taps on 16 input
+# channels, and no bias because batch norm follows. The same filter slides over all 4 x 4 positions, so the
+# count would not change for a larger image. A Linear layer from the 16 x 4 x 4 = 256 values to 32 x 4 x 4 =
+# 512 values would need 131,072 weights and 512 biases, 28 times more, because it learns a separate weight for
+# every pair of positions instead of sharing one small local filter.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 3 (2 points).** Your notebook compared the logits of image 0 in a batch of 2 and in a batch of 64,
+# in training and in evaluation mode. What differences did it print, and what does this mean for the mode in
+# which you must evaluate or deploy a network with batch norm?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-batchnorm-mode", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: a clear difference in training mode (about 0.3 here; any value well above rounding)
+#   and exactly 0 (or rounding level) in evaluation mode, explained by batch statistics against the running
+#   estimates
+# - 1 point: the consequence: call `model.eval()` before evaluating or predicting, otherwise one image's
+#   prediction depends on the other images of its batch (and the running statistics get updated by test data)
+# Model answer: In training mode image 0's logits differed by up to 0.3 between the two batches, in evaluation
+# mode by 0. Training-mode batch norm normalizes each channel with the mean and variance of the current batch,
+# so every other image in the batch changes image 0's output; evaluation mode uses the fixed running estimates,
+# so the output depends on the image alone. A network with batch norm must be switched to eval() before it is
+# evaluated or used, or its predictions vary with the batch and the evaluation also updates the running
+# statistics with test data.
+# ### END SOLUTION

@@ -539,6 +539,21 @@ if __name__ == "__main__":
     test_train_fast_shakespeare()
 
 # %% [markdown]
+# The two trainers side by side on 20,000 characters of Shakespeare, 30 merges: the calls of `merge_pair` and
+# the time (times vary).
+
+# %%
+if __name__ == "__main__":  # a demo: runs in the notebook, not when pytest imports this file
+    import time
+
+    _words = word_counts(load_shakespeare()[:20_000])
+    print(f"{len(_words):,} distinct words, {sum(_words.values()):,} in all")
+    for _name, _train in (("naive", train_bpe_naive), ("incremental", train_bpe)):
+        _start = time.perf_counter()
+        _calls = merges_and_calls(_train, _words, 30)[1]
+        print(f"{_name:>11}: {_calls:6,} merge_pair calls, {1000 * (time.perf_counter() - _start):6.1f} ms")
+
+# %% [markdown]
 # ## 6. Encoding by merge rank
 #
 # To encode a new word, replay the training merges on its bytes. Replaying all M merges in order costs M
@@ -906,3 +921,78 @@ if __name__ == "__main__":  # a demo: runs in the notebook, not when pytest impo
     print(f"the other {len(_rest):,} characters: {len(_ids):,} BPE tokens, {len(_rest) / len(_ids):.2f} characters "
           f"per token; the character tokenizer needs {len(CharTokenizer(_text).encode(_rest)):,}")
     print("the last 8 merges:", [_bpe.vocab[256 + i].decode("utf-8", errors="replace") for i in range(248, 256)])
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** On the 895,394 characters your BPE tokenizer did not train on, how many tokens did
+# it produce, and how many characters per token is that? What does it gain a model with a context of 256
+# tokens, and what does it cost in the model's embedding table of width 64, against the character tokenizer?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-bpe-length", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the printed figures: about 479,000 BPE tokens against 895,394 characters, about 1.87 characters
+#   per token
+# - 1 point: the gain: 256 tokens now cover about 480 characters of text instead of 256, so the model sees
+#   almost twice the context for the same sequence length (and attention cost)
+# - 1 point: the cost: 513 ids against 65, so the embedding table has 513 x 64 = 32,832 weights instead of
+#   65 x 64 = 4,160 (about 8 times), and the output layer that scores every id grows the same way
+# Model answer: BPE turned the 895,394 held-out characters into 478,948 tokens, 1.87 characters per token,
+# where the character tokenizer needs one token per character. A model that reads 256 tokens at a time
+# therefore sees about 480 characters, nearly twice as much text per step. The price is the vocabulary: 513
+# ids instead of 65, so an embedding table of width 64 grows from 4,160 to 32,832 weights, and the final layer
+# that produces one logit per id grows by the same factor of about 8, with fewer training examples per id.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (3 points).** Look at the last 8 merges your tokenizer printed. Why did the name of a character
+# become one token within only 256 merges, and what does it tell you about choosing the text a tokenizer is
+# trained on?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-bpe-merges", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the printed merges, among them pieces that build an upper-case name (`GLOU`, `CEST`, `CESTER`,
+#   `GLOUCESTER`) next to common pieces such as `ven` or ` ca`
+# - 1 point: why: each speech starts with the speaker's name on its own line, always the same word (no space
+#   in front, split off by split_words), so in the 220,000 training characters the name is as frequent as a
+#   common syllable; late merges have low counts (the first merge occurs about 4,700 times, merges 248 to 255
+#   about 100 times each), and once one piece of the name is merged the next pair of the name has the same
+#   count, so its merges follow each other
+# - 1 point: the lesson: the merges reflect the training text, here the few plays in its first fifth; a name
+#   frequent there takes vocabulary entries that help little elsewhere, so train on a sample representative of
+#   the text to encode
+# Model answer: The last merges were ven, ' ca', CEST, GLOU, CESTER, GLOUCESTER, ath and qu. In the training
+# fifth Gloucester speaks about a hundred times, and every speech begins with `GLOUCESTER:` on a line of its
+# own, so the word GLOUCESTER occurs a hundred times in exactly the same form. By merge 250 the best pairs are
+# about that rare, so the name's pairs qualify, and each merge leaves the next pair of the name with the same count,
+# so four consecutive merges build the whole name. BPE has no idea what a word is: it spends its vocabulary on
+# whatever the training text repeats. A tokenizer trained on one play favours its speakers; it should be
+# trained on text like the text it will encode.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 3 (2 points).** On 20,000 characters and 30 merges, how many times did each trainer call
+# `merge_pair`, and how long did each take? Explain the naive count exactly from the figures printed, and why
+# the ratio of the times is smaller than the ratio of the calls.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-bpe-incremental", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the counts (38,670 against about 1,800) and the naive count as 1,289 distinct words x 30 rounds:
+#   the naive trainer merges every distinct word in every round
+# - 1 point: the times (the incremental one several times faster, figures vary) and why the time ratio is
+#   smaller: the incremental trainer still pays for keeping counts, the where sets and the heap (pushes and
+#   stale pops), and many merge_pair calls of the naive trainer are on short words that cost little
+# Model answer: The naive trainer called merge_pair 38,670 times, exactly 1,289 distinct words times 30
+# rounds, because it merges and recounts every word in every round. The incremental trainer called it 1,824
+# times, 21 times fewer, only for the words that contain the chosen pair. The times were 925 ms against
+# 189 ms, only about 5 times apart: the incremental trainer also takes each touched word's pairs out of the
+# counts and puts the new ones back, updates the where sets and pushes and pops heap entries, and most of the
+# naive trainer's calls are on short words that return almost at once.
+# ### END SOLUTION

@@ -789,6 +789,15 @@ if __name__ == "__main__":
         print(f"positions {'on ' if _positions else 'off'}: mse {_losses[0]:.4f} -> {_losses[-1]:.5f}")
 
 # %% [markdown]
+# The floor without positions: the best any model can do that sees only the token is to predict, for each
+# token, the mean of its targets.
+
+# %%
+if __name__ == "__main__":
+    _token_means = np.array([_y[_ids == k].mean() for k in range(int(_ids.max()) + 1)])
+    print(f"best mse from the token alone: {np.mean((_y - _token_means[_ids]) ** 2):.5f}")
+
+# %% [markdown]
 # ## The names this module adds to `tinytorch`
 #
 # `nn.Embedding`, `nn.functional.embedding` and `nn.functional.one_hot` resolve to this module's objects.
@@ -799,3 +808,73 @@ if __name__ == "__main__":
 PYTORCH_NAMES = {
     "nn.Embedding": "Embedding", "nn.functional.embedding": "embedding", "nn.functional.one_hot": "one_hot",
 }
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** With V = 5000, d = 64 and 256 ids, how long did `one-hot @ W` and `W[ids]` take per
+# call, and what is their ratio? Count the multiply-adds of the product and the numbers the lookup copies, and
+# the bytes of the one-hot matrix your `one_hot` built. Does the count explain the ratio?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-lookup-cost", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the two printed times and their ratio (thousands of times; the figures depend on the machine)
+# - 1 point: the counts: 256 x 5000 x 64 = 81,920,000 multiply-adds against 256 x 64 = 16,384 copied numbers, a
+#   factor V = 5000; the one-hot matrix is 256 x 5000 int64 = 10,240,000 bytes (plus its float32 copy,
+#   5,120,000 bytes)
+# - 1 point: the comparison: the ratio is of the order of V; it is not exactly V because the product runs in
+#   fast BLAS while the lookup of so little data is dominated by fixed call overhead, and the product also pays
+#   for building and converting the one-hot matrix
+# Model answer: one-hot @ W took 120 ms per call and W[ids] 0.034 ms, about 3,500 times less. The product does
+# 256 x 5000 x 64 = 81.9 million multiply-adds, almost all with zeros, and first builds a 256 x 5000 int64
+# matrix of 10.24 MB and its float32 copy of 5.12 MB; the lookup copies 256 rows of 64 values, 16,384 numbers.
+# The work differs by a factor of 5000, so the ratio of the times has the expected size; it is a little lower
+# because a call that copies only 64 KB is mostly fixed overhead, while the large product runs at full speed.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (3 points).** On the toy task, what loss did the model reach with positions off and on, and what
+# is the best loss from the token alone that your notebook printed? Explain why the model without positions
+# stops exactly there, and what the figure measures in terms of the task's targets y = a[token] + b[position].
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-positions", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: about 0.289 without positions, about 0 with them, and the printed floor, the same
+#   0.289
+# - 1 point: why: without positions the output depends on the token only, so the best it can do is each
+#   token's mean target; the model reached that optimum, it is not under-trained
+# - 1 point: what the floor measures: the part of y that depends on the position, the spread of b over the 4
+#   positions (close to the variance of b); the learned position vectors let the Linear head add b[t]
+# Model answer: Without positions the mse went from 2.23 to 0.28900; with learned positions from 4.91 to
+# 0.00000. The best mse from the token alone is also 0.28900. A model that sees only the token must give the
+# same output for that token at every position, and the best single value is the mean of its targets, so
+# training without positions converged to that optimum and cannot go lower. What remains is the position
+# part b[t] of the target, whose spread over the four positions is about 0.29. With a learned vector per
+# position, the head can output a[token] + b[position] exactly, and the loss falls to zero.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 3 (2 points).** Your notebook showed row 1 of the gradient after `d_W[ids] += grad` and after
+# `np.add.at` for the ids [1, 3, 1, 1]. What did each give, and what would the first version do to the training
+# of an embedding table on real text?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-scatter-add", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: [1, 1] against [3, 3]: with buffered fancy-index assignment the repeated id is written three
+#   times with the same value, so two of its three contributions are lost
+# - 1 point: the effect: a token's gradient counts once per batch however often it occurs, so frequent
+#   tokens (spaces, ` the`, `e`) get far too small gradients relative to rare ones, silently: the loss still
+#   falls, and only a test with repeated ids (or a gradient check) shows it
+# Model answer: d_W[ids] += grad gave row 1 = [1, 1], np.add.at gave [3, 3]. The first form reads d_W[ids] for
+# all four positions, adds, then writes back, and the three writes to row 1 carry the same value, so two
+# updates are lost. On real text the frequent tokens repeat many times in every batch, so their rows would get
+# the gradient of one occurrence instead of the sum, far too small compared with rare tokens. Nothing fails:
+# training just runs with wrong gradients, which only a check with repeated ids reveals.
+# ### END SOLUTION

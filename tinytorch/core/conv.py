@@ -211,7 +211,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, count_include
     return record_op("avg_pool2d", out, (input,), backward)
 
 
-# %% ../../modules/09_convolutions/convolutions.py #7fc8f16e
+# %% ../../modules/09_convolutions/convolutions.py #d27bcbe7
 class MaxPool2d(Module):
     """Max pooling over kernel_size windows; stride defaults to kernel_size."""
 
@@ -352,7 +352,7 @@ def digits_cnn() -> Sequential:
         Flatten(), Linear(128, 10))
 
 
-# %% ../../modules/09_convolutions/convolutions.py #aa67ea97
+# %% ../../modules/09_convolutions/convolutions.py #ab8f0ace
 PYTORCH_NAMES = {
     "nn.Conv2d": "Conv2d", "nn.MaxPool2d": "MaxPool2d", "nn.AvgPool2d": "AvgPool2d",
     "nn.BatchNorm1d": "BatchNorm1d", "nn.BatchNorm2d": "BatchNorm2d",

@@ -292,7 +292,7 @@ def train_test_split(n: int, test_fraction: float = 0.2, seed: int = 0, stratify
     return np.sort(train).astype(np.int64), np.sort(test).astype(np.int64)
 
 
-# %% ../../modules/07_data/data.py #2d5dfad1
+# %% ../../modules/07_data/data.py #45d89469
 MNIST_MIRROR = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 
 MNIST_FILES = {
@@ -415,7 +415,7 @@ def parse_idx(data: bytes) -> np.ndarray:
     return values.astype(dtype.newbyteorder("="))  # native byte order, and a writable copy
 
 
-# %% ../../modules/07_data/data.py #1b5525a1
+# %% ../../modules/07_data/data.py #8f980517
 PYTORCH_NAMES = {
     "utils.data.Dataset": "Dataset", "utils.data.TensorDataset": "TensorDataset",
     "utils.data.DataLoader": "DataLoader",

@@ -136,7 +136,7 @@ class LearnedPositions(Module):
     def extra_repr(self) -> str:
         return f"{self.max_len}, {self.embedding_dim}"
 
-# %% ../../modules/11_embeddings/embeddings.py #40a369e4
+# %% ../../modules/11_embeddings/embeddings.py #281a59f0
 PYTORCH_NAMES = {
     "nn.Embedding": "Embedding", "nn.functional.embedding": "embedding", "nn.functional.one_hot": "one_hot",
 }
