@@ -29,6 +29,13 @@ def graded_points(assignment: str) -> dict[str, int]:
         r'"grade": true, "grade_id": "([^"]+)", "locked": true, "points": (\d+)', source)}
 
 
+def written_points(assignment: str) -> dict[str, float]:
+    """{written question grade_id: points} of a module, read from its source's answer cell headers."""
+    source = next((REPO / "modules" / assignment).glob("*.py")).read_text(encoding="utf-8")
+    return {m.group(1): float(m.group(2)) for m in re.finditer(
+        r'\[markdown\] nbgrader=\{"grade": true, "grade_id": "([^"]+)", "locked": false, "points": (\d+)', source)}
+
+
 def last_task(assignment: str) -> str:
     """The grade_id of a module's last solution cell: the one `tito samples` breaks."""
     source = next((REPO / "modules" / assignment).glob("*.py")).read_text(encoding="utf-8")

@@ -21,7 +21,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import copy_course, graded_points, ok
+from conftest import copy_course, graded_points, ok, written_points
+from tito.notebooks import answer_cells
 from workspace_factory import REPO, tito
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="isolation (hidden files, no network, own uid) needs root")
@@ -30,6 +31,7 @@ MODULE, NOTEBOOK = "01_tensor", "tensor.ipynb"
 POINTS = graded_points(MODULE)  # the graded tests of module 01 and their points, read from its source
 TESTS = list(POINTS)
 PARTIAL = POINTS["test-tensor-class"]  # what the honest part of most attacks is worth
+WRITTEN = written_points(MODULE)  # the written questions and their points: no attack may change them
 
 SWALLOW = "get_ipython().set_custom_exc((BaseException,), lambda *args, **kwargs: None)\n"
 PATCH_NUMPY = """import numpy as np
@@ -290,6 +292,23 @@ def attacks(root, complete, partial, port):
             cell.source = "pass\n"
         return nb
 
+    def answers_as_code():
+        """Each written answer made a code cell that fakes the tests, moved up right after the first solution."""
+        nb = partial()
+        for cell in answer_cells(nb):
+            nb.cells.remove(cell)
+            cell.cell_type, cell.source = "code", SWALLOW + FAKES
+            cell.update(outputs=[], execution_count=None)
+            nb.cells.insert(nb.cells.index(solution(nb, "tensor-class")) + 1, cell)
+        return nb
+
+    def answers_raise_points():
+        nb = partial()
+        for cell in answer_cells(nb):
+            cell.metadata["nbgrader"].update(points=1000)
+            cell.source = "I deserve it."
+        return nb
+
     def in_solution(nb, grade_id, code, where="start"):
         cell = solution(nb, grade_id)
         cell.source = code + "\n" + cell.source if where == "start" else cell.source + "\n" + code
@@ -319,6 +338,8 @@ def attacks(root, complete, partial, port):
         "network": (lambda: after(partial(), "tensor-class", network(port)), PARTIAL),
         "scan-disk-for-decoys": (lambda: scan_disk(partial()), PARTIAL),
         "import-torch": (lambda: after(partial(), "tensor-class", TORCH), PARTIAL),
+        "answer-cells-as-code": (answers_as_code, PARTIAL),
+        "answer-cells-raise-points": (answers_raise_points, PARTIAL),
     }
 
 
@@ -402,7 +423,8 @@ ATTACKS = ["swallow-errors", "patch-numpy-in-a-cell", "patch-numpy-at-import", "
            "forge-observations", "sys-exit-in-solution", "os-exit-at-import", "raise-systemexit",
            "loop-ignoring-sigint", "process-flood", "memory-bomb", "edit-locked-cells", "delete-locked-cells",
            "duplicate-locked-cell", "change-cell-metadata", "rename-grade-ids", "read-hidden-tests-from-disk",
-           "write-gradebook", "special-case-visible-inputs", "network", "scan-disk-for-decoys", "import-torch"]
+           "write-gradebook", "special-case-visible-inputs", "network", "scan-disk-for-decoys", "import-torch",
+           "answer-cells-as-code", "answer-cells-raise-points"]
 
 
 # the one test each attack on a complete submission cheats (or sabotages)
@@ -418,6 +440,8 @@ def test_attack_gains_nothing(redteam, attack):
     expected = planned[attack][1]
     mine = got[attack]
     assert mine["max"] == 100, f"{attack}: the assignment must stay worth 100, got {mine['max']}"
+    assert {k: mx for k, (_, mx) in mine["written"].items()} == WRITTEN, f"{attack}: written points changed: {mine}"
+    assert not any(score for score, _ in mine["written"].values()), f"{attack}: a written answer got points unread"
     total = sum(v for k, v in mine.items() if k in TESTS)
     assert total <= expected, f"{attack}: scored {total}, at most {expected} expected: {mine}"
     cheated = [t for t in TESTS if t != "test-tensor-class"] if expected == PARTIAL else CHEATED_COMPLETE[attack]
