@@ -917,18 +917,17 @@ if __name__ == "__main__":
 if __name__ == "__main__":
     # 100 steps from x = (1, 1) down the narrow valley f(x) = 0.5 * (100 x0^2 + x1^2), 100 times steeper along
     # x0 than along x1. Plain gradient descent is stable along x0 only for lr < 2 / 100.
-    _steepness = Tensor([100.0, 1.0], dtype=np.float64)
+    _steepness = np.array([100.0, 1.0])
     for _name, _cls, _options in [("SGD lr=0.021", SGD, {"lr": 0.021}), ("SGD lr=0.019", SGD, {"lr": 0.019}),
                                   ("SGD lr=0.019 momentum=0.9", SGD, {"lr": 0.019, "momentum": 0.9}),
                                   ("Adam lr=0.1", Adam, {"lr": 0.1})]:
         _x = make([1.0, 1.0])
         _opt = _cls([_x], **_options)
         for _ in range(100):
-            _opt.zero_grad()
-            _loss = (_steepness * _x ** 2).sum() * 0.5
-            _loss.backward()
+            _x.grad = grad(_steepness * _x.data)  # the gradient of f, written out
             _opt.step()
-        print(f"{_name:>26}: x0 {_x.data[0]:+.1e}  x1 {_x.data[1]:+.1e}  f {_loss.item():.1e}")
+        print(f"{_name:>26}: x0 {_x.data[0]:+.1e}  x1 {_x.data[1]:+.1e}  "
+              f"f {0.5 * float(_steepness @ _x.data ** 2):.1e}")
 
 # %% [markdown]
 # ## 5. AdamW: decoupled weight decay
