@@ -2681,7 +2681,7 @@ PYTORCH_NAMES = {
 # - 1 point: the figures with units: about 20,000,000 B recorded, about 2,000,000 B under no_grad, against
 #   x's 2,000,000 B
 # - 1 point: recorded, each result keeps its parent in `_parents` (and its rule), so the result holds the
-#   whole chain: all 10 intermediate arrays of 2 MB stay alive until the result (or backward) lets them go
+#   whole chain: all 10 intermediate arrays of 2 MB stay alive as long as the result does
 # - 1 point: under no_grad record_op returns a plain leaf without parents, so each intermediate is freed when
 #   the next one replaces it; only the last result remains. This is why evaluation and parameter updates run
 #   under no_grad
