@@ -894,6 +894,17 @@ def test_elementwise_shapes():
 if __name__ == "__main__":
     test_elementwise_shapes()
 
+# %%
+if __name__ == "__main__":
+    # The column-against-row pitfall: 100 targets stored as a column (100, 1), the predictions as a row (100,),
+    # each prediction off by 0.1.
+    _column = np.random.default_rng(0).standard_normal((100, 1)).astype(np.float32)
+    _pred = Tensor(_column[:, 0] + 0.1)
+    for _name, _target in [("target (100, 1)", Tensor(_column)), ("target (100,)", Tensor(_column[:, 0]))]:
+        _diff = _pred - _target
+        print(f"{_name}: diff shape {_diff.shape}, {_diff.data.size:,} elements, "
+              f"mean squared error {float((_diff.data ** 2).mean()):.4f}")
+
 # %% [markdown]
 # ## 4. Matrix multiplication with loops
 #
@@ -1047,6 +1058,21 @@ def test_matmul():
 
 if __name__ == "__main__":
     test_matmul()
+
+# %%
+if __name__ == "__main__":
+    # The loops against the vectorized product on the same (40, 40) @ (40, 40): 64,000 multiply-adds.
+    import time
+    _rng = np.random.default_rng(0)
+    _a, _b = Tensor(_rng.standard_normal((40, 40))), Tensor(_rng.standard_normal((40, 40)))
+    _seconds = {}
+    for _name, _fn, _runs in [("matmul_loops", matmul_loops, 1), ("matmul", matmul, 200)]:
+        _start = time.perf_counter()
+        for _ in range(_runs):
+            _fn(_a, _b)
+        _seconds[_name] = (time.perf_counter() - _start) / _runs
+        print(f"{_name:>12}: {_seconds[_name] * 1e3:9.4f} ms")
+    print(f"matmul is {_seconds['matmul_loops'] / _seconds['matmul']:,.0f} times faster")
 
 # %% [markdown]
 # ## 6. Reductions
@@ -1884,3 +1910,56 @@ PYTORCH_NAMES = {
     "argmax": "argmax", "argmin": "argmin", "max": "max_of", "min": "min_of", "squeeze": "squeeze",
     "unsqueeze": "unsqueeze", "flatten": "flatten", "cat": "cat", "stack": "stack",
 }
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** The cell after the elementwise tests subtracted 100 targets from 100 predictions
+# that are each off by 0.1, once with the targets as a (100, 1) column and once as a (100,) row. Give the
+# shape and the mean squared error of each. Which one is wrong, what did broadcasting compute there, and why
+# does no error warn you?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-broadcast-pitfall", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: the column gives shape (100, 100) with 10,000 elements and an error near 2 (1.86
+#   here); the row gives (100,) and 0.0100
+# - 1 point: the (100, 1) case is wrong: aligned from the right, (100,) and (100, 1) broadcast to (100, 100),
+#   every prediction minus every target, so the mean mixes all pairs (about twice the targets' variance)
+# - 1 point: the shapes are compatible under the rule, so nothing raises; only checking the result's shape
+#   (or keeping targets and predictions in the same shape) catches it
+# Model answer: With the targets as a column the difference had shape (100, 100), 10,000 elements, and a mean
+# squared error of 1.8614; as a row it had shape (100,) and exactly the 0.0100 that an error of 0.1 gives. The
+# column case is wrong: the rule pads (100,) to (1, 100), and (1, 100) against (100, 1) gives (100, 100), so it
+# subtracted every target from every prediction; for unrelated pairs the squared difference averages about
+# twice the variance of the data, near 2. Every dimension has equal sizes or a 1, so broadcasting is legal and
+# no error is raised; I would have to assert the shape of the difference or reshape the targets to (100,).
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (3 points).** The cell after the `matmul` tests timed `matmul_loops` and `matmul` on the same
+# (40, 40) @ (40, 40) product. Give both times and the ratio. How many multiply-adds does each do, and where
+# does the loop version lose its time? From your figure, about how long would `matmul_loops` take on
+# (400, 400) @ (400, 400)?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-matmul-speed", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the two times with units and the ratio (hundreds to a few thousand times; the exact figure
+#   depends on the machine), and both do the same 40 * 40 * 40 = 64,000 multiply-adds
+# - 1 point: the loops pay the Python interpreter for every multiply-add (indexing each element into a NumPy
+#   scalar object, the add, the loop step); np.matmul runs one compiled loop (BLAS) over the whole arrays,
+#   using the CPU's vector units and cache blocking
+# - 1 point: the cost grows with n^3, so (400, 400) is 1,000 times the work: about 1,000 times the measured
+#   loop time (some minutes), while matmul stays in milliseconds
+# Model answer: matmul_loops took 184 ms and matmul 0.125 ms, so matmul was about 1,470 times faster. Both do
+# 40 * 40 * 40 = 64,000 multiply-adds; the difference is that the loop version makes Python execute each
+# one: it indexes two elements, creates NumPy scalar objects, adds them and advances the loop, about 3
+# microseconds a step. np.matmul hands the whole product to compiled BLAS code that works through the arrays
+# in vector registers. The work grows with n^3, so (400, 400) @ (400, 400) is 1,000 times more multiply-adds:
+# about 1,000 x 0.18 s = 3 minutes with loops.
+# ### END SOLUTION

@@ -1401,6 +1401,27 @@ def test_no_grad_graph():
 if __name__ == "__main__":
     test_no_grad_graph()
 
+# %%
+if __name__ == "__main__":
+    # The memory a chain of 10 operations keeps alive while its result lives, recorded and under no_grad.
+    import tracemalloc
+
+    def _chain_bytes(x):
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        y = x
+        for _ in range(10):
+            y = scale(y, 1.01)
+        kept = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        return kept
+
+    _x = Tensor(np.ones((500, 500)), dtype=np.float64, requires_grad=True)
+    print(f"x: {_x.data.nbytes:,} B")
+    print(f"recorded: {_chain_bytes(_x):>12,} B kept")
+    with no_grad():
+        print(f"no_grad:  {_chain_bytes(_x):>12,} B kept")
+
 # %% [markdown]
 # ## 6. Checking gradients numerically
 #
@@ -1534,6 +1555,19 @@ def test_numerical_grad():
 
 if __name__ == "__main__":
     test_numerical_grad()
+
+# %%
+if __name__ == "__main__":
+    # The largest error of the central difference for d/dx sum(exp(x)) = exp(x), at each eps, in float64 and float32.
+    _x64 = np.linspace(-1, 1, 20)
+    print("eps      float64   float32")
+    for _eps in [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10]:
+        _errors = []
+        for _dtype in (np.float64, np.float32):
+            _x = _x64.astype(_dtype)
+            _got = numerical_grad(lambda a: np.exp(a).sum(), _x, eps=_eps)
+            _errors.append(np.abs(_got - np.exp(_x.astype(np.float64))).max())
+        print(f"{_eps:.0e}   {_errors[0]:.1e}   {_errors[1]:.1e}")
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-numerical-grad-gradcheck", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
@@ -2629,3 +2663,57 @@ PYTORCH_NAMES = {
     "argmax": "argmax", "argmin": "argmin", "max": "max_of", "min": "min_of", "squeeze": "squeeze",
     "unsqueeze": "unsqueeze", "flatten": "flatten", "cat": "cat", "stack": "stack",
 }
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** The cell after the `no_grad` tests built a chain of 10 `scale` operations on a
+# (500, 500) float64 tensor and measured the memory still held while the result lives. Give both figures. What
+# holds the memory in the recorded chain, and why does `no_grad` keep only about one array?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-graph-memory", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures with units: about 20,000,000 B recorded, about 2,000,000 B under no_grad, against
+#   x's 2,000,000 B
+# - 1 point: recorded, each result keeps its parent in `_parents` (and its rule), so the result holds the
+#   whole chain: all 10 intermediate arrays of 2 MB stay alive as long as the result does
+# - 1 point: under no_grad record_op returns a plain leaf without parents, so each intermediate is freed when
+#   the next one replaces it; only the last result remains. This is why evaluation and parameter updates run
+#   under no_grad
+# Model answer: x holds 2,000,000 B. With the graph recorded the chain kept 20,010,792 B; under no_grad
+# 2,000,240 B. Recorded, every result points to its parent through `_parents`, so the final result keeps the
+# nine intermediates and itself alive, ten arrays of 2 MB, for as long as it lives; in a network these are the
+# activations backward needs. Under no_grad record_op returns a leaf with no parents, so each intermediate
+# loses its last reference when y is reassigned and is freed; only the final array stays.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (4 points).** The cell after the `numerical_grad` tests printed the largest error of the
+# central difference at eps from 1e-1 to 1e-10, in float64 and float32. At which eps is each dtype best, and
+# about how large is its error there? Explain why the error first falls and then rises as eps shrinks, and why
+# float32 at eps = 1e-8 is as wrong as a gradient of 0. Why does `gradcheck` use float64 and eps = 1e-6?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-finite-differences", "locked": false, "points": 4, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: float64 is best near eps = 1e-5 (error about 1e-10), float32 near 1e-2 (about 1e-4)
+# - 1 point: for large eps the truncation error of the central difference, proportional to eps^2, dominates
+#   (it falls 100 times per factor of 10 in eps, as the table shows)
+# - 1 point: for small eps rounding dominates: f is known only to about machine epsilon times |f| (1e-16 in
+#   float64, 1e-7 in float32), and dividing that by 2 eps grows as eps shrinks; at 1e-8 float32 cannot even
+#   represent x + eps as different from x near 1, so both evaluations are equal and the estimate is 0
+# - 1 point: float64 with eps = 1e-6 sits near the float64 minimum, with errors around 1e-9, far below the
+#   tolerances of gradcheck; in float32 no eps gives better than about 1e-4
+# Model answer: float64 was best at eps = 1e-5 with an error of 1.8e-10; float32 at 1e-2 with 1.8e-04. At
+# large eps the error is the truncation error of the central difference, proportional to eps^2: from 1e-1 to
+# 1e-4 it fell from 4.5e-3 to 4.5e-9, 100 times per step. At small eps the rounding of f dominates: the two
+# values agree to about 1e-16 relative in float64 (1e-7 in float32), and that rounding divided by 2 eps grows
+# as eps shrinks, to 1.6e-5 at 1e-10 in float64. In float32 the spacing of numbers near 1 is about 1e-7, so
+# x + 1e-8 rounds back to x, both evaluations are equal and the estimate is 0: the error is exp(x) itself,
+# 2.7. gradcheck uses float64 at eps = 1e-6, where the error is about 1e-9, well inside its tolerances.
+# ### END SOLUTION

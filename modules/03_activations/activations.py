@@ -327,6 +327,20 @@ def test_sigmoid_tanh_grads():
 if __name__ == "__main__":
     test_sigmoid_tanh_grads()
 
+# %%
+if __name__ == "__main__":
+    # The gradient that reaches x through a chain of the same activation, applied 1 to 10 times, at x = 0.5.
+    for _name, _fn in [("sigmoid", sigmoid), ("tanh", tanh), ("relu", relu)]:
+        _grads = []
+        for _depth in range(1, 11):
+            _x = Tensor(np.full(1, 0.5), requires_grad=True)
+            _y = _x
+            for _ in range(_depth):
+                _y = _fn(_y)
+            _y.sum().backward()
+            _grads.append(float(_x.grad.data[0]))
+        print(f"{_name:>8}: " + "  ".join(f"{_g:.1e}" for _g in _grads))
+
 # %% [markdown]
 # ## 3. The error function
 #
@@ -1066,6 +1080,16 @@ def test_in_place_memory():
 if __name__ == "__main__":
     test_in_place_memory()
 
+# %%
+if __name__ == "__main__":
+    # Peak memory of one call on a 1,000 x 1,000 float32 tensor, under no_grad as in inference.
+    _x = Tensor(np.random.default_rng(0).standard_normal((1000, 1000)).astype(np.float32))
+    print(f"{'x itself':>12}: {_x.data.nbytes:>10,} B")
+    with no_grad():
+        for _name, _fn in [("relu", relu), ("relu_", relu_), ("leaky_relu_", leaky_relu_), ("sigmoid", sigmoid),
+                           ("sigmoid_", sigmoid_)]:
+            print(f"{_name:>12}: {peak_bytes(_fn, _x):>10,} B")
+
 # %% [markdown]
 # ## The names this module adds to `tinytorch`
 #
@@ -1083,3 +1107,56 @@ PYTORCH_NAMES = {
     "nn.functional.sigmoid": "sigmoid", "nn.functional.tanh": "tanh", "nn.functional.softmax": "softmax",
     "nn.functional.log_softmax": "log_softmax", "nn.functional.prelu": "prelu",
 }
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** The cell after the sigmoid and tanh tests printed the gradient that reaches x
+# through 1 to 10 applications of sigmoid, tanh and relu. About how large is it after 10 sigmoids, by what
+# factor does it shrink per sigmoid, and which property of the derivative s (1 - s) sets that factor? Why does
+# relu pass 1 at every depth here, and for which inputs would it pass 0?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-gradient-depth", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the printed figures: about 3e-7 after 10 sigmoids, shrinking by about 0.2 to 0.25 per layer
+#   (tanh decays slowly, to about 0.2; relu stays 1)
+# - 1 point: s (1 - s) is at most 0.25 (at x = 0), so each sigmoid multiplies the gradient by at most a
+#   quarter and the chain rule multiplies these factors: at most 0.25^10, about 1e-6
+# - 1 point: relu's derivative is exactly 1 for positive inputs; 0.5 is positive and relu keeps it so, so
+#   every factor is 1; a negative input (a dead unit) passes exactly 0
+# Model answer: After 10 sigmoids the gradient was 3.5e-07, against 0.24 after one: each layer multiplied it by
+# about 0.22. The derivative s (1 - s) is largest at x = 0, where it is 0.25, and the chain rule multiplies one
+# such factor per layer, so 10 sigmoids give at most 0.25^10 = 1e-6. tanh's derivative reaches 1 at 0 and its
+# repeated values shrink toward 0, so it lost only a factor of 5 (0.22). relu's derivative is 1 wherever its
+# input is positive; 0.5 stays 0.5, so every factor is 1. For a negative input relu passes 0, and nothing
+# below it learns from that example.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (4 points).** The memory cell after the in-place tests measured one call on a 1,000 x 1,000
+# float32 tensor. Give the bytes for relu, relu_ and leaky_relu_ and explain each from the array sizes. Why
+# did sigmoid (not in place) allocate several times x's size? Why can the in-place variants not be used in
+# training?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-inplace-memory", "locked": false, "points": 4, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures with units: relu about 4,000,000 B (one float32 result, 10^6 x 4 B), relu_ a few
+#   hundred bytes at most
+# - 1 point: leaky_relu_ about 1,000,000 B: the boolean mask `a < 0`, one byte per element
+# - 1 point: sigmoid about 4 or more times x (17 MB measured here): the sign split makes temporary arrays (the
+#   masks, exp of the negative part, the two branches) besides the result
+# - 1 point: in training the backward rule needs x or the output (relu keeps out > 0, sigmoid keeps s);
+#   overwriting x destroys values the graph saved, which is why they raise when x requires grad
+# Model answer: x itself is 4,000,000 B. relu allocated 4,000,632 B, one new float32 array for its result;
+# relu_ allocated 204 B, because np.maximum writes into x.data. leaky_relu_ allocated 1,001,660 B: the mask
+# a < 0 is a bool array, one byte per element, a quarter of x. sigmoid allocated 17,002,032 B, over four
+# arrays of x's size, for the temporaries of the sign split; sigmoid_ avoids them with exp(-logaddexp(0, -x))
+# computed in place. In training backward needs x or the output: overwriting x would silently corrupt the
+# gradients, so the in-place variants refuse when x requires grad and are for inference under no_grad.
+# ### END SOLUTION

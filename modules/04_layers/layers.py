@@ -1278,6 +1278,18 @@ def test_initializers_depth():
 if __name__ == "__main__":
     test_initializers_depth()
 
+# %%
+if __name__ == "__main__":
+    # E[x^2] after 4, 8, ..., 20 ReLU layers of width 128 (inputs with E[x^2] = 1), He init against Xavier.
+    _rng = np.random.default_rng(0)
+    for _name, _init in [("kaiming_normal_", kaiming_normal_), ("xavier_normal_", xavier_normal_)]:
+        _x, _row = _rng.standard_normal((64, 128)), []
+        for _layer in range(1, 21):
+            _x = np.maximum(_x @ _init(Parameter(np.zeros((128, 128))), rng=_rng).data.T, 0.0)
+            if _layer % 4 == 0:
+                _row.append(f"{np.mean(_x ** 2):.1e}")
+        print(f"{_name:>16}: " + "  ".join(_row))
+
 # %% [markdown]
 # ## 4. The linear operation
 #
@@ -2010,6 +2022,17 @@ def test_sequential_index():
 if __name__ == "__main__":
     test_sequential_index()
 
+# %%
+if __name__ == "__main__":
+    # The gradient norm of each Linear weight in a stack of 10 (Linear(64, 64), activation), input layer first.
+    for _name, _act in [("Sigmoid", Sigmoid), ("ReLU", ReLU)]:
+        manual_seed(0)
+        _linears = [Linear(64, 64) for _ in range(10)]
+        _net = Sequential(*[_m for _linear in _linears for _m in (_linear, _act())])
+        _x = Tensor(np.random.default_rng(0).standard_normal((32, 64)).astype(np.float32))
+        _net(_x).sum().backward()
+        print(f"{_name:>8}: " + "  ".join(f"{np.linalg.norm(_l.weight.grad.data):.1e}" for _l in _linears))
+
 # %% [markdown]
 # ## 8. Dropout
 #
@@ -2394,3 +2417,57 @@ PYTORCH_NAMES = {
     "nn.init.xavier_normal_": "xavier_normal_", "nn.init.kaiming_uniform_": "kaiming_uniform_",
     "nn.init.kaiming_normal_": "kaiming_normal_",
 }
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** The cell after the depth test printed E[x^2] after 4, 8, ..., 20 ReLU layers,
+# with He and with Xavier init. Give the two values after 20 layers. By what factor does Xavier lose E[x^2]
+# per layer, and where does that factor come from? What would the same stack do with twice He's variance?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-init-depth", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: He stays of order 1 after 20 layers (between about 0.1 and 10), Xavier is near
+#   0.5^20 = 1e-6
+# - 1 point: the factor is 1/2 per layer: Xavier gives Var(W) = 2 / (fan_in + fan_out) = 1 / fan_in for a
+#   square layer, so Var(z) = E[x^2], and ReLU keeps E[relu(z)^2] = Var(z) / 2; He's 2 / fan_in restores it
+# - 1 point: twice He's variance doubles E[x^2] per layer: 2^20, about 1e6, it explodes
+# Model answer: After 20 layers He init gave E[x^2] = 0.26 and Xavier 6.7e-07. Xavier's variance for a square
+# 128 x 128 layer is 2 / (128 + 128) = 1 / 128 = 1 / fan_in, so z keeps E[x^2] as its variance, and ReLU
+# zeroes the negative half, keeping half of it: every layer halves E[x^2], and 0.5^20 is 9.5e-07, as measured.
+# He's Var(W) = 2 / fan_in doubles z's variance to make up for that half. With twice He's variance each
+# layer would double E[x^2] instead, about 2^20 = 1e6 after 20 layers.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (4 points).** The cell after the `Sequential` tests backpropagated through ten
+# (Linear(64, 64), activation) blocks and printed the gradient norm of each Linear weight, input layer first.
+# In the Sigmoid stack, which layer's gradient collapses, and by what factor does the norm change from one
+# layer to the next? Explain the factor from the derivative of the sigmoid. What changes with ReLU, and what
+# does this mean for training a deep sigmoid network?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-gradient-norms", "locked": false, "points": 4, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: with Sigmoid the first layer (nearest the input) has the smallest norm, about 1e-3,
+#   some 1e5 times below the last layer's; each layer down loses a factor of about 3
+# - 1 point: backward multiplies the gradient by W.T and by sigmoid's derivative s (1 - s) <= 0.25 at every
+#   block, so the factor per layer is at most a quarter times the weights' gain; the layers furthest from the
+#   loss are hit most often
+# - 1 point: with ReLU the norms stay within a small factor (about 4 here) across all ten layers: the
+#   derivative is 1 where the unit is active and He init keeps the scale
+# - 1 point: consequence: with one learning rate the first sigmoid layers barely move while the last ones
+#   take large steps; deep sigmoid stacks train slowly or not at all in their lower layers
+# Model answer: In the sigmoid stack the first layer's weight gradient has norm 2.2e-03 and the last one's
+# 2.5e+02, so the input layer collapses first, and the norm shrinks by a factor of about 3 for every block
+# toward the input. Going down one block, backward multiplies by s (1 - s), at most 0.25, and by W.T, whose
+# He scale gives back only a little, so the product is about 0.3 per block and compounds over ten blocks.
+# With ReLU the norms ran from 7.9e+02 to 3.3e+03, within a factor of 4: the derivative is 1 for active units
+# and He init keeps the scale. So a deep sigmoid network updates its first layers about 1e5 times more slowly
+# than its last with the same learning rate: they hardly learn.
+# ### END SOLUTION

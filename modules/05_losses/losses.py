@@ -716,6 +716,17 @@ def test_ignored_targets():
 if __name__ == "__main__":
     test_ignored_targets()
 
+# %%
+if __name__ == "__main__":
+    # The loss of an untrained classifier on 64 samples: logits of standard deviation 0.01 (every class about
+    # equally likely) and of standard deviation 10, for 10 and 1,000 classes.
+    _rng = np.random.default_rng(0)
+    for _classes in (10, 1000):
+        for _std in (0.01, 10.0):
+            _logits = Tensor(_std * _rng.standard_normal((64, _classes)).astype(np.float32))
+            _loss = cross_entropy(_logits, _rng.integers(0, _classes, 64))
+            print(f"{_classes:>5} classes, logits std {_std:>5}: loss {_loss.item():7.3f}   log(C) = {np.log(_classes):.3f}")
+
 # %% [markdown]
 # ## 5. Binary cross-entropy on probabilities
 #
@@ -1035,6 +1046,20 @@ def test_bce_with_logits_extremes():
 if __name__ == "__main__":
     test_bce_with_logits_extremes()
 
+# %%
+if __name__ == "__main__":
+    # A confidently wrong prediction in float32 (label 0, logit x): the loss and dl/dx through
+    # binary_cross_entropy(sigmoid(x), y) and through binary_cross_entropy_with_logits(x, y).
+    from tinytorch.core.activations import sigmoid
+    for _x in (2.0, 10.0, 20.0, 40.0):
+        _row = []
+        for _loss_of in (lambda z, y: binary_cross_entropy(sigmoid(z), y), binary_cross_entropy_with_logits):
+            _logit = Tensor([_x], requires_grad=True)
+            _loss = _loss_of(_logit, Tensor([0.0]))
+            _loss.backward()
+            _row.append(f"loss {_loss.item():8.4f}  dl/dx {_logit.grad.data[0]:.4f}")
+        print(f"x = {_x:2.0f}   from probabilities: {_row[0]}   from logits: {_row[1]}")
+
 # %% nbgrader={"grade": true, "grade_id": "test-bce-with-logits-pos-weight", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
 from tito.testkit import check_grads, observe_grads
@@ -1259,3 +1284,61 @@ PYTORCH_NAMES = {
     "nn.functional.binary_cross_entropy": "binary_cross_entropy",
     "nn.functional.binary_cross_entropy_with_logits": "binary_cross_entropy_with_logits",
 }
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** The cell after the ignored-targets test computed the cross-entropy of an
+# untrained classifier for 10 and 1,000 classes, with logits of standard deviation 0.01 and 10. Give the four
+# losses. Why is the first one for each class count equal to log(C), and what does a first-step loss far above
+# log(C), as with standard deviation 10, tell you about a model you are about to train?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-initial-loss", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: 2.303 and 6.908 for logits near 0, matching log 10 and log 1000; far larger (about
+#   15 and 33 here) with standard deviation 10
+# - 1 point: logits near 0 make softmax uniform, p = 1/C for every class, so the loss -log p of the target is
+#   log C whatever the target
+# - 1 point: a first loss far above log C means the untrained model is confidently wrong: its logits are too
+#   large (initialization or input scaling), so it is a bug to fix before training; the check is to compare
+#   the first loss with log C
+# Model answer: With logits of standard deviation 0.01 the loss was 2.303 for 10 classes and 6.908 for 1,000,
+# exactly log 10 and log 1000; with standard deviation 10 it was 15.094 and 33.296. Logits near 0 give a
+# uniform softmax, probability 1/C for each class, so -log p of the target is log C for every sample. Large
+# random logits put most of the probability on one arbitrary class, which is usually wrong, and the loss pays
+# about the gap between the largest logit and the target's. So a first loss well above log C says the
+# untrained network is confidently wrong, usually because of its initialization or unscaled inputs, and I
+# would fix that before training.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (4 points).** The cell after the extreme-logit test gave a float32 logit x with label 0 to
+# `binary_cross_entropy(sigmoid(x), y)` and to `binary_cross_entropy_with_logits(x, y)`. Give the loss and
+# dl/dx of both at x = 20 and x = 40. What is the true loss, where does the value 100 come from, and why is the
+# gradient through the probability 0? What does that do to training?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-bce-logits", "locked": false, "points": 4, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: from probabilities the loss is 100 and dl/dx 0 at both x = 20 and 40; from logits
+#   the loss is 20 and 40 with dl/dx 1
+# - 1 point: the true loss is -log(1 - sigmoid(x)), about x for large x (softplus(x)), so the logits version
+#   is right; in float32 sigmoid(x) rounds to exactly 1 from about x = 17, log(1 - 1) is -inf, and
+#   binary_cross_entropy clamps the log at -100, as PyTorch does
+# - 1 point: the gradient through the sigmoid is p (1 - p) = 0 once p is exactly 1 (and the clamp is flat),
+#   while from logits it is sigmoid(x) - y = 1
+# - 1 point: so the most confidently wrong examples give no gradient and are never corrected; compute the loss
+#   from logits (BCEWithLogitsLoss) and leave out the final sigmoid
+# Model answer: At x = 20 and x = 40 the probability route gave a loss of 100.0000 and dl/dx 0.0000; the
+# logits route gave 20.0000 and 40.0000, each with dl/dx 1.0000. The true loss is -log(1 - sigmoid(x)) =
+# softplus(x), about x, so the logits are right. In float32 sigmoid(20) rounds to exactly 1.0, 1 - p is 0 and
+# its log is -inf; binary_cross_entropy clamps each log at -100, so the loss is the clamp value for every large
+# x. The chain rule through the sigmoid multiplies by p (1 - p), which is exactly 0 there, so no gradient
+# reaches x, while from logits dl/dx = sigmoid(x) - y = 1. A network trained on probabilities would never
+# correct its most confidently wrong predictions; that is why the last layer outputs logits.
+# ### END SOLUTION

@@ -913,6 +913,22 @@ def test_adam_converges():
 if __name__ == "__main__":
     test_adam_converges()
 
+# %%
+if __name__ == "__main__":
+    # 100 steps from x = (1, 1) down the narrow valley f(x) = 0.5 * (100 x0^2 + x1^2), 100 times steeper along
+    # x0 than along x1. Plain gradient descent is stable along x0 only for lr < 2 / 100.
+    _steepness = np.array([100.0, 1.0])
+    for _name, _cls, _options in [("SGD lr=0.021", SGD, {"lr": 0.021}), ("SGD lr=0.019", SGD, {"lr": 0.019}),
+                                  ("SGD lr=0.019 momentum=0.9", SGD, {"lr": 0.019, "momentum": 0.9}),
+                                  ("Adam lr=0.1", Adam, {"lr": 0.1})]:
+        _x = make([1.0, 1.0])
+        _opt = _cls([_x], **_options)
+        for _ in range(100):
+            _x.grad = grad(_steepness * _x.data)  # the gradient of f, written out
+            _opt.step()
+        print(f"{_name:>26}: x0 {_x.data[0]:+.1e}  x1 {_x.data[1]:+.1e}  "
+              f"f {0.5 * float(_steepness @ _x.data ** 2):.1e}")
+
 # %% [markdown]
 # ## 5. AdamW: decoupled weight decay
 #
@@ -988,6 +1004,18 @@ def test_adamw():
 
 if __name__ == "__main__":
     test_adamw()
+
+# %%
+if __name__ == "__main__":
+    # Two weights start at 1 and get gradients that average to 0 (alternately +g and -g), g = 100 for one and
+    # g = 0.01 for the other, for 200 steps with lr = 0.01 and weight_decay = 0.1: what the decay leaves of each.
+    for _name, _cls in [("Adam (L2)", Adam), ("AdamW", AdamW)]:
+        _w = make([1.0, 1.0])
+        _opt = _cls([_w], lr=0.01, weight_decay=0.1)
+        for _step in range(200):
+            _w.grad = grad([100.0, 0.01] if _step % 2 == 0 else [-100.0, -0.01])
+            _opt.step()
+        print(f"{_name:>9}: weight with large gradients {_w.data[0]:+.3f}, with small gradients {_w.data[1]:+.3f}")
 
 # %% [markdown]
 # ## 6. Learning-rate schedules
@@ -1381,3 +1409,62 @@ PYTORCH_NAMES = {
     "optim.lr_scheduler.CosineAnnealingLR": "CosineAnnealingLR", "optim.lr_scheduler.LinearLR": "LinearLR",
     "nn.utils.clip_grad_norm_": "clip_grad_norm_",
 }
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (4 points).** The cell after the Adam convergence test ran 100 steps down the valley
+# f(x) = 0.5 (100 x0^2 + x1^2) from (1, 1). Give x0 and x1 for each run. Explain from the update rule why plain
+# SGD at lr = 0.021 diverges and at 0.019 converges along x0 but leaves x1 near 0.15; then why momentum and
+# Adam get both coordinates small.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-narrow-valley", "locked": false, "points": 4, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: SGD lr=0.021 blows up along x0 (about 1e4), SGD lr=0.019 has x0 near 0 but x1 about
+#   0.15, momentum and Adam end with both coordinates a few 1e-3
+# - 1 point: each SGD step multiplies x0 by 1 - 100 lr: -1.1 at 0.021 (|factor| > 1, grows as 1.1^100, about
+#   1e4) and -0.9 at 0.019 (shrinks while flipping sign); the stability limit is lr < 2 / 100
+# - 1 point: along x1 the factor is 1 - lr = 0.981, so after 100 steps x1 = 0.981^100, about 0.15: the largest
+#   stable rate is set by the steep direction and is far too small for the flat one
+# - 1 point: momentum adds up the steps along x1, where successive gradients agree (up to 1 / (1 - 0.9) = 10
+#   times the step), while the alternating x0 gradients cancel in the velocity; Adam divides each coordinate
+#   by the root mean square of its own gradient, so both move at about lr per step whatever their steepness
+# Model answer: SGD at lr = 0.021 ended at x0 = +1.4e+04, x1 = +1.2e-01; at lr = 0.019 at x0 = +2.7e-05,
+# x1 = +1.5e-01; with momentum 0.9 at 5.2e-03 for both, and Adam at 2.9e-03 for both. A plain step
+# multiplies x0 by 1 - 100 lr. At 0.021 that is -1.1, so x0 flips sign and grows by 10 % per step, 1.1^100 =
+# 1.4e4; at 0.019 it is -0.9 and x0 shrinks to almost nothing. Along x1 the factor is 1 - 0.019 = 0.981, and
+# 0.981^100 = 0.15: the steep direction caps the learning rate, and the flat one then barely moves. Momentum
+# keeps a velocity: along x1 the gradients all point the same way and the velocity builds up to about ten
+# times one step, while along x0 they alternate in sign and largely cancel. Adam scales each coordinate by
+# its own gradient size, so x0 and x1 both move by about lr per step and reach the bottom together.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (3 points).** The cell after the AdamW test gave two weights gradients that average to 0, of
+# size 100 and 0.01, with weight_decay = 0.1. Give what remained of each weight with Adam and with AdamW.
+# Explain why Adam's L2 decay depends on the gradient size and AdamW's does not, and what AdamW's figure
+# should be from its update rule.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-decoupled-decay", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: Adam keeps about 0.98 of the weight with large gradients and almost nothing (about
+#   0.02) of the one with small gradients; AdamW leaves both at the same value, about 0.8
+# - 1 point: with Adam the decay wd * p is added to the gradient and then divided by the root mean square of
+#   the whole gradient: next to gradients of 100 the 0.1 p term is a thousandth of the step, next to 0.01 it
+#   dominates and every step moves the weight by about lr toward 0
+# - 1 point: AdamW multiplies the weight by 1 - lr * wd = 0.999 each step, outside the normalization, so both
+#   decay alike: 0.999^200 = 0.82, which matches about 0.8 (the zero-mean Adam steps move it a little)
+# Model answer: With Adam (L2) the weight with large gradients kept 0.980 and the one with small gradients
+# 0.018; with AdamW both ended at 0.804. Adam adds 0.1 p to the gradient and divides the result by its
+# running root mean square. For the first weight that is about 100, so the decay term shifts the step by
+# about a thousandth and the weight hardly decays; for the second the decay term is ten times the gradient
+# itself, the normalized step is about lr toward 0 every time, and the weight is gone. AdamW shrinks the
+# weight by lr * wd * p before the Adam step, which the normalization never sees: each step multiplies both
+# weights by 0.999, and 0.999^200 = 0.82, close to the 0.804 measured.
+# ### END SOLUTION

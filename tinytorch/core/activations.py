@@ -180,7 +180,7 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
     return record_op("prelu", out, (x, weight), backward)
 
 
-# %% ../../modules/03_activations/activations.py #ca2febae
+# %% ../../modules/03_activations/activations.py #b92c46b1
 def _check_in_place(name: str, x: Tensor) -> None:
     """Raise RuntimeError when gradients are on and x requires grad: overwriting x would corrupt a backward rule.
     Otherwise count the change in x's version (module 02), so a graph that saved x refuses to run backward."""
@@ -241,7 +241,7 @@ def tanh_(x: Tensor) -> Tensor:
     return x
 
 
-# %% ../../modules/03_activations/activations.py #a68af1b5
+# %% ../../modules/03_activations/activations.py #9b6b1c4a
 PYTORCH_NAMES = {
     "relu": "relu", "relu_": "relu_", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
     "log_softmax": "log_softmax", "nn.functional.relu": "relu", "nn.functional.relu_": "relu_",

@@ -911,7 +911,7 @@ def min_dim(x: TensorLike, dim: int, keepdim: bool = False):
     """(smallest values along `dim`, their indices); gradient: grad to the element each index names."""
     return _values_at_indices("min", x, plain.min_dim(x, dim, keepdim), dim, keepdim)
 
-# %% ../../modules/02_autograd/autograd.py #efb99df8
+# %% ../../modules/02_autograd/autograd.py #ba710954
 PYTORCH_NAMES = {
     "Tensor": "Tensor", "no_grad": "no_grad", "is_grad_enabled": "is_grad_enabled", "matmul": "matmul",
     "exp": "exp", "log": "log", "reshape": "reshape", "transpose": "transpose", "permute": "permute",

@@ -672,7 +672,7 @@ class Residual(Module):
         return x + self.block(x)
 
 
-# %% ../../modules/04_layers/layers.py #f332c9b8
+# %% ../../modules/04_layers/layers.py #c2656a46
 PYTORCH_NAMES = {
     "nn.Module": "Module", "nn.Parameter": "Parameter", "nn.ModuleList": "ModuleList",
     "nn.Sequential": "Sequential", "nn.Linear": "Linear", "nn.ReLU": "ReLU", "nn.LeakyReLU": "LeakyReLU",

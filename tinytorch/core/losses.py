@@ -284,7 +284,7 @@ class BCEWithLogitsLoss(_Loss):
         return binary_cross_entropy_with_logits(input, target, reduction=self.reduction, pos_weight=self.pos_weight)
 
 
-# %% ../../modules/05_losses/losses.py #2d621f1e
+# %% ../../modules/05_losses/losses.py #fa19111b
 PYTORCH_NAMES = {
     "nn.MSELoss": "MSELoss", "nn.CrossEntropyLoss": "CrossEntropyLoss", "nn.NLLLoss": "NLLLoss",
     "nn.BCELoss": "BCELoss", "nn.BCEWithLogitsLoss": "BCEWithLogitsLoss", "nn.functional.mse_loss": "mse_loss",

@@ -345,7 +345,7 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
     return total
 
 
-# %% ../../modules/06_optimizers/optimizers.py #629010db
+# %% ../../modules/06_optimizers/optimizers.py #2dafe21f
 PYTORCH_NAMES = {
     "optim.Optimizer": "Optimizer", "optim.SGD": "SGD", "optim.RMSprop": "RMSprop", "optim.Adam": "Adam",
     "optim.AdamW": "AdamW", "optim.lr_scheduler.LRScheduler": "LRScheduler", "optim.lr_scheduler.StepLR": "StepLR",

@@ -865,7 +865,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
     return _wrap(np.stack(arrays, axis=d), *tensors)
 
 
-# %% ../../modules/01_tensor/tensor.py #17e2af95
+# %% ../../modules/01_tensor/tensor.py #713799ac
 PYTORCH_NAMES = {
     "Tensor": "Tensor", "tensor": "tensor", "zeros": "zeros", "ones": "ones", "full": "full", "randn": "randn",
     "rand": "rand", "arange": "arange", "zeros_like": "zeros_like", "ones_like": "ones_like",
