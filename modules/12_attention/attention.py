@@ -242,6 +242,8 @@ def test_masked_softmax_errors():
         mask[row] = False
         msg = error_message(ValueError, masked_softmax, rng.standard_normal(shape), mask)
         observe(f"case {i}: row {row} masked: ValueError naming it", msg is not None and str(row) in msg)
+    one = np.eye(4, dtype=bool)[rng.integers(0, 4, size=(2, 3))]  # exactly one key left in each row
+    observe("one key left per row: its weight is 1", masked_softmax(rng.standard_normal((2, 3, 4)) * 100, one))
     ### END HIDDEN TESTS
 
 
