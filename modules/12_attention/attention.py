@@ -151,8 +151,9 @@ if __name__ == "__main__":
 # number such as -1e9 does not give that guarantee: a logit of 1e9 beats it.
 #
 # A row whose keys are all masked has no maximum to subtract: every entry is -inf, and e^(-inf - (-inf)) is
-# NaN. PyTorch returns NaN there; we raise `ValueError` naming the row, since NaN in a model is found much
-# later and far away.
+# NaN. PyTorch 2.13's `MultiheadAttention` returns NaN there and its `scaled_dot_product_attention` silently
+# returns zeros; either hides a bug (usually a mask with the wrong convention) until much later. We raise
+# `ValueError` naming the row.
 #
 # **Task: `masked_softmax(logits, attn_mask=None)`.** logits is an ndarray (..., L, S); attn_mask is None, a
 # bool mask (True = may attend) or a float mask to add, either broadcastable to the logits. Return the
@@ -685,7 +686,8 @@ class MultiheadAttention(Module):
             out = out.transpose(0, 1)
         if not need_weights:
             return out, None
-        return out, Tensor(weights.mean(axis=-3) if average_attn_weights else weights)
+        weights = weights.mean(axis=-3) if average_attn_weights else weights
+        return out, Tensor(weights, dtype=weights.dtype)
 
     def _batch_major(self, x, unbatched: bool) -> Tensor:
         """The input as (N, L, E)."""

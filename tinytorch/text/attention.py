@@ -168,7 +168,8 @@ class MultiheadAttention(Module):
             out = out.transpose(0, 1)
         if not need_weights:
             return out, None
-        return out, Tensor(weights.mean(axis=-3) if average_attn_weights else weights)
+        weights = weights.mean(axis=-3) if average_attn_weights else weights
+        return out, Tensor(weights, dtype=weights.dtype)
 
     def _batch_major(self, x, unbatched: bool) -> Tensor:
         """The input as (N, L, E)."""
