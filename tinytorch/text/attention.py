@@ -33,7 +33,8 @@ def masked_softmax(logits: np.ndarray, attn_mask=None) -> np.ndarray:
     if dead.any():
         row = tuple(int(i) for i in np.argwhere(dead)[0])
         raise ValueError(f"attention row {row} has every key masked: its softmax would be 0/0 (NaN)")
-    e = np.exp(x - top)  # a masked logit: e^(-inf) = 0 exactly
+    e = x - top
+    np.exp(e, out=e)  # a masked logit: e^(-inf) = 0 exactly
     e /= e.sum(axis=-1, keepdims=True)
     return e
 
@@ -76,10 +77,11 @@ def attention(query, key, value, attn_mask=None, dropout_p: float = 0.0, is_caus
         d_v = unbroadcast(np.swapaxes(A, -1, -2) @ grad, V.shape) if _wants_grad(value) else None
         if not (_wants_grad(query) or _wants_grad(key)):
             return None, None, d_v
-        d_p = grad @ np.swapaxes(V, -1, -2)
+        d_s = grad @ np.swapaxes(V, -1, -2)  # dP, turned into dL/dS (without the scale) in place below
         if D is not None:
-            d_p = d_p * D
-        d_s = P * (d_p - (d_p * P).sum(axis=-1, keepdims=True))  # dL/dS without the scale, applied below
+            d_s *= D
+        d_s -= (d_s * P).sum(axis=-1, keepdims=True)
+        d_s *= P
         d_q = unbroadcast((d_s @ K) * scale, Q.shape) if _wants_grad(query) else None
         d_k = unbroadcast(np.swapaxes(d_s, -1, -2) @ (Q * scale), K.shape) if _wants_grad(key) else None
         return d_q, d_k, d_v
