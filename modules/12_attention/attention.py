@@ -116,6 +116,30 @@ def random_cases(rng, count):
         cases.append((f"case {i} ({kind}, q {q.shape}, k {k.shape}, v {v.shape})", q, k, v, kwargs))
     return cases
 
+
+def T64(a):
+    """A float64 Tensor (a Tensor made from an array is float32 by default)."""
+    return Tensor(a, dtype=np.float64)
+
+
+def fixed_mha(rng, E=6, h=2, **kwargs):
+    """A float64 MultiheadAttention whose parameters are all random (biases too)."""
+    mha = MultiheadAttention(E, h, **kwargs).double()
+    for p in mha.parameters():
+        p.data[...] = rng.standard_normal(p.shape) * 0.5
+    return mha
+
+
+def mha_by_hand(mha, q, k, v, allowed=None):
+    """MultiheadAttention on batch-major float64 arrays (N, L, E) one head at a time; allowed (N, L, S): True = attend."""
+    E, h = mha.embed_dim, mha.num_heads
+    W, b = mha.in_proj_weight.data, mha.in_proj_bias.data
+    d = E // h
+    qs, ks, vs = (x @ W[i * E:(i + 1) * E].T + b[i * E:(i + 1) * E] for i, x in enumerate((q, k, v)))
+    heads = [naive_attention(qs[..., i * d:(i + 1) * d], ks[..., i * d:(i + 1) * d], vs[..., i * d:(i + 1) * d], allowed)
+             for i in range(h)]
+    return np.concatenate(heads, axis=-1) @ mha.out_proj.weight.data.T + mha.out_proj.bias.data
+
 # %% nbgrader={"grade": true, "grade_id": "test-causal-mask", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
 
@@ -739,31 +763,6 @@ def test_mha_init():
 
 if __name__ == "__main__":
     test_mha_init()
-
-# %% jupyter={"source_hidden": true}
-# Given: a MultiheadAttention with fixed random weights, and the same computation written out (not exported).
-def T64(a):
-    """A float64 Tensor (a Tensor made from an array is float32 by default)."""
-    return Tensor(a, dtype=np.float64)
-
-
-def fixed_mha(rng, E=6, h=2, **kwargs):
-    """A float64 MultiheadAttention whose parameters are all random (biases too)."""
-    mha = MultiheadAttention(E, h, **kwargs).double()
-    for p in mha.parameters():
-        p.data[...] = rng.standard_normal(p.shape) * 0.5
-    return mha
-
-
-def mha_by_hand(mha, q, k, v, allowed=None):
-    """MultiheadAttention on batch-major float64 arrays (N, L, E) one head at a time; allowed (N, L, S): True = attend."""
-    E, h = mha.embed_dim, mha.num_heads
-    W, b = mha.in_proj_weight.data, mha.in_proj_bias.data
-    d = E // h
-    qs, ks, vs = (x @ W[i * E:(i + 1) * E].T + b[i * E:(i + 1) * E] for i, x in enumerate((q, k, v)))
-    heads = [naive_attention(qs[..., i * d:(i + 1) * d], ks[..., i * d:(i + 1) * d], vs[..., i * d:(i + 1) * d], allowed)
-             for i in range(h)]
-    return np.concatenate(heads, axis=-1) @ mha.out_proj.weight.data.T + mha.out_proj.bias.data
 
 # %% nbgrader={"grade": true, "grade_id": "test-mha-forward", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
