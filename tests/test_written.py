@@ -103,8 +103,7 @@ def formgrader(course):
     port, token = free_port(), secrets.token_hex(16)
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "server", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", "--allow-root",
-         '--ServerApp.jpserver_extensions={"nbgrader.server_extensions.formgrader": true}'],
+         f"--IdentityProvider.token={token}", "--allow-root"],  # nbgrader's install enables the formgrader
         cwd=course, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=str(REPO)))
     base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"token {token}"}
     try:
