@@ -146,7 +146,7 @@ def test_the_formgrader_api_grades_a_written_answer(course, formgrader):
     grade = next(g for g in found if g["name"] == "written-why")
     assert grade["needs_manual_grade"] and grade["max_score"] == 3
     status, saved = call("PUT", f"{base}/formgrader/api/grade/{grade['id']}", headers, {"manual_score": 3})
-    assert status == 200 and saved["score"] == 3 and not saved["needs_manual_grade"]
+    assert status == 200 and saved["manual_score"] == 3 and not saved["needs_manual_grade"]
     _, comments = call("GET", f"{base}/formgrader/api/comments?submission_id={mine['id']}", headers)
     comment = next(c for c in comments if c["name"] == "written-why")
     call("PUT", f"{base}/formgrader/api/comment/{comment['id']}", headers, {"manual_comment": "Full marks, via the formgrader."})
