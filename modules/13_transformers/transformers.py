@@ -26,7 +26,7 @@ import numpy as np
 from tinytorch.core.autograd import Tensor, no_grad, record_op
 from tinytorch.core.layers import GELU, Dropout, Linear, Module, ModuleList, Parameter
 from tinytorch.core.tensor import array_of, default_generator, manual_seed
-from tinytorch.text.attention import MultiheadAttention
+from tinytorch.text.attention import MultiheadAttention, causal_mask
 from tinytorch.text.embed import Embedding, LearnedPositions
 
 # %% [markdown]
@@ -332,8 +332,9 @@ if __name__ == "__main__":
 #     x = x + FeedForward(LN2(x))               every position on its own
 #
 # Attention is module 12's `MultiheadAttention` with `batch_first=True` and a causal mask: position t may
-# attend to positions 0 .. t only. `causal_mask(T)` (given) is the (T, T) bool mask in PyTorch's
-# `MultiheadAttention` convention, True where attending is *not* allowed (above the diagonal).
+# attend to positions 0 .. t only. Mind the two conventions: module 12's `causal_mask(T)` is True where
+# attending is allowed (as `scaled_dot_product_attention` takes it), while `MultiheadAttention`, as in
+# PyTorch, takes a bool `attn_mask` that is True where attending is *not* allowed: pass `~causal_mask(T).data`.
 #
 # Why pre-norm (the normalization inside the branch, as in GPT-2) rather than the original post-norm,
 # x = LN(x + sublayer(x))? In pre-norm the path x -> x + ... -> x + ... is an identity through every block,
@@ -346,11 +347,6 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "block", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def causal_mask(size: int) -> Tensor:
-    """(size, size) bool, True above the diagonal: query t may not attend to keys after t."""
-    return Tensor(np.triu(np.ones((size, size), dtype=bool), k=1))
-
-
 class TransformerBlock(Module):
     """Pre-norm block on (N, T, E): x + Dropout(causal attention(LN1(x))), then x + FeedForward(LN2(x))."""
 
@@ -366,7 +362,7 @@ class TransformerBlock(Module):
         """x (N, T, E) -> (N, T, E); output t depends on x[:, :t + 1] only."""
         ### BEGIN SOLUTION
         h = self.ln1(x)
-        attended, _ = self.attn(h, h, h, attn_mask=causal_mask(x.shape[-2]), need_weights=False)
+        attended, _ = self.attn(h, h, h, attn_mask=~causal_mask(x.shape[-2]).data, need_weights=False)
         x = x + self.drop(attended)
         return x + self.ffn(self.ln2(x))
         ### END SOLUTION
