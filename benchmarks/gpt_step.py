@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 
-from harness import measure, print_table, torch_or_none
+from harness import compare_steps
 from tinytorch.core.autograd import Tensor
 from tinytorch.core.losses import cross_entropy
 from tinytorch.core.optim import AdamW
@@ -95,27 +95,8 @@ def torch_step(torch, model, x, y):
 
 
 def main() -> int:
-    torch = torch_or_none()
-    x, y = batch()
-    model, step = tinytorch_step(x, y)
-    first = float(step().item())
-    ours = measure(step, warmup=2, repeats=15)
-    tokens = BATCH * CONTEXT
-    rows = [["tinytorch", str(ours), f"{tokens / ours.median:,.0f}"]]
-    ratio = None
-    if torch is not None:
-        model, _ = tinytorch_step(x, y)  # same initial weights for both
-        tstep = torch_step(torch, model, x, y)
-        torch_first = float(tstep().item())
-        assert abs(first - torch_first) < 1e-4, f"first losses differ: {first} vs {torch_first}"
-        theirs = measure(tstep, warmup=2, repeats=15)
-        rows.append([f"torch {torch.__version__} ({torch.get_num_threads()} threads)", str(theirs),
-                     f"{tokens / theirs.median:,.0f}"])
-        ratio = ours.median / theirs.median
-    print_table(["framework", "time per step (median [p10-p90])", "tokens/s"], rows)
-    if ratio is not None:
-        print(f"\ntinytorch / torch = {ratio:.2f}x (target: at most 2x); first-step loss {first:.6f} in both")
-    return 0 if ratio is None or ratio <= 2.0 else 1
+    return compare_steps(batch, tinytorch_step, torch_step, BATCH * CONTEXT, "tokens", 2.0, warmup=2,
+                         repeats=15)
 
 
 if __name__ == "__main__":
