@@ -263,9 +263,9 @@ if __name__ == "__main__":
 # Attention mixes positions; the feed-forward block then works on each position alone: widen E -> 4E, apply
 # a nonlinearity, project back 4E -> E. Most of a transformer's parameters are here.
 #
-# The nonlinearity is GELU from module 03, x * Phi(x) with Phi the standard normal CDF (the exact erf form is
-# PyTorch's default). Unlike ReLU it is smooth at 0 and passes a small gradient for negative inputs, so a unit
-# that is pushed below zero early in training is not cut off for good.
+# The nonlinearity is GELU (module 03's `gelu`, module 04's `GELU` layer): x * Phi(x) with Phi the standard
+# normal CDF, in the exact erf form that is PyTorch's default. Unlike ReLU it is smooth at 0 and passes a
+# small gradient for negative inputs, so a unit pushed below zero early in training is not cut off for good.
 #
 # **Task: `FeedForward(embed_dim, hidden_dim=None, dropout=0.0)`**: `fc1 = Linear(E, H)`, `act = GELU()`,
 # `fc2 = Linear(H, E)`, `drop = Dropout(dropout)` with H = 4E by default; forward is
