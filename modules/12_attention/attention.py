@@ -116,6 +116,30 @@ def random_cases(rng, count):
         cases.append((f"case {i} ({kind}, q {q.shape}, k {k.shape}, v {v.shape})", q, k, v, kwargs))
     return cases
 
+
+def T64(a):
+    """A float64 Tensor (a Tensor made from an array is float32 by default)."""
+    return Tensor(a, dtype=np.float64)
+
+
+def fixed_mha(rng, E=6, h=2, **kwargs):
+    """A float64 MultiheadAttention whose parameters are all random (biases too)."""
+    mha = MultiheadAttention(E, h, **kwargs).double()
+    for p in mha.parameters():
+        p.data[...] = rng.standard_normal(p.shape) * 0.5
+    return mha
+
+
+def mha_by_hand(mha, q, k, v, allowed=None):
+    """MultiheadAttention on batch-major float64 arrays (N, L, E) one head at a time; allowed (N, L, S): True = attend."""
+    E, h = mha.embed_dim, mha.num_heads
+    W, b = mha.in_proj_weight.data, mha.in_proj_bias.data
+    d = E // h
+    qs, ks, vs = (x @ W[i * E:(i + 1) * E].T + b[i * E:(i + 1) * E] for i, x in enumerate((q, k, v)))
+    heads = [naive_attention(qs[..., i * d:(i + 1) * d], ks[..., i * d:(i + 1) * d], vs[..., i * d:(i + 1) * d], allowed)
+             for i in range(h)]
+    return np.concatenate(heads, axis=-1) @ mha.out_proj.weight.data.T + mha.out_proj.bias.data
+
 # %% nbgrader={"grade": true, "grade_id": "test-causal-mask", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
 
@@ -151,8 +175,9 @@ if __name__ == "__main__":
 # number such as -1e9 does not give that guarantee: a logit of 1e9 beats it.
 #
 # A row whose keys are all masked has no maximum to subtract: every entry is -inf, and e^(-inf - (-inf)) is
-# NaN. PyTorch returns NaN there; we raise `ValueError` naming the row, since NaN in a model is found much
-# later and far away.
+# NaN. PyTorch 2.13's `MultiheadAttention` returns NaN there and its `scaled_dot_product_attention` silently
+# returns zeros; either hides a bug (usually a mask with the wrong convention) until much later. We raise
+# `ValueError` naming the row.
 #
 # **Task: `masked_softmax(logits, attn_mask=None)`.** logits is an ndarray (..., L, S); attn_mask is None, a
 # bool mask (True = may attend) or a float mask to add, either broadcastable to the logits. Return the
@@ -169,12 +194,15 @@ def masked_softmax(logits: np.ndarray, attn_mask=None) -> np.ndarray:
     if attn_mask is not None:
         mask = array_of(attn_mask)
         x = np.where(mask, x, -np.inf) if mask.dtype == np.bool_ else x + mask.astype(x.dtype)
-    dead = np.isneginf(x).all(axis=-1)
+    top = x.max(axis=-1, keepdims=True) if x.shape[-1] else np.full(x.shape[:-1] + (1,), -np.inf)
+    dead = np.isneginf(top[..., 0])  # the largest logit of the row is -inf: every key is masked
     if dead.any():
         row = tuple(int(i) for i in np.argwhere(dead)[0])
         raise ValueError(f"attention row {row} has every key masked: its softmax would be 0/0 (NaN)")
-    e = np.exp(x - x.max(axis=-1, keepdims=True))  # a masked logit: e^(-inf) = 0 exactly
-    return e / e.sum(axis=-1, keepdims=True)
+    e = x - top
+    np.exp(e, out=e)  # a masked logit: e^(-inf) = 0 exactly
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-masked-softmax-values", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
@@ -242,6 +270,8 @@ def test_masked_softmax_errors():
         mask[row] = False
         msg = error_message(ValueError, masked_softmax, rng.standard_normal(shape), mask)
         observe(f"case {i}: row {row} masked: ValueError naming it", msg is not None and str(row) in msg)
+    one = np.eye(4, dtype=bool)[rng.integers(0, 4, size=(2, 3))]  # exactly one key left in each row
+    observe("one key left per row: its weight is 1", masked_softmax(rng.standard_normal((2, 3, 4)) * 100, one))
     ### END HIDDEN TESTS
 
 
@@ -303,7 +333,7 @@ def attention(query, key, value, attn_mask=None, dropout_p: float = 0.0, is_caus
     K, V = K.astype(dtype, copy=False), V.astype(dtype, copy=False)
     if is_causal:
         attn_mask = causal_mask(Q.shape[-2], K.shape[-2])
-    P = masked_softmax((Q @ np.swapaxes(K, -1, -2)) * scale, attn_mask)
+    P = masked_softmax((Q * scale) @ np.swapaxes(K, -1, -2), attn_mask)  # scale the smaller (L, E) operand
     D = None
     if dropout_p > 0.0:
         D = (_generator().random(P.shape) >= dropout_p).astype(dtype) * (1.0 / (1.0 - dropout_p))
@@ -314,12 +344,13 @@ def attention(query, key, value, attn_mask=None, dropout_p: float = 0.0, is_caus
         d_v = unbroadcast(np.swapaxes(A, -1, -2) @ grad, V.shape) if _wants_grad(value) else None
         if not (_wants_grad(query) or _wants_grad(key)):
             return None, None, d_v
-        d_p = grad @ np.swapaxes(V, -1, -2)
+        d_s = grad @ np.swapaxes(V, -1, -2)  # dP, turned into dL/dS (without the scale) in place below
         if D is not None:
-            d_p = d_p * D
-        d_s = P * (d_p - (d_p * P).sum(axis=-1, keepdims=True)) * scale
-        d_q = unbroadcast(d_s @ K, Q.shape) if _wants_grad(query) else None
-        d_k = unbroadcast(np.swapaxes(d_s, -1, -2) @ Q, K.shape) if _wants_grad(key) else None
+            d_s *= D
+        d_s -= (d_s * P).sum(axis=-1, keepdims=True)
+        d_s *= P
+        d_q = unbroadcast((d_s @ K) * scale, Q.shape) if _wants_grad(query) else None
+        d_k = unbroadcast(np.swapaxes(d_s, -1, -2) @ (Q * scale), K.shape) if _wants_grad(key) else None
         return d_q, d_k, d_v
 
     return record_op("scaled_dot_product_attention", out, (query, key, value), backward), A
@@ -683,7 +714,8 @@ class MultiheadAttention(Module):
             out = out.transpose(0, 1)
         if not need_weights:
             return out, None
-        return out, Tensor(weights.mean(axis=-3) if average_attn_weights else weights)
+        weights = weights.mean(axis=-3) if average_attn_weights else weights
+        return out, Tensor(weights, dtype=weights.dtype)
 
     def _batch_major(self, x, unbatched: bool) -> Tensor:
         """The input as (N, L, E)."""
@@ -731,31 +763,6 @@ def test_mha_init():
 
 if __name__ == "__main__":
     test_mha_init()
-
-# %% jupyter={"source_hidden": true}
-# Given: a MultiheadAttention with fixed random weights, and the same computation written out (not exported).
-def T64(a):
-    """A float64 Tensor (a Tensor made from an array is float32 by default)."""
-    return Tensor(a, dtype=np.float64)
-
-
-def fixed_mha(rng, E=6, h=2, **kwargs):
-    """A float64 MultiheadAttention whose parameters are all random (biases too)."""
-    mha = MultiheadAttention(E, h, **kwargs).double()
-    for p in mha.parameters():
-        p.data[...] = rng.standard_normal(p.shape) * 0.5
-    return mha
-
-
-def mha_by_hand(mha, q, k, v, allowed=None):
-    """MultiheadAttention on batch-major float64 arrays (N, L, E) one head at a time; allowed (N, L, S): True = attend."""
-    E, h = mha.embed_dim, mha.num_heads
-    W, b = mha.in_proj_weight.data, mha.in_proj_bias.data
-    d = E // h
-    qs, ks, vs = (x @ W[i * E:(i + 1) * E].T + b[i * E:(i + 1) * E] for i, x in enumerate((q, k, v)))
-    heads = [naive_attention(qs[..., i * d:(i + 1) * d], ks[..., i * d:(i + 1) * d], vs[..., i * d:(i + 1) * d], allowed)
-             for i in range(h)]
-    return np.concatenate(heads, axis=-1) @ mha.out_proj.weight.data.T + mha.out_proj.bias.data
 
 # %% nbgrader={"grade": true, "grade_id": "test-mha-forward", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe

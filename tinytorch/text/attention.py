@@ -28,12 +28,15 @@ def masked_softmax(logits: np.ndarray, attn_mask=None) -> np.ndarray:
     if attn_mask is not None:
         mask = array_of(attn_mask)
         x = np.where(mask, x, -np.inf) if mask.dtype == np.bool_ else x + mask.astype(x.dtype)
-    dead = np.isneginf(x).all(axis=-1)
+    top = x.max(axis=-1, keepdims=True) if x.shape[-1] else np.full(x.shape[:-1] + (1,), -np.inf)
+    dead = np.isneginf(top[..., 0])  # the largest logit of the row is -inf: every key is masked
     if dead.any():
         row = tuple(int(i) for i in np.argwhere(dead)[0])
         raise ValueError(f"attention row {row} has every key masked: its softmax would be 0/0 (NaN)")
-    e = np.exp(x - x.max(axis=-1, keepdims=True))  # a masked logit: e^(-inf) = 0 exactly
-    return e / e.sum(axis=-1, keepdims=True)
+    e = x - top
+    np.exp(e, out=e)  # a masked logit: e^(-inf) = 0 exactly
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
 
 
 # %% ../../modules/12_attention/attention.py #attention
@@ -63,7 +66,7 @@ def attention(query, key, value, attn_mask=None, dropout_p: float = 0.0, is_caus
     K, V = K.astype(dtype, copy=False), V.astype(dtype, copy=False)
     if is_causal:
         attn_mask = causal_mask(Q.shape[-2], K.shape[-2])
-    P = masked_softmax((Q @ np.swapaxes(K, -1, -2)) * scale, attn_mask)
+    P = masked_softmax((Q * scale) @ np.swapaxes(K, -1, -2), attn_mask)  # scale the smaller (L, E) operand
     D = None
     if dropout_p > 0.0:
         D = (_generator().random(P.shape) >= dropout_p).astype(dtype) * (1.0 / (1.0 - dropout_p))
@@ -74,12 +77,13 @@ def attention(query, key, value, attn_mask=None, dropout_p: float = 0.0, is_caus
         d_v = unbroadcast(np.swapaxes(A, -1, -2) @ grad, V.shape) if _wants_grad(value) else None
         if not (_wants_grad(query) or _wants_grad(key)):
             return None, None, d_v
-        d_p = grad @ np.swapaxes(V, -1, -2)
+        d_s = grad @ np.swapaxes(V, -1, -2)  # dP, turned into dL/dS (without the scale) in place below
         if D is not None:
-            d_p = d_p * D
-        d_s = P * (d_p - (d_p * P).sum(axis=-1, keepdims=True)) * scale
-        d_q = unbroadcast(d_s @ K, Q.shape) if _wants_grad(query) else None
-        d_k = unbroadcast(np.swapaxes(d_s, -1, -2) @ Q, K.shape) if _wants_grad(key) else None
+            d_s *= D
+        d_s -= (d_s * P).sum(axis=-1, keepdims=True)
+        d_s *= P
+        d_q = unbroadcast((d_s @ K) * scale, Q.shape) if _wants_grad(query) else None
+        d_k = unbroadcast(np.swapaxes(d_s, -1, -2) @ (Q * scale), K.shape) if _wants_grad(key) else None
         return d_q, d_k, d_v
 
     return record_op("scaled_dot_product_attention", out, (query, key, value), backward), A
@@ -168,7 +172,8 @@ class MultiheadAttention(Module):
             out = out.transpose(0, 1)
         if not need_weights:
             return out, None
-        return out, Tensor(weights.mean(axis=-3) if average_attn_weights else weights)
+        weights = weights.mean(axis=-3) if average_attn_weights else weights
+        return out, Tensor(weights, dtype=weights.dtype)
 
     def _batch_major(self, x, unbatched: bool) -> Tensor:
         """The input as (N, L, E)."""
@@ -180,7 +185,7 @@ class MultiheadAttention(Module):
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, batch_first={self.batch_first}"
 
-# %% ../../modules/12_attention/attention.py #a461f583
+# %% ../../modules/12_attention/attention.py #ce8e6e6f
 PYTORCH_NAMES = {
     "nn.MultiheadAttention": "MultiheadAttention",
     "nn.functional.scaled_dot_product_attention": "scaled_dot_product_attention",
