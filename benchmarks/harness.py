@@ -48,3 +48,36 @@ def print_table(headers: list[str], rows: list[list]) -> None:
     widths = [max(len(str(r[i])) for r in [headers] + rows) for i in range(len(headers))]
     for row in [headers, ["-" * w for w in widths]] + rows:
         print("  ".join(str(v).rjust(w) for v, w in zip(row, widths)))
+
+
+def compare(ours: Timing, theirs: Timing | None, torch, items: int, unit: str, target: float, note: str) -> int:
+    """Print tinytorch's and (if measured) torch's time per step with `items` `unit` per step, and the ratio;
+    the exit status: 1 when the ratio is above `target`."""
+    rows = [["tinytorch", str(ours), f"{items / ours.median:,.0f}"]]
+    if theirs is not None:
+        rows.append([f"torch {torch.__version__} ({torch.get_num_threads()} threads)", str(theirs),
+                     f"{items / theirs.median:,.0f}"])
+    print_table(["framework", "time per step (median [p10-p90])", f"{unit}/s"], rows)
+    if theirs is None:
+        return 0
+    ratio = ours.median / theirs.median
+    print(f"\ntinytorch / torch = {ratio:.2f}x (target: at most {target:g}x); {note}")
+    return 0 if ratio <= target else 1
+
+
+def compare_steps(batch, tinytorch_step, torch_step, items: int, unit: str, target: float, warmup: int,
+                  repeats: int) -> int:
+    """Time a training step in tinytorch and, when installed, in torch from the same initial weights and data
+    (their first losses must agree); print both and the ratio; 1 when the ratio is above `target`."""
+    torch = torch_or_none()
+    x, y = batch()
+    model, step = tinytorch_step(x, y)
+    first = float(step().item())
+    ours, theirs = measure(step, warmup, repeats), None
+    if torch is not None:
+        model, _ = tinytorch_step(x, y)  # same initial weights for both
+        tstep = torch_step(torch, model, x, y)
+        torch_first = float(tstep().item())
+        assert abs(first - torch_first) < 1e-4, f"first losses differ: {first} vs {torch_first}"
+        theirs = measure(tstep, warmup, repeats)
+    return compare(ours, theirs, torch, items, unit, target, f"first-step loss {first:.6f} in both")

@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 
-from harness import measure, print_table, torch_or_none
+from harness import compare_steps
 from tinytorch.core.autograd import Tensor
 from tinytorch.core.layers import Linear, ReLU, Sequential, manual_seed
 from tinytorch.core.losses import CrossEntropyLoss
@@ -18,13 +18,16 @@ from tinytorch.core.optim import SGD
 SIZES, BATCH = (784, 256, 128, 10), 256
 
 
-def tinytorch_step():
+def batch():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((BATCH, 784), dtype=np.float32), rng.integers(0, 10, BATCH)
+
+
+def tinytorch_step(x, y):
     manual_seed(0)
     model = Sequential(Linear(784, 256), ReLU(), Linear(256, 128), ReLU(), Linear(128, 10))
     optimizer, loss_fn = SGD(model.parameters(), lr=0.01, momentum=0.9), CrossEntropyLoss()
-    rng = np.random.default_rng(0)
-    x = Tensor(rng.standard_normal((BATCH, 784), dtype=np.float32))
-    y = Tensor(rng.integers(0, 10, BATCH))
+    x, y = Tensor(x), Tensor(y)
 
     def step():
         optimizer.zero_grad()
@@ -33,7 +36,7 @@ def tinytorch_step():
         optimizer.step()
         return loss
 
-    return model, step, x.data, y.data
+    return model, step
 
 
 def torch_step(torch, model, x, y):
@@ -62,25 +65,7 @@ def torch_step(torch, model, x, y):
 
 
 def main() -> int:
-    torch = torch_or_none()
-    model, step, x, y = tinytorch_step()
-    first = float(step().item())
-    ours = measure(step, warmup=5, repeats=50)
-    rows = [["tinytorch", str(ours), f"{BATCH / ours.median:,.0f}"]]
-    ratio = None
-    if torch is not None:
-        model, step, x, y = tinytorch_step()  # same initial weights for both
-        tstep = torch_step(torch, model, x, y)
-        torch_first = float(tstep().item())
-        assert abs(first - torch_first) < 1e-4, f"first losses differ: {first} vs {torch_first}"
-        theirs = measure(tstep, warmup=5, repeats=50)
-        rows.append([f"torch {torch.__version__} ({torch.get_num_threads()} threads)", str(theirs),
-                     f"{BATCH / theirs.median:,.0f}"])
-        ratio = ours.median / theirs.median
-    print_table(["framework", "time per step (median [p10-p90])", "samples/s"], rows)
-    if ratio is not None:
-        print(f"\ntinytorch / torch = {ratio:.2f}x (target: at most 1.5x); first-step loss {first:.6f} in both")
-    return 0 if ratio is None or ratio <= 1.5 else 1
+    return compare_steps(batch, tinytorch_step, torch_step, BATCH, "samples", 1.5, warmup=5, repeats=50)
 
 
 if __name__ == "__main__":
