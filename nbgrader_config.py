@@ -52,6 +52,6 @@ c.ClearHiddenTests.enforce_metadata = False
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "tito.grading.feedback_filters.TrimGradedTracebacks",
+    "tito.grading.feedback_filters.TrimTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -12,8 +12,10 @@ ALL = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
 # Only the marker line itself: `\s*` would also eat the blank lines around it and change the code's layout.
 MARKER_LINE = re.compile(r"^[ \t]*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.M)
 
-# What nbgrader's ClearSolutions writes in place of a solution region (its default for Python).
+# What nbgrader's ClearSolutions writes in place of a solution region (its default for Python), and in place
+# of a written answer's region (its default text stub).
 STUB = ("# YOUR CODE HERE", "raise NotImplementedError()")
+TEXT_STUB = ("YOUR ANSWER HERE",)
 
 
 def strip_markers(source: str) -> str:
@@ -51,6 +53,11 @@ def replace_regions(source: str, begin: str, end: str, body: list[str] | tuple =
 def stub_solutions(source: str) -> str:
     """Replace every solution region with the stub, as nbgrader does for the release."""
     return replace_regions(source, BEGIN_SOLUTION, END_SOLUTION, STUB)
+
+
+def stub_answer(source: str) -> str:
+    """Replace a written answer's region (its rubric and model answer) with the text stub, as the release does."""
+    return replace_regions(source, BEGIN_SOLUTION, END_SOLUTION, TEXT_STUB)
 
 
 def remove_hidden_tests(source: str) -> str:

@@ -18,7 +18,7 @@ import nbformat
 from ..errors import TitoError
 from ..execute import run_notebook
 from ..outcome import outcomes
-from ..markers import remove_hidden_tests, stub_solutions
+from ..markers import remove_hidden_tests, stub_answer, stub_solutions
 from ..notebooks import answer_cells, nbgrader_meta, read_source, solution_cells
 from ..progress_bar import ProgressBar
 from ..grading.reference import observe_solution
@@ -65,6 +65,8 @@ def student_version(nb):
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.source = remove_hidden_tests(stub_solutions(cell.source))
+    for cell in answer_cells(nb):
+        cell.source = stub_answer(cell.source)
     return nb
 
 

@@ -1,4 +1,4 @@
-"""`tito feedback`: one HTML page per graded student, with hidden tests and graded tracebacks removed."""
+"""`tito feedback`: one HTML page per graded student, with hidden tests removed and each error cut to its name and message."""
 from __future__ import annotations
 
 from pathlib import Path
