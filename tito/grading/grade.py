@@ -96,9 +96,7 @@ def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
         result.score, result.max_score = submission.score, submission.max_score
         grades = [g for nb in submission.notebooks for g in nb.grades]
         scores = {g.name: (g.score or 0.0) for g in grades if g.cell_type == "code"}
-        written = [g for g in grades if g.cell_type == "markdown"]
-        result.written, result.written_max = sum(g.score or 0.0 for g in written), sum(g.max_score for g in written)
-        result.waiting = sum(bool(g.needs_manual_grade) for g in written)
+        result.written, result.written_max, result.waiting = manual_grades.written_share(grades)
     lost = [o for o in autograded_outcomes(ws, module, result.student, scores, result.tampered) if not o.passed]
     result.failures = [f"{o.grade_id}: {o.detail or 'no points'}" for o in sorted(lost, key=lambda o: o.grade_id)]
     record = read_sandbox_record(ws, module, result.student)

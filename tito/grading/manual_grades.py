@@ -24,6 +24,13 @@ from .rubrics import RubricError, rubric_of
 COLUMNS = ("student", "question", "points", "score", "comment", "answer", "rubric")
 
 
+def written_share(grades) -> tuple[float, float, int]:
+    """Of a submission's gradebook grades, the written answers' (score, max_score, how many wait for a person)."""
+    written = [g for g in grades if g.cell_type == "markdown"]
+    return (sum(g.score or 0.0 for g in written), sum(g.max_score for g in written),
+            sum(bool(g.needs_manual_grade) for g in written))
+
+
 def _record(ws: Workspace, module: Module) -> Path:
     return reports_dir(ws, module) / "manual_grades.json"
 

@@ -6,6 +6,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..grading.manual_grades import written_share
 from ..grading.nbgrader_app import gradebook
 from ..table import points, render
 from ..workspace import Workspace
@@ -46,10 +47,8 @@ def collect(ws: Workspace) -> tuple[list[str], list[Marks]]:
             for sub in gb.assignment_submissions(assignment):
                 grades = [g for nb in sub.notebooks for g in nb.grades]
                 tests = [g for g in grades if g.cell_type == "code"]
-                written = [g for g in grades if g.cell_type == "markdown"]
                 rows.append(Marks(sub.student_id, assignment, sum(g.score or 0.0 for g in tests),
-                                  sum(g.max_score for g in tests), sum(g.score or 0.0 for g in written),
-                                  sum(g.max_score for g in written), sum(bool(g.needs_manual_grade) for g in written)))
+                                  sum(g.max_score for g in tests), *written_share(grades)))
     return assignments, sorted(rows, key=lambda m: (m.student, m.assignment))
 
 
