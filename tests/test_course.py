@@ -12,3 +12,19 @@ def test_modules_are_lint_clean():
 def test_integrity_gate_holds_for_every_module():
     result = tito(REPO, "validate")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_module_ends_with_two_or_three_written_questions():
+    """The course contract (issue 11): each module asks 2-3 questions a person grades against a rubric."""
+    from tito.grading.rubrics import rubric_of
+    from tito.notebooks import answer_cells, nbgrader_meta, read_source
+    from tito.workspace import find_workspace
+
+    modules = find_workspace(REPO).modules()
+    assert len(modules) >= 13
+    for module in modules:
+        answers = answer_cells(read_source(module))
+        assert 2 <= len(answers) <= 3, f"{module.assignment}: {len(answers)} written questions, want 2 or 3"
+        for cell in answers:
+            rubric = rubric_of(cell.source)
+            assert rubric.points == nbgrader_meta(cell)["points"] and rubric.model_answer, module.assignment

@@ -505,6 +505,25 @@ def test_attention_grads():
 if __name__ == "__main__":
     test_attention_grads()
 
+
+# %% [markdown]
+# What attention costs as the sequence grows: the logits and the weights P are L x L per head, so time and
+# memory grow with L^2 while the input grows with L. Measured on 8 heads of width 32, causal:
+
+# %%
+if __name__ == "__main__":
+    import time
+
+    print("    L   forward ms (8 heads of width 32)   bytes of the weights P")
+    for _L in (128, 256, 512, 1024):
+        _x = Tensor(np.random.default_rng(0).standard_normal((8, _L, 32)).astype(np.float32))
+        _best = math.inf
+        for _ in range(3):
+            _start = time.perf_counter()
+            _out, _P = attention(_x, _x, _x, is_causal=True)
+            _best = min(_best, time.perf_counter() - _start)
+        print(f"{_L:5d} {_best * 1000:34.1f} {_P.nbytes:24,d}")
+
 # %% [markdown]
 # ## 5. Heads
 #
@@ -839,6 +858,23 @@ def test_mha_masks():
 if __name__ == "__main__":
     test_mha_masks()
 
+
+# %% [markdown]
+# The two conventions side by side: `causal_mask(4)` is written for `scaled_dot_product_attention` (True = may
+# attend). Given to `MultiheadAttention`, where True hides, it means the opposite; its complement is right.
+
+# %%
+if __name__ == "__main__":
+    manual_seed(0)
+    _mha = MultiheadAttention(8, 2, batch_first=True)
+    _x = Tensor(np.random.default_rng(0).standard_normal((1, 4, 8)).astype(np.float32))
+    for _name, _mask in (("causal_mask(4)", causal_mask(4).data), ("~causal_mask(4)", ~causal_mask(4).data)):
+        try:
+            _, _w = _mha(_x, _x, _x, attn_mask=_mask)
+            print(f"attn_mask={_name}: weights of queries 0 to 3:\n{np.round(_w.data[0], 2)}")
+        except ValueError as _error:
+            print(f"attn_mask={_name}: ValueError: {_error}")
+
 # %% nbgrader={"grade": true, "grade_id": "test-mha-grads", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 from tito.check import observe
 from tito.testkit import check_grads, observe_grads
@@ -883,3 +919,76 @@ PYTORCH_NAMES = {
     "nn.MultiheadAttention": "MultiheadAttention",
     "nn.functional.scaled_dot_product_attention": "scaled_dot_product_attention",
 }
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** In the table of section 4, what were the logits' standard deviation and the mean
+# largest weight of a row at E = 256, unscaled and scaled? Using the softmax gradient s (g - sum(g s)), explain
+# what a largest weight near 1 does to the gradients that reach the queries and keys.
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-scaling", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: std about 16 unscaled and about 1 scaled; largest weight about 0.83 unscaled and
+#   about 0.04 scaled (random numbers, so close to these)
+# - 1 point: the mechanism: when one weight is near 1 and the rest near 0, every entry of s (g - sum(g s)) is
+#   near 0: the winner's factor g_i - sum(g s) is near g_i - g_i = 0 and the others' s_i is near 0; so the
+#   logits, and through them the queries and keys, get almost no gradient, and attention stops learning
+#   which key to look at
+# - 1 point: why sqrt(E): the unscaled std grows as sqrt(E) (2, 4, 8, 16, 32 for E = 4 .. 1024), so dividing
+#   by sqrt(E) keeps the logits at std 1 for any head width, and the same initialization and learning rate
+#   work for every width
+# Model answer: At E = 256 the unscaled logits had std 16.10 and the largest weight of a row was 0.827 on
+# average; scaled, the std was 1.01 and the largest weight 0.043, spread over many of the 256 keys. The
+# gradient of the logits is s (g - sum(g s)). With one weight near 1, sum(g s) is about g of that key, so its
+# entry is about 1 x 0, and every other entry is multiplied by an s near 0: the logits get almost no
+# gradient, so the queries and keys stop learning. The unscaled std doubled with every 4x of E, as sqrt(E);
+# dividing by sqrt(E) brings it back to 1 at any width.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (3 points).** From the cost table: by what factors did the time and the bytes of P grow from
+# L = 512 to L = 1024, and why those factors? GPT-2 small has 12 layers of 12 heads and a context of 1024: how
+# many bytes are the float32 weights P that training keeps for backward, for a batch of 8 sequences?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-cost-of-length", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: P grew exactly 4x (8,388,608 to 33,554,432 bytes); the time about 4x (the printed
+#   times; small L can grow less than 4x because of fixed costs, large L more because P no longer fits in
+#   the caches)
+# - 1 point: why: Q K^T and P V are L x L x E products and P holds L x L numbers per head, so doubling L
+#   quadruples both, while the input only doubles
+# - 1 point: the count: 8 x 12 x 1024 x 1024 x 4 bytes = 402,653,184 bytes (about 0.4 GB) per layer, times 12
+#   layers = 4,831,838,208 bytes (about 4.8 GB), just for P; long contexts are limited by this L^2 memory
+# Model answer: From 512 to 1024 the weights P grew from 8,388,608 to 33,554,432 bytes, exactly 4x, and the
+# time from 52.9 to 253.1 ms, about 4.8x. Both logits and P have L x L entries per head and the two products
+# cost L x L x E multiply-adds, so twice the length is four times the work and memory. For GPT-2 small one
+# layer's P is 8 x 12 x 1024 x 1024 x 4 = 402,653,184 bytes, and 12 layers keep 4.83 GB for backward, more
+# than the model's weights; this is why long contexts are expensive.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 3 (2 points).** Your notebook gave `causal_mask(4)` to `MultiheadAttention`. What happened, and why
+# that row? If the error had not been raised, what would the other rows have computed, and what would go wrong
+# when a model trained with this mask generates text?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-mask-convention", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: a ValueError naming row (0, 0, 3): MultiheadAttention reads True as "hide", so query t hides keys
+#   0 .. t, and the last query (t = 3) hides all four keys
+# - 1 point: the other rows attend only to later positions (query t to keys t + 1 .. 3): the model reads the
+#   future, so its training loss looks excellent, but at generation the future does not exist yet and the
+#   text is poor; PyTorch 2.13's MultiheadAttention would return NaN for the last row instead of an error
+# Model answer: It raised ValueError: attention row (0, 0, 3) has every key masked. With True meaning "hide",
+# the mask hid keys 0 .. t from query t, so query 3 had no key left. Queries 0 to 2 would have attended only
+# to the positions after them, exactly the ones a language model must not see: training would look very good
+# because the model copies the next token, and generation, where no future exists, would fail. PyTorch would
+# have given NaN in row 3, which shows up only later.
+# ### END SOLUTION

@@ -594,6 +594,26 @@ def test_gpt_forward():
 if __name__ == "__main__":
     test_gpt_forward()
 
+
+# %% [markdown]
+# Where a GPT's parameters are: a character model with V = 65, a context of 128, E = 128, 4 heads and 4
+# blocks, counted by part, without and with tied weights.
+
+# %%
+if __name__ == "__main__":
+    def _count(module):
+        return sum(p.data.size for p in module.parameters())
+
+    for _tied in (False, True):
+        manual_seed(0)
+        _gpt = GPT(65, 128, 128, 4, 4, tie_weights=_tied)
+        _parts = {"embeddings": _count(_gpt.tok_emb) + _count(_gpt.pos_emb),
+                  "attention": sum(_count(b.attn) for b in _gpt.blocks),
+                  "feed-forward": sum(_count(b.ffn) for b in _gpt.blocks),
+                  "norms": sum(_count(b.ln1) + _count(b.ln2) for b in _gpt.blocks) + _count(_gpt.ln_f)}
+        _parts["head (not shared)"] = _count(_gpt) - sum(_parts.values())
+        print(f"tie_weights={_tied}: {_count(_gpt):,} =", " + ".join(f"{n} {c:,}" for n, c in _parts.items()))
+
 # %% [markdown]
 # The law that makes next-token training honest: the logits at position t must not depend on any token after
 # t. The probe below changes token t and compares the logits before and after the change: those before t
@@ -673,6 +693,22 @@ def test_gpt_generate():
 if __name__ == "__main__":
     test_gpt_generate()
 
+
+# %% [markdown]
+# What one generated token costs: `generate` runs the model over the whole window for every new token.
+# Timed with a 1-token prompt and with a 56-token prompt (context 64):
+
+# %%
+if __name__ == "__main__":
+    import time
+
+    manual_seed(0)
+    _gpt = GPT(65, 64, 64, 4, 2)
+    for _prompt in (1, 56):
+        _start = time.perf_counter()
+        _gpt.generate(np.zeros((1, _prompt), dtype=np.int64), 8, generator=0)
+        print(f"prompt of {_prompt:2d} tokens: {(time.perf_counter() - _start) / 8 * 1000:.1f} ms per new token")
+
 # %% [markdown]
 # A few hundred steps of next-token training on a repeating pattern: the loss falls from about ln V toward 0,
 # and generation continues the pattern.
@@ -710,3 +746,74 @@ if __name__ == "__main__":
 # %%
 #| export
 PYTORCH_NAMES = {"nn.LayerNorm": "LayerNorm", "nn.functional.layer_norm": "layer_norm"}
+
+# %% [markdown]
+# ## Questions
+#
+# Answer in the cell under each question, in a few sentences, with the figures your notebook printed. A person
+# grades these (points shown); they are not part of the autograded 100.
+
+# %% [markdown]
+# **Question 1 (3 points).** From the parameter count: which part of the character GPT holds most of its
+# parameters, and what share? How many does tying the weights save here, and how many would it save in GPT-2
+# small (V = 50,257, E = 768)? Why is the answer so different?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-parameters", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the figures: 826,368 parameters in all; the feed-forward blocks hold 526,848 (about 64%),
+#   attention 264,192 (about 32%), embeddings, norms and head the rest
+# - 1 point: why the feed-forward dominates: per block it has 2 x 4E x E = 8E^2 weights against attention's
+#   4E^2 (three input projections and the output projection)
+# - 1 point: tying saves V x E: 65 x 128 = 8,320 here (1%), and 50,257 x 768 = 38,597,376 in GPT-2 small,
+#   about a third of its 124 million; the saving grows with the vocabulary, which is tiny for characters
+# Model answer: The model has 826,368 parameters; the feed-forward blocks hold 526,848 of them (64%) and
+# attention 264,192 (32%). Per block the feed-forward has two E x 4E matrices, 8E^2 numbers, and attention
+# four E x E matrices, 4E^2. Tying the head to the token table saves V x E = 8,320 parameters here, 1% of the
+# model, because a character vocabulary has only 65 entries; GPT-2 small with 50,257 tokens of width 768
+# saves 38.6 million, about a third of the model.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 2 (3 points).** What did one new token cost with a 1-token prompt and with a 56-token prompt?
+# Generating 100 tokens from a 1-token prompt with context 64, how many positions does the model compute in
+# all, against the 100 it needs? A cache that keeps each position's keys and values between steps avoids most
+# of this work: why is reusing them correct only because the model is causal?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-generation-cost", "locked": false, "points": 3, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the printed times per token (several times more with the long prompt; figures depend on the
+#   machine) and why: each step runs every block over the whole window, not over the new token only
+# - 1 point: the count: steps see windows of 1, 2, .., 64, then 64 for the remaining 36 steps: 2,080 + 2,304
+#   = 4,384 positions for 100 new tokens (44 times as many)
+# - 1 point: causality: a position's keys and values depend only on the tokens up to it, so appending a
+#   token never changes them and they can be kept; without the causal mask every earlier position would
+#   attend to the new token and all of them would have to be recomputed
+# Model answer: One token cost 2.9 ms with a 1-token prompt and 11.1 ms with a 56-token prompt, because every
+# step runs the model over the whole window. Generating 100 tokens computes 1 + 2 + .. + 64 = 2,080 positions
+# for the first 64 steps and 64 for each of the other 36, 2,304, so 4,384 positions for 100 new tokens. With
+# a causal mask position t attends to tokens 0 .. t only, so its keys and values (in every layer) are the same
+# whatever comes after it; only the new position must be computed, and it can read the cached ones.
+# ### END SOLUTION
+
+# %% [markdown]
+# **Question 3 (2 points).** The pattern `abcabd` repeated is fully determined once you know where you are in
+# it, yet the loss printed at the last training step is not 0. Which predictions can no model get right from
+# a window that starts at a random offset, and what loss per token does that leave?
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "written-loss-floor", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# Rubric:
+# - 1 point: the ambiguous prediction: the token after an "ab" (or a "b") at the start of a window, before a
+#   c or d has been seen, is c or d with equal odds; the model can only give each probability 1/2, a loss of
+#   ln 2 = 0.693 for that one target
+# - 1 point: the floor: it happens in windows starting at 4 of the 6 phases (a, b, a, b), once per 16
+#   targets, so about (4/6) x 0.693 / 16 = 0.029 nats per token, close to the printed last losses (about
+#   0.04; a batch of 8 windows varies around the floor); more training cannot remove it
+# Model answer: The last printed loss was 0.0465. A window that starts with "ab" or "b" has to predict the
+# token after that "b" before it has seen a c or a d, and then c and d are equally likely, so the best
+# prediction is 1/2 each and costs ln 2 = 0.693 nats. Four of the six starting phases have one such target
+# among 16, so the floor is about (4/6) x 0.693 / 16 = 0.029 nats per token; the loss stays near it because
+# that uncertainty is in the data, not in the model.
+# ### END SOLUTION

@@ -185,7 +185,7 @@ class MultiheadAttention(Module):
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, batch_first={self.batch_first}"
 
-# %% ../../modules/12_attention/attention.py #ce8e6e6f
+# %% ../../modules/12_attention/attention.py #e69c27d7
 PYTORCH_NAMES = {
     "nn.MultiheadAttention": "MultiheadAttention",
     "nn.functional.scaled_dot_product_attention": "scaled_dot_product_attention",

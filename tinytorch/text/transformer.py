@@ -171,5 +171,5 @@ class GPT(Module):
         self.train(was_training)
         return Tensor(out)
 
-# %% ../../modules/13_transformers/transformers.py #571c0eb7
+# %% ../../modules/13_transformers/transformers.py #1841312a
 PYTORCH_NAMES = {"nn.LayerNorm": "LayerNorm", "nn.functional.layer_norm": "layer_norm"}
