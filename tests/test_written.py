@@ -69,6 +69,10 @@ def test_grading_leaves_written_answers_to_a_person(course):
     assert "10/13 (tests 10, written 0, 1 waiting)" in shown
     report = ok(tito(course, "report", "01")).stdout
     assert "waiting for a person" in report
+    with open(course / "course/reports/01_toy/results.csv", newline="") as f:
+        written = {r["student"]: r["status"] for r in csv.DictReader(f) if r["kind"] == "written"}
+    # nbgrader scores an answer left as released 0 by itself: nobody graded it, and nobody needs to
+    assert written["sample-untouched"] == "not answered" and written["sample-complete"] == "waiting for a person"
 
 
 def test_answers_exported_graded_and_imported(course):

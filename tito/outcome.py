@@ -24,6 +24,7 @@ TAMPERED = "tampering"  # the submission changed this locked cell (the grader re
 NOT_GRADED = "not graded"  # the whole submission could not be graded
 WAITING = "waiting for a person"  # a written answer nobody has graded yet
 BY_A_PERSON = "graded by a person"  # a written answer with a person's score
+UNANSWERED = "not answered"  # a written answer left as released: nbgrader scores it 0, nobody needs to read it
 
 # Error names the runners write into a cell's outputs.
 TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt", "KilledAfterTimeout"}

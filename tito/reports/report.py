@@ -16,7 +16,7 @@ from ..errors import TitoError
 from ..grading.nbgrader_app import gradebook
 from ..grading.records import autograded_outcomes, read, reports_dir
 from ..notebooks import answer_cells, nbgrader_meta, read_notebook
-from ..outcome import BY_A_PERSON, NOT_GRADED, WAITING, CellOutcome, outcomes
+from ..outcome import BY_A_PERSON, NOT_GRADED, UNANSWERED, WAITING, CellOutcome, outcomes
 from ..table import points, render
 from ..workspace import Module, Workspace
 
@@ -27,6 +27,13 @@ class Row:
     student: str
     outcome: CellOutcome
     written: bool = False  # a written answer graded by a person, not an autograded test
+
+
+def written_status(grade) -> str:
+    """A written answer's state: nbgrader scores an answer left as released 0 itself, with no person's score."""
+    if grade.needs_manual_grade:
+        return WAITING
+    return BY_A_PERSON if grade.manual_score is not None else UNANSWERED
 
 
 def collect(ws: Workspace, module: Module) -> list[Row]:
@@ -48,8 +55,7 @@ def collect(ws: Workspace, module: Module) -> list[Row]:
                         scores.setdefault(sub.student_id, {})[g.name] = g.score or 0.0
                     else:
                         written.setdefault(sub.student_id, {})[g.name] = CellOutcome(
-                            g.name, g.max_score, WAITING if g.needs_manual_grade else BY_A_PERSON,
-                            comments.get(g.name, ""), points=g.score or 0.0)
+                            g.name, g.max_score, written_status(g), comments.get(g.name, ""), points=g.score or 0.0)
             scores.setdefault(sub.student_id, {})
     rows = []
     for student in sorted(set(scores) | set(not_graded)):
