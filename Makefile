@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	  { echo "TinyTorch needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1). Run make PYTHON=python3.11 ..."; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[grading]'
+	$(BIN)/python -m pip install --quiet -e '.[grading,test]'
 	touch $@
 
 course: setup
@@ -28,8 +28,9 @@ course: setup
 	done
 	$(TITO) grades --csv course/grades.csv
 
+# One worker per core, at most 4; each test file stays on one worker (tests/conftest.py says why).
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadgroup
 
 clean:
 	rm -rf course dist

@@ -6,7 +6,6 @@ import importlib.util
 import os
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,10 +31,11 @@ def not_graded(root: Path) -> str:
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
-def live_scratch() -> list[str]:
-    """Sandbox scratch folders whose grading process is gone (a killed run leaves them for the next to clear)."""
+def live_scratch(tmp: Path) -> list[str]:
+    """Sandbox scratch folders whose grading process is gone (a killed run leaves them for the next to clear).
+    The runs here use a temporary folder of their own: other tests running beside them kill runs too."""
     stale = []
-    for folder in Path(tempfile.gettempdir()).glob("tito-sandbox-*"):
+    for folder in tmp.glob("tito-sandbox-*"):
         pid = int(folder.name.split("-")[2])
         try:
             os.kill(pid, 0)
@@ -47,14 +47,19 @@ def live_scratch() -> list[str]:
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     root = copy_course(tmp_path_factory.mktemp("killed"))
+    (root / "tmp").mkdir()
     ok(tito(root, "release", "01"))
     ok(tito(root, "samples", "01"))
-    ok(tito(root, "grade", "01", "--timeout", "5"))
+    ok(tito(root, "grade", "01", "--timeout", "5", env=private_tmp(root)))
     return root, gradebook_state(root), not_graded(root)
 
 
+def private_tmp(root: Path) -> dict:
+    return {"TMPDIR": str(root / "tmp")}
+
+
 def run_and_kill(root: Path, where: list[str], after_seconds: float) -> None:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    env = dict(os.environ, PYTHONPATH=str(REPO), **private_tmp(root))
     run = subprocess.Popen(TITO + ["grade", "01", "--timeout", "5", *where], cwd=root, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(after_seconds)
@@ -71,9 +76,9 @@ def test_sigkill_then_rerun_gives_the_uninterrupted_result(course, where, after_
     """Killed, then run again the same way: the second run resumes the batch and ends as an uninterrupted one."""
     root, expected, expected_not_graded = course
     run_and_kill(root, where, after_seconds)
-    ok(tito(root, "grade", "01", "--timeout", "5", *where))
+    ok(tito(root, "grade", "01", "--timeout", "5", *where, env=private_tmp(root)))
     assert gradebook_state(root) == expected
     assert not_graded(root) == expected_not_graded
     assert not (root / "course/reports" / MODULE / "unfinished_batch.txt").exists()
-    assert not live_scratch(), "a killed run's scratch folder survived the next run"
+    assert not live_scratch(root / "tmp"), "a killed run's scratch folder survived the next run"
 
