@@ -100,11 +100,3 @@ def sqlite_url(root: Path) -> str:
 # Programs the tests run as separate processes, not test files.
 collect_ignore = ["pytorch_scripts"]
 
-
-def pytest_collection_modifyitems(config, items):
-    """`make test` runs on pytest-xdist workers with `--dist loadgroup`: a file's tests stay on one worker, so
-    its module and session fixtures (a graded course takes minutes) are built once; tests marked `spread`
-    (independent and long, like one module's integrity gate) are shared out one by one."""
-    for item in items:
-        if item.get_closest_marker("spread") is None:
-            item.add_marker(pytest.mark.xdist_group(str(item.path)))

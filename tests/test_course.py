@@ -13,10 +13,9 @@ def test_modules_are_lint_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.spread
 @pytest.mark.parametrize("module", MODULES)
 def test_integrity_gate_holds(module):
-    """One module per test: each stays well inside the time limit, and parallel workers share them out."""
+    """One module per test: each stays well inside the time limit, even on a loaded machine."""
     result = tito(REPO, "validate", module)
     assert result.returncode == 0, result.stdout + result.stderr
 
