@@ -25,6 +25,9 @@ the 2-core machine, load average 7 to 12 from other jobs; CPU seconds per part):
 GPT 100.0% and 2.401 (0.081 better, 20 s CPU for both parts); no-mask 100.0% but probe 11, and 0.543 with
 probe 9; uniform 91.0% and 2.493 (0.012 worse).
 The full GPT's sample after 1,200 steps begins "ROMEO:\nWhom the prows the the cortlar, where the me will,".
+On the idle machine (2026-11-30, nothing else running) part (b) alone took 297 s wall and 297 s CPU: held-out
+loss 1.964, 0.518 below the bigram, probe 0; its sample begins "ROMEO:\nWho are here with my me ortuer our
+spering have him.".
 """
 from __future__ import annotations
 
