@@ -99,4 +99,3 @@ def sqlite_url(root: Path) -> str:
 
 # Programs the tests run as separate processes, not test files.
 collect_ignore = ["pytorch_scripts"]
-
