@@ -99,7 +99,7 @@ def main() -> int:
         module = ws.select(["01"])[0]
         api = nbgrader_api(ws, None, grading=True)
         reference.prepare(ws, module)
-        template = task_template(ws, reference.sandbox_dir(ws, module) / "lib", api.config)
+        template = task_template(ws, module, reference.sandbox_dir(ws, module) / "lib", api.config)
         most = grade.max_points(ws, module)
 
         def once() -> None:
