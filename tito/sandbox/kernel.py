@@ -12,6 +12,7 @@ TITO_SANDBOX environment variable. Before any student code can run, this process
 and then replaces itself with ipykernel, run by the interpreter without the user site, so that it imports only
 from the run's package folder, the allowed packages and the standard library: nothing else is there.
 Run as a script with only the standard library: it must not depend on which tito an import would find.
+zygote.py applies the same isolate() in each child it forks, then starts ipykernel in-process.
 """
 from __future__ import annotations
 
@@ -197,17 +198,22 @@ def import_path(settings: dict, isolation: str) -> list[str]:
     return [lib] if isolation == "limits only" else [lib, *settings["plan"]["pythonpath"]]
 
 
-def main(argv: list[str]) -> None:
-    settings = json.loads(os.environ["TITO_SANDBOX"])
-    isolation, env = isolate(settings, argv)
-    if "JPY_PARENT_PID" in os.environ:  # the kernel exits when the grader dies
-        env["JPY_PARENT_PID"] = os.environ["JPY_PARENT_PID"]
+def exec_kernel(settings: dict, isolation: str, env: dict, argv: list[str], parent_pid: str | None) -> None:
+    """Replace this process with ipykernel, importing from import_path(); it exits when `parent_pid` is gone."""
+    if parent_pid:
+        env["JPY_PARENT_PID"] = parent_pid
     env["PYTHONPATH"] = os.pathsep.join(import_path(settings, isolation))
     if isolation == "limits only":
         python, flags = settings["grader_python"], []
     else:  # no user site: only the run's package folder, the allowed packages and the standard library
         python, flags = settings["plan"]["python"], ["-s"]
     os.execve(python, [python, *flags, "-m", "ipykernel_launcher", *argv], env)
+
+
+def main(argv: list[str]) -> None:
+    settings = json.loads(os.environ["TITO_SANDBOX"])
+    isolation, env = isolate(settings, argv)
+    exec_kernel(settings, isolation, env, argv, os.environ.get("JPY_PARENT_PID"))  # the grader's pid
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ pivot and their lazy imports keep working. The zygote stays single-threaded (a p
 a user namespace): no zmq context, event loop or thread exists before the fork; it checks that before serving.
 
 One JSON object per line: the grader sends {"settings": ..., "argv": [...]}; the zygote answers {"pid": N} and,
-when that child ends, {"pid": N, "exit": code} (negative: killed by that signal). At the end of the socket (the
+when that child ends, {"pid": N, "exit": code, "cpu": seconds} (negative: killed by that signal). At the end of the socket (the
 grader is gone) it kills its children and exits.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ import importlib
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -44,9 +45,7 @@ def _start_kernel(kernel, stdlib: list[str], settings: dict, argv: list[str]) ->
         os.closerange(3, 1 << 16)  # the grader's socket and the zygote's pipe: nothing of them inside
         isolation, env = kernel.isolate(settings, argv)
         if isolation == "limits only":  # no root built, so no link to the packages: start as kernel.py does
-            env["JPY_PARENT_PID"] = str(os.getppid())
-            env["PYTHONPATH"] = os.pathsep.join(kernel.import_path(settings, isolation))
-            os.execve(settings["grader_python"], [settings["grader_python"], "-m", "ipykernel_launcher", *argv], env)
+            kernel.exec_kernel(settings, isolation, env, argv, str(os.getppid()))
         env["JPY_PARENT_PID"] = str(os.getppid())  # the kernel exits when the zygote (so the grader) is gone
         os.environ.clear()
         os.environ.update(env)
@@ -73,8 +72,9 @@ def _exit_code(status: int) -> int:
     return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
-def serve(sock: socket.socket, start) -> None:
-    """Fork a child per request (`start(settings, argv)` runs in it); report each child's end."""
+def serve(sock: socket.socket, start, packages: str) -> None:
+    """Fork a child per request (`start(settings, argv)` runs in it); report each child's end. At the end,
+    remove the folder of links."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
@@ -88,16 +88,17 @@ def serve(sock: socket.socket, start) -> None:
             while os.read(wake_r, 512) == 512:
                 pass
             while children:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
                 if pid == 0:
                     break
                 children.discard(pid)
-                _send(sock, {"pid": pid, "exit": _exit_code(status)})
+                _send(sock, {"pid": pid, "exit": _exit_code(status), "cpu": usage.ru_utime + usage.ru_stime})
         if sock in ready:
             data = sock.recv(1 << 20)
             if not data:  # the grader is gone
                 for pid in children:
                     os.kill(pid, signal.SIGKILL)
+                shutil.rmtree(packages, ignore_errors=True)  # a pool's worker may end without its atexit
                 return
             pending += data
             while b"\n" in pending:
@@ -129,7 +130,7 @@ def main(argv: list[str]) -> None:
         _send(sock, {"error": f"the zygote has {_threads()} threads after its imports: it must have one"})
         return
     _send(sock, {"ready": os.getpid()})
-    serve(sock, lambda settings, args: _start_kernel(kernel, stdlib, settings, args))
+    serve(sock, lambda settings, args: _start_kernel(kernel, stdlib, settings, args), argv[1])
 
 
 if __name__ == "__main__":
