@@ -74,7 +74,9 @@ def cell_costs(template, notebook) -> None:
             if code is not None:
                 costs.append((marks[-1] - marks[-2], code))
         else:
-            code = cell["source"].splitlines()[0][:60] if cell["source"] else "(empty)"
+            lines = [line for line in cell["source"].splitlines()
+                     if line.strip() and not line.startswith(("#", "import ", "from "))]
+            code = f"cell {len(marks)}: " + (lines[0][:60] if lines else "(imports only)")
     print(f"kernel CPU before the first cell (its start-up in the kernel process): {marks[0]:.3f} s")
     print(f"the {len(costs)} code cells: {sum(c for c, _ in costs):.3f} s; the costliest:")
     for seconds, first_line in sorted(costs, reverse=True)[:8]:
