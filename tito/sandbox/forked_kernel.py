@@ -58,7 +58,6 @@ class Zygote:
         theirs.close()
         self.lock = threading.Lock()
         self.pending = b""
-        self.started: dict[int, bool] = {}
         self.exits: dict[int, int] = {}
         self.gone = False
         self.kernel_cpu = 0.0  # CPU seconds of the kernels that ended (for benchmarks/grading_phases.py)
