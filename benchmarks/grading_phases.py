@@ -9,7 +9,9 @@ Phases (time.perf_counter around the functions that do them; each figure is a me
   autograde    coordinator: the rest of nbgrader's autograde (its own sanitizing, file copies, gradebook writes)
   save grades  part of autograde: nbgrader's SaveAutoGrades step (the gradebook writes per graded cell)
   read scores  coordinator: scores and reasons read back for the report
-Also the CPU seconds of the coordinator, the worker and the kernel. Works in a scratch copy of the course. Run: .venv/bin/python benchmarks/grading_phases.py [--runs 10]
+Also the CPU seconds of the coordinator, the worker and the kernel (with the zygote: the kernels it forked, and
+its own), and with --cells the kernel's CPU per cell. Works in a scratch copy of the course.
+Run: .venv/bin/python benchmarks/grading_phases.py [--runs 10] [--cells]; TITO_ZYGOTE=0 measures without the zygote.
 """
 from __future__ import annotations
 
@@ -36,6 +38,49 @@ def children_cpu() -> float:
     """CPU seconds of this process's finished children: the kernels (each is waited for after its notebook)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def kernels_cpu() -> float:
+    """CPU seconds of the kernels that ended: this process's children (kernels started by kernel.py), plus the
+    kernels the zygote forked (as it reports them) and the zygote's own time (its start, its forks)."""
+    from tito.sandbox import forked_kernel
+    zygote = forked_kernel._zygote
+    if zygote is None:
+        return children_cpu()
+    with open(f"/proc/{zygote.process.pid}/stat") as stat:
+        ticks = stat.read().rsplit(")", 1)[1].split()[11:13]  # utime, stime
+    return children_cpu() + zygote.kernel_cpu + sum(int(t) for t in ticks) / os.sysconf("SC_CLK_TCK")
+
+
+def cell_costs(template, notebook) -> None:
+    """Run the notebook once with a probe after each code cell: the kernel's CPU seconds per cell."""
+    import nbformat
+    from tito.grading.tasks import execute
+    probe = "import resource as _r\n_u = _r.getrusage(_r.RUSAGE_SELF)\nprint('cpu', _u.ru_utime + _u.ru_stime)"
+    nb = nbformat.from_dict(notebook)
+    cells = []
+    for cell in nb.cells:
+        cells.append(cell)
+        if cell.cell_type == "code":
+            cells.append(nbformat.v4.new_code_cell(probe))
+    cells.insert(0, nbformat.v4.new_code_cell(probe))
+    nb.cells = cells
+    ran = execute(replace(template, student="sample-complete", notebook=nb))
+    marks, costs, code = [], [], None
+    for cell in ran["cells"]:
+        text = "".join(o.get("text", "") for o in cell["outputs"])
+        if cell["source"].startswith("import resource as _r"):
+            marks.append(float(text.split()[1]))
+            if code is not None:
+                costs.append((marks[-1] - marks[-2], code))
+        else:
+            lines = [line for line in cell["source"].splitlines()
+                     if line.strip() and not line.startswith(("#", "import ", "from "))]
+            code = f"cell {len(marks)}: " + (lines[0][:60] if lines else "(imports only)")
+    print(f"kernel CPU before the first cell (its start-up in the kernel process): {marks[0]:.3f} s")
+    print(f"the {len(costs)} code cells: {sum(c for c, _ in costs):.3f} s; the costliest:")
+    for seconds, first_line in sorted(costs, reverse=True)[:8]:
+        print(f"  {seconds:6.3f} s  {first_line}")
 
 
 def timed(owner, name: str, phase: str) -> None:
@@ -84,6 +129,7 @@ def instrument() -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--cells", action="store_true", help="also the kernel's CPU seconds per cell (one more run)")
     args = parser.parse_args()
     from grading import make_course  # benchmarks/grading.py
     from tito.grading import grade, reference
@@ -99,17 +145,17 @@ def main() -> int:
         module = ws.select(["01"])[0]
         api = nbgrader_api(ws, None, grading=True)
         reference.prepare(ws, module)
-        template = task_template(ws, reference.sandbox_dir(ws, module) / "lib", api.config)
+        template = task_template(ws, module, reference.sandbox_dir(ws, module) / "lib", api.config)
         most = grade.max_points(ws, module)
 
         def once() -> None:
             cpu = time.process_time()
             prepared = grade.prepare(ws, module, "sample-complete", api, most)
             CPU["coordinator"] += time.process_time() - cpu
-            cpu, kernels = time.process_time(), children_cpu()
+            cpu, kernels = time.process_time(), kernels_cpu()
             ran = execute(replace(template, student="sample-complete", notebook=prepared.notebook))
             CPU["worker (nbclient)"] += time.process_time() - cpu
-            CPU["kernel (sandboxed)"] += children_cpu() - kernels
+            CPU["kernel (sandboxed)"] += kernels_cpu() - kernels
             cpu = time.process_time()
             assert grade.judge(ws, module, prepared, ran, api).score == most
             CPU["coordinator"] += time.process_time() - cpu
@@ -120,6 +166,8 @@ def main() -> int:
         for _ in range(args.runs):
             once()
         total = (time.perf_counter() - start) / args.runs
+        if args.cells:
+            cell_costs(template, grade.prepare(ws, module, "sample-complete", api, most).notebook)
     print(f"one submission of module 01, mean of {args.runs} runs in one process: {total:.3f} s")
     SPENT["autograde"] -= SPENT["verdict"] + SPENT["read scores"]  # judge() includes both
     for phase in ["prepare", "kernel start", "cells", "sandbox end", "verdict", "autograde", "save grades",

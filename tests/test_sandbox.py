@@ -208,3 +208,66 @@ def test_a_normal_user_gets_the_same_root_through_user_namespaces():
     assert code == 0, {1: "crashed", 5: "file not visible even before"}[code]
     assert findings == {"secret": False, "repo": False, "proc": False, "numpy": True, "torch": False,
                         "unmount": False, "remount": False, "writable": False, "network": False, "unexpected": []}
+
+
+def _zygote_inodes(pid: int) -> set[str]:
+    """The sockets and pipes the zygote holds (its socket to the grader, its wake-up pipe), as 'socket:[N]'."""
+    links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd") if int(fd) > 2]
+    return {link for link in links if link.startswith(("socket:", "pipe:"))}
+
+
+OPEN_FILES = ("import os, stat\nfound = []\nfor fd in range(3, 1024):\n    try:\n        st = os.fstat(fd)\n"
+              "    except OSError:\n        continue\n    kind = 'socket' if stat.S_ISSOCK(st.st_mode) else 'pipe' if "
+              "stat.S_ISFIFO(st.st_mode) else ''\n    if kind:\n        found.append(f'{kind}:[{st.st_ino}]')\n"
+              "print(os.getppid(), found)")
+
+
+@as_root
+def test_kernels_forked_from_one_zygote_share_nothing_across_runs(lib):
+    """Two runs in one grading process: both kernels are children of the same zygote, hold none of its files,
+    and the second sees nothing the first left: files, modules, changed module state."""
+    from tito.sandbox import forked_kernel
+
+    first = execute(lib, [OPEN_FILES, "import sys, numpy, string\nnumpy.planted = 1\nsys.modules['planted'] = numpy\n"
+                          "string.digits = ''\nopen('left-behind.txt', 'w').write('x')\nprint('planted')"])
+    zygote = forked_kernel.zygote(mounts.plan()["python"])
+    assert zygote is not None, forked_kernel._failed
+    second = execute(lib, [OPEN_FILES, "import os, sys, numpy, string\n"
+                           "print(os.path.exists('left-behind.txt'), 'planted' in sys.modules, "
+                           "hasattr(numpy, 'planted'), string.digits == '')", "import torch"])
+    assert text(first.nb.cells[1]).strip() == "planted"
+    held = _zygote_inodes(zygote.process.pid)
+    for result in (first, second):
+        parent, files = text(result.nb.cells[0]).split(" ", 1)
+        assert int(parent) == zygote.process.pid  # forked, not started by kernel.py
+        assert held and not held & set(eval(files)), (held, files)
+        assert result.isolation == "namespaces and a uid of its own"
+    assert text(second.nb.cells[1]).strip() == "False False False False"
+    assert text(second.nb.cells[2]).startswith("ModuleNotFoundError")
+
+
+@as_root
+def test_a_forked_kernel_is_interrupted_killed_and_limited(lib):
+    """The manager's interrupt reaches a forked kernel (a timed-out cell, then the next runs), its death by the CPU
+    limit is seen and named, and the zygote is still there for the next run."""
+    from tito.sandbox import forked_kernel
+
+    timed = execute(lib, ["import time\ntime.sleep(60)", "print('next')"], cell_seconds=2)
+    assert "CellTimeoutError" in text(timed.nb.cells[0]) and text(timed.nb.cells[1]).strip() == "next"
+    limited = execute(lib, ["x = 0\nwhile True:\n    x += 1", "print('after')"], cpu_seconds=2, cell_seconds=60)
+    assert any("CPU time" in p for p in limited.problems), limited.problems
+    assert "LimitExceeded" in text(limited.nb.cells[1])
+    zygote = forked_kernel.zygote(mounts.plan()["python"])
+    assert zygote is not None and zygote.alive()
+    after = execute(lib, [OPEN_FILES])
+    assert int(text(after.nb.cells[0]).split(" ", 1)[0]) == zygote.process.pid
+
+
+def test_without_the_zygote_kernels_start_as_their_own_process(lib, monkeypatch):
+    from tito.sandbox import forked_kernel
+
+    monkeypatch.setenv("TITO_ZYGOTE", "0")
+    result = execute(lib, [OPEN_FILES, "import numpy\nprint(numpy.ones(2).sum())"])
+    assert forked_kernel.zygote(mounts.plan()["python"]) is None
+    assert int(text(result.nb.cells[0]).split(" ", 1)[0]) == os.getpid()  # kernel.py exec'd ipykernel
+    assert text(result.nb.cells[1]).strip() == "2.0"

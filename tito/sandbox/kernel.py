@@ -12,6 +12,7 @@ TITO_SANDBOX environment variable. Before any student code can run, this process
 and then replaces itself with ipykernel, run by the interpreter without the user site, so that it imports only
 from the run's package folder, the allowed packages and the standard library: nothing else is there.
 Run as a script with only the standard library: it must not depend on which tito an import would find.
+zygote.py applies the same isolate() in each child it forks, then starts ipykernel in-process.
 """
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ MNT_DETACH = 2
 PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE = 38, 4
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41}
 DEVICES = ("null", "zero", "random", "urandom")
+# Every kernel's environment starts from this: one BLAS/OpenMP thread (the grader runs several kernels at once;
+# a single-threaded zygote, too) and a fixed hash seed, so a notebook's runs agree.
+KERNEL_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+              "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -97,6 +102,7 @@ def build_root(plan: dict, scratch: str, data: list[list[str]]) -> None:
         if os.path.isdir(new + folder):
             mount("tmpfs", new + folder, "tmpfs", read_only, "mode=0755,size=4k")
     for path, target in plan["links"]:
+        os.makedirs(os.path.dirname(new + path), exist_ok=True)
         os.symlink(target, new + path)
     _devices(new)
     _bind(scratch, new + scratch, MS_NOSUID | MS_NODEV, recursive=0)  # not the new root mounted in it
@@ -161,9 +167,10 @@ def drop_privileges(uid: int) -> None:
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
-def main(argv: list[str]) -> None:
-    settings = json.loads(os.environ["TITO_SANDBOX"])
-    scratch, plan, lib = settings["scratch"], settings["plan"], f"{settings['scratch']}/lib"
+def isolate(settings: dict, argv: list[str]) -> tuple[str, dict]:
+    """Steps 1-3 above, in this process: (how isolated it is, the environment the kernel gets). Also used by
+    zygote.py in each forked child."""
+    scratch, plan = settings["scratch"], settings["plan"]
     root = os.geteuid() == 0
     isolation = "namespaces and a uid of its own"
     if root:
@@ -181,14 +188,32 @@ def main(argv: list[str]) -> None:
         _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     Path(scratch, "isolation").write_text(isolation, encoding="utf-8")  # for the grader's report
     os.chdir(scratch)
-    env = dict(settings["env"], HOME=scratch, TMPDIR=scratch, TITO_OBSERVE="1")
-    if "JPY_PARENT_PID" in os.environ:  # the kernel exits when the grader dies
-        env["JPY_PARENT_PID"] = os.environ["JPY_PARENT_PID"]
-    if isolation == "limits only":  # the grader's own interpreter and packages: nothing else to go by
-        python, flags, env["PYTHONPATH"] = settings["grader_python"], [], lib
+    return isolation, dict(settings["env"], HOME=scratch, TMPDIR=scratch, TITO_OBSERVE="1")
+
+
+def import_path(settings: dict, isolation: str) -> list[str]:
+    """Where the kernel imports from, before the standard library: the run's package folder first, then the
+    allowed packages (or, with limits only, the grader's own installation: nothing else to go by)."""
+    lib = f"{settings['scratch']}/lib"
+    return [lib] if isolation == "limits only" else [lib, *settings["plan"]["pythonpath"]]
+
+
+def exec_kernel(settings: dict, isolation: str, env: dict, argv: list[str], parent_pid: str | None) -> None:
+    """Replace this process with ipykernel, importing from import_path(); it exits when `parent_pid` is gone."""
+    if parent_pid:
+        env["JPY_PARENT_PID"] = parent_pid
+    env["PYTHONPATH"] = os.pathsep.join(import_path(settings, isolation))
+    if isolation == "limits only":
+        python, flags = settings["grader_python"], []
     else:  # no user site: only the run's package folder, the allowed packages and the standard library
-        python, flags, env["PYTHONPATH"] = plan["python"], ["-s"], os.pathsep.join([lib, *plan["pythonpath"]])
+        python, flags = settings["plan"]["python"], ["-s"]
     os.execve(python, [python, *flags, "-m", "ipykernel_launcher", *argv], env)
+
+
+def main(argv: list[str]) -> None:
+    settings = json.loads(os.environ["TITO_SANDBOX"])
+    isolation, env = isolate(settings, argv)
+    exec_kernel(settings, isolation, env, argv, os.environ.get("JPY_PARENT_PID"))  # the grader's pid
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import nbformat
@@ -28,6 +29,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from . import kernel
+from .forked_kernel import PACKAGES_PREFIX, ForkedKernelManager, zygote
 from .kernel import MS_NODEV, MS_NOSUID, mount, unmount
 from .mounts import plan
 from .observations import MIME, read_observation
@@ -130,10 +132,11 @@ def _kill_user(uid: int) -> None:
 
 
 def clean_stale_scratch() -> None:
-    """Remove scratch folders of grading runs that were killed (their pid is gone)."""
-    for folder in Path(tempfile.gettempdir()).glob(SCRATCH_PREFIX + "*"):
+    """Remove scratch folders (and zygotes' folders of links) of grading runs that were killed (their pid is gone)."""
+    for folder in [*Path(tempfile.gettempdir()).glob(SCRATCH_PREFIX + "*"),
+                   *Path(tempfile.gettempdir()).glob(PACKAGES_PREFIX + "*")]:
         try:
-            owner = int(folder.name[len(SCRATCH_PREFIX):].split("-")[0])
+            owner = int(folder.name.split("-")[2])
             os.kill(owner, 0)
         except ProcessLookupError:
             if os.geteuid() == 0:
@@ -164,10 +167,8 @@ def _make_scratch(sandbox: Sandbox, uid: int, root: bool) -> Path:
 
 
 def _kernel_settings(sandbox: Sandbox, scratch: Path, uid: int) -> dict:
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
-           "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(scratch / ".matplotlib"), "IPYTHONDIR": str(scratch / ".ipython"),
-           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-           **sandbox.env}
+    env = {**kernel.KERNEL_ENV, "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(scratch / ".matplotlib"),
+           "IPYTHONDIR": str(scratch / ".ipython"), **sandbox.env}
     data = [(os.path.realpath(p), os.path.abspath(p)) for p in sandbox.allow_paths]  # bound where they are named
     return {"scratch": str(scratch), "uid": uid, "plan": plan(tuple(sorted(sandbox.packages))), "data": data,
             "grader_python": sys.executable, "limits": vars(sandbox.limits), "env": env}
@@ -224,8 +225,11 @@ def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
     root = os.geteuid() == 0
     uid = _next_uid()  # a uid of its own: its processes can all be counted and killed together
     scratch = _make_scratch(sandbox, uid, root)
-    km = AsyncKernelManager(kernel_name="tito-sandbox", kernel_spec_manager=_Specs(), transport="ipc",
-                            ip=str(scratch / "ipc"), connection_file=str(scratch / "connection.json"))
+    settings = _kernel_settings(sandbox, scratch, uid)
+    forks = zygote(settings["plan"]["python"])  # None: each kernel starts as a process of its own
+    km = (partial(ForkedKernelManager, forks) if forks else AsyncKernelManager)(
+        kernel_name="tito-sandbox", kernel_spec_manager=_Specs(), transport="ipc", ip=str(scratch / "ipc"),
+        connection_file=str(scratch / "connection.json"))
     client = _Client(nb, limits.output_mb * 1024 * 1024, km=km, timeout=limits.cell_seconds,
                      allow_errors=True, interrupt_on_timeout=True, raise_on_iopub_timeout=False,
                      iopub_timeout=5, extra_arguments=list(KERNEL_FLAGS), startup_timeout=60,
@@ -234,7 +238,7 @@ def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
                      resources={"metadata": {"path": str(scratch)}})
     problems: list[str] = []
     isolation = "unknown"
-    env = {"TITO_SANDBOX": json.dumps(_kernel_settings(sandbox, scratch, uid)), "PATH": os.environ.get("PATH", "")}
+    env = {"TITO_SANDBOX": json.dumps(settings), "PATH": os.environ.get("PATH", "")}
     start = time.monotonic()
     stopped, stopped_as = "", NOT_RUN  # why the remaining cells do not run, and the error name they get
     try:

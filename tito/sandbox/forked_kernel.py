@@ -1,0 +1,214 @@
+"""The grader's side of the kernel zygote (zygote.py): start one per grading process, ask it for a kernel per run,
+and give jupyter_client a handle on that kernel with subprocess.Popen's interface (poll, wait, signals), so
+interrupts, kills and deaths work and are reported as for a kernel it started itself.
+
+The zygote is the grader's process before isolation: it gets the kernels' base environment only, no open file
+but its socket, and the root folder as its working directory; it imports only the always-allowed packages, from a
+folder of links (PACKAGES) to their entries. TITO_ZYGOTE=0 turns it off (each kernel is then started by kernel.py).
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+
+from .kernel import KERNEL_ENV
+from .mounts import SITE, site_binds
+
+ZYGOTE = Path(__file__).with_name("zygote.py")
+PACKAGES_PREFIX = "tito-zygote-"  # the folder of links, one per grading process: tito-zygote-PID-...
+START_SECONDS = 120
+
+
+class ZygoteError(RuntimeError):
+    pass
+
+
+def _link_packages() -> Path:
+    """A folder of links to the entries of the always-allowed distributions, laid out as /site-packages is."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{PACKAGES_PREFIX}{os.getpid()}-"))
+    folder.chmod(0o755)
+    for source, target in site_binds(()):
+        link = folder / target[len(SITE) + 1:]
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(source)
+    return folder
+
+
+class Zygote:
+    def __init__(self, python: str):
+        self.packages = _link_packages()
+        self.sock, theirs = socket.socketpair()
+        self.process = subprocess.Popen([python, "-S", str(ZYGOTE), str(theirs.fileno()), str(self.packages)],
+                                        pass_fds=[theirs.fileno()], env=dict(KERNEL_ENV), cwd="/",
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        theirs.close()
+        self.lock = threading.Lock()
+        self.pending = b""
+        self.exits: dict[int, int] = {}
+        self.gone = False
+        self.kernel_cpu = 0.0  # CPU seconds of the kernels that ended (for benchmarks/grading_phases.py)
+        ready = self._next(lambda m: "ready" in m or "error" in m, START_SECONDS)
+        if ready is None or "error" in ready:
+            self.close()
+            raise ZygoteError(ready["error"] if ready else "the kernel zygote did not start")
+
+    def _read(self, timeout: float) -> list[dict]:
+        """The messages that arrive within `timeout` seconds (none if none); exits are recorded."""
+        if self.gone or not select.select([self.sock], [], [], timeout)[0]:
+            return []
+        data = self.sock.recv(1 << 16)
+        if not data:
+            self.gone = True
+            return []
+        self.pending += data
+        *lines, self.pending = self.pending.split(b"\n")
+        messages = [json.loads(line) for line in lines]
+        for m in messages:
+            if "exit" in m:
+                self.exits[m["pid"]] = m["exit"]
+                self.kernel_cpu += m["cpu"]
+        return messages
+
+    def _next(self, wanted, seconds: float) -> dict | None:
+        deadline = time.monotonic() + seconds
+        while not self.gone and (left := deadline - time.monotonic()) > 0:
+            for m in self._read(left):
+                if wanted(m):
+                    return m
+        return None
+
+    def spawn(self, settings: dict, argv: list[str]) -> "ForkedKernel":
+        with self.lock:
+            self.sock.sendall(json.dumps({"settings": settings, "argv": argv}).encode() + b"\n")
+            started = self._next(lambda m: "pid" in m and "exit" not in m, START_SECONDS)
+        if started is None:
+            raise ZygoteError("the kernel zygote did not fork a kernel")
+        return ForkedKernel(self, started["pid"])
+
+    def exit_code(self, pid: int) -> int | None:
+        with self.lock:
+            while self._read(0):
+                pass
+            if pid not in self.exits and self.gone and not _exists(pid):
+                self.exits[pid] = -signal.SIGKILL  # the zygote died, and its child with it
+            return self.exits.get(pid)
+
+    def alive(self) -> bool:
+        return not self.gone and self.process.poll() is None
+
+    def close(self) -> None:
+        self.sock.close()  # the zygote kills its children and exits
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        shutil.rmtree(self.packages, ignore_errors=True)
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+class ForkedKernel:
+    """A kernel forked by the zygote, with the parts of subprocess.Popen that jupyter_client uses."""
+    stdin = stdout = stderr = None
+
+    def __init__(self, zygote: Zygote, pid: int):
+        self.zygote, self.pid, self.returncode = zygote, pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.zygote.exit_code(self.pid)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+_lock = threading.Lock()
+_zygote: Zygote | None = None
+_failed: str | None = None
+
+
+def zygote(python: str) -> Zygote | None:
+    """This process's zygote, started (again) if needed; None if it cannot start here (then kernels start as
+    kernel.py starts them)."""
+    global _zygote, _failed
+    with _lock:
+        if _failed is not None or os.environ.get("TITO_ZYGOTE") == "0":
+            return None
+        if _zygote is None or not _zygote.alive():
+            if _zygote is not None:
+                _zygote.close()
+            try:
+                _zygote = Zygote(python)
+            except (OSError, ZygoteError) as e:
+                _failed, _zygote = str(e), None
+                return None
+            atexit.register(_zygote.close)
+        return _zygote
+
+
+class _ForkedProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, with the kernel forked by the zygote instead of started by Popen."""
+    zygote: Zygote
+
+    async def launch_kernel(self, cmd: list[str], **kwargs) -> dict:
+        settings = json.loads(kwargs["env"]["TITO_SANDBOX"])
+        plan = settings["plan"]
+        # Inside the root, the zygote's folder of links is where its modules say they are: /site-packages.
+        settings["plan"] = dict(plan, links=[*plan["links"], [str(self.zygote.packages), SITE]])
+        self.process = self.zygote.spawn(settings, cmd[cmd.index("-f"):])
+        self.pid = self.pgid = self.process.pid  # the child makes its own process group
+        self.cwd = kwargs.get("cwd")
+        return self.connection_info
+
+
+class ForkedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels come from `zygote`."""
+
+    def __init__(self, zygote: Zygote, **kwargs):
+        super().__init__(**kwargs)
+        self._zygote = zygote
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.provisioner is None:
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            self.provisioner = _ForkedProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+            self.provisioner.zygote = self._zygote
+        return await super()._async_pre_start_kernel(**kw)
