@@ -30,7 +30,27 @@ def measure(fn: Callable[[], object], warmup: int = 3, repeats: int = 20, setup:
         start = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - start)
-    samples.sort()
+    return _timing(samples)
+
+
+def measure_in_turns(fns: list[Callable[[], object]], rounds: int = 5, block: int = 6) -> list[Timing]:
+    """Time each of `fns` `block` times per round, taking turns by blocks (a a a, b b b, a a a, ...): the machine's
+    load drifts over seconds, and timing one after the other would credit the drift to one of them. Not turn by
+    turn: a framework's idle worker threads keep spinning for a moment after its step and would slow the other's;
+    each block starts with an untimed call while they settle."""
+    samples = [[] for _ in fns]
+    for _ in range(rounds):
+        for fn, times in zip(fns, samples):
+            fn()
+            for _ in range(block):
+                start = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - start)
+    return [_timing(times) for times in samples]
+
+
+def _timing(samples: list[float]) -> Timing:
+    samples = sorted(samples)
     pick = lambda q: samples[min(len(samples) - 1, int(q * len(samples)))]
     return Timing(statistics.median(samples), pick(0.1), pick(0.9))
 

@@ -671,9 +671,10 @@ if __name__ == "__main__":
 #   With `bias=False` neither projection has a bias (`in_proj_bias` is None).
 #
 # forward(query, key, value): project (q = query W_q^T + b_q and so on: `linear` with row blocks of
-# `in_proj_weight`, or one `linear` and three column slices when query, key and value are the same Tensor, as
-# in self-attention), split the heads, `attention` with the merged masks, dropout `self.dropout` in training
-# mode only, merge the heads, `out_proj`.
+# `in_proj_weight`), split the heads, `attention` with the merged masks, dropout `self.dropout` in training
+# mode only, merge the heads, `out_proj`. Self-attention could project once with the whole `in_proj_weight` and
+# slice the result's columns, but then each slice's backward writes into zeros of the whole (N, L, 3E) result,
+# and the three are added: more memory traffic than the three products save.
 #
 # Inputs are (L, N, E) by default, PyTorch's old layout; (N, L, E) with `batch_first=True`; (L, E) without a
 # batch. The given code converts to (N, L, E) and back. It returns `(output, weights)`: weights (N, L, S)
@@ -716,12 +717,8 @@ class MultiheadAttention(Module):
             attn_mask = ~causal_mask(q.shape[1], k.shape[1]).data  # this class's bool convention: True = hide
         ### BEGIN SOLUTION
         E, h, W, b = self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias
-        if query is key and key is value:
-            qkv = linear(q, W, b)  # one product for self-attention
-            q, k, v = qkv[..., :E], qkv[..., E:2 * E], qkv[..., 2 * E:]
-        else:
-            q, k, v = (linear(x, W[i * E:(i + 1) * E], None if b is None else b[i * E:(i + 1) * E])
-                       for i, x in enumerate((q, k, v)))
+        q, k, v = (linear(x, W[i * E:(i + 1) * E], None if b is None else b[i * E:(i + 1) * E])
+                   for i, x in enumerate((q, k, v)))
         mask = merge_masks(attn_mask, key_padding_mask, h, q.dtype)
         out, weights = attention(split_heads(q, h), split_heads(k, h), split_heads(v, h), attn_mask=mask,
                                  dropout_p=self.dropout if self.training else 0.0)

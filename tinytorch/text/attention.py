@@ -156,12 +156,8 @@ class MultiheadAttention(Module):
         if is_causal and attn_mask is None:
             attn_mask = ~causal_mask(q.shape[1], k.shape[1]).data  # this class's bool convention: True = hide
         E, h, W, b = self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias
-        if query is key and key is value:
-            qkv = linear(q, W, b)  # one product for self-attention
-            q, k, v = qkv[..., :E], qkv[..., E:2 * E], qkv[..., 2 * E:]
-        else:
-            q, k, v = (linear(x, W[i * E:(i + 1) * E], None if b is None else b[i * E:(i + 1) * E])
-                       for i, x in enumerate((q, k, v)))
+        q, k, v = (linear(x, W[i * E:(i + 1) * E], None if b is None else b[i * E:(i + 1) * E])
+                   for i, x in enumerate((q, k, v)))
         mask = merge_masks(attn_mask, key_padding_mask, h, q.dtype)
         out, weights = attention(split_heads(q, h), split_heads(k, h), split_heads(v, h), attn_mask=mask,
                                  dropout_p=self.dropout if self.training else 0.0)
