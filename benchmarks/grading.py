@@ -52,7 +52,7 @@ def scores(root: Path) -> dict:
     sys.path.insert(0, str(REPO))
     from tito.reports.grades import collect
     from tito.workspace import find_workspace
-    return {s: sc for s, _, sc, _ in collect(find_workspace(root))[1]}
+    return {m.student: m.score for m in collect(find_workspace(root))[1]}
 
 
 def main() -> int:
