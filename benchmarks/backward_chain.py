@@ -36,7 +36,7 @@ def main() -> int:
     for n in LENGTHS:
         repeats = 20 if n <= 1000 else 5
         x, loss = chain_tinytorch(n)
-        ours = measure(lambda: loss.backward(), warmup=1, repeats=repeats)
+        ours = measure(lambda: loss.backward(retain_graph=True), warmup=1, repeats=repeats)
         per_op.append(ours.median / n)
         row = [n, f"{ours.median * 1e3:.3f}", f"{ours.median / n * 1e6:.2f}"]
         if torch is not None:

@@ -30,7 +30,7 @@ def main() -> int:
     ones = np.ones((64, 64), dtype=np.float32)
     for depth in DEPTHS:
         loss = build(depth, lambda a: Tensor(a, requires_grad=True), ones)
-        ours = measure(lambda: loss.backward(), warmup=1, repeats=10)
+        ours = measure(lambda: loss.backward(retain_graph=True), warmup=1, repeats=10)
         times.append(ours.median)
         row = [depth, f"{ours.median * 1e3:.3f}", f"{ours.median / depth * 1e3:.4f}"]
         if torch is not None:
