@@ -61,16 +61,17 @@ def torch_step(torch, mha, x, causal: bool):
 
 def compare(torch, causal: bool) -> tuple[list, float | None]:
     """One table row (mask, tinytorch's time, torch's, the ratio) and the ratio (None without torch)."""
+    mask = "causal" if causal else "none"
     mha, x, step = tinytorch_step(causal)
     first = step().data
     if torch is None:
-        return ["causal" if causal else "none", str(measure(step, warmup=3, repeats=30)), "-", "-"], None
+        return [mask, str(measure(step, warmup=3, repeats=30)), "-", "-"], None
     tstep = torch_step(torch, mha, x, causal)
     difference = float(np.abs(tstep().detach().numpy() - first).max())
     assert difference < 1e-4, f"outputs differ by {difference}"
     ours, theirs = measure_in_turns([step, tstep])
     ratio = ours.median / theirs.median
-    return ["causal" if causal else "none", str(ours), str(theirs), f"{ratio:.2f}x"], ratio
+    return [mask, str(ours), str(theirs), f"{ratio:.2f}x"], ratio
 
 
 def main() -> int:

@@ -136,7 +136,7 @@ def clean_stale_scratch() -> None:
     for folder in [*Path(tempfile.gettempdir()).glob(SCRATCH_PREFIX + "*"),
                    *Path(tempfile.gettempdir()).glob(PACKAGES_PREFIX + "*")]:
         try:
-            owner = int(folder.name.split("-")[2])
+            owner = int(folder.name.removeprefix(SCRATCH_PREFIX).removeprefix(PACKAGES_PREFIX).split("-")[0])
             os.kill(owner, 0)
         except ProcessLookupError:
             if os.geteuid() == 0:
