@@ -235,38 +235,74 @@ if __name__ == "__main__":
 #     y    = cols @ w.reshape(O, C kh kw).T + b    (N OH OW, O), then reshaped to (N, OH, OW, O), moved to (N, O, OH, OW)
 #
 # A convolution is a `Linear` layer applied to every patch: one matrix product, which NumPy runs in fast
-# compiled code. Building `cols` needs no loop either. With the kernel's spans a = dh (kh - 1) + 1 and
-# b = dw (kw - 1) + 1, `sliding_window_view(xp, (a, b), axis=(2, 3))` returns a view of shape
-# (N, C, Hp - a + 1, Wp - b + 1, a, b) holding every a x b window; slicing it with the stride (axes 2, 3) and
-# the dilation (axes 4, 5) keeps the windows and taps the convolution uses, (N, C, OH, OW, kh, kw), still
-# without copying. One transpose to (N, OH, OW, C, kh, kw) and one reshape make the copy that is `cols`.
+# compiled code. Building `cols` needs no loop either; it takes two steps, and pooling (section 6) reuses the
+# first.
 #
-# Backward needs the adjoint of im2col. im2col is linear: it copies each input element into every patch that
-# contains it. Its transpose, `col2im`, adds each entry of a (N OH OW, C kh kw) array back onto the input
-# position it was copied from, so that for every x and g
+# 1. `windows(x)`: pad xp (only when the padding is not zero: `np.pad` always copies). With the kernel's spans
+#    a = dh (kh - 1) + 1 and b = dw (kw - 1) + 1, `sliding_window_view(xp, (a, b), axis=(2, 3))` returns a view
+#    of shape (N, C, Hp - a + 1, Wp - b + 1, a, b) holding every a x b window; slicing it with the stride
+#    (axes 2, 3) and the dilation (axes 4, 5) keeps the windows and taps the convolution uses,
+#    (N, C, OH, OW, kh, kw), still without copying.
+# 2. `im2col(x)`: one transpose of that view to (N, OH, OW, C, kh, kw) and one reshape make the copy that is
+#    `cols`.
 #
-#     <im2col(x), g> = <x, col2im(g)>
+# Backward needs the adjoints. Both steps are linear: `windows` reads each input element into every window
+# that contains it. Its transpose, `add_windows`, adds each entry of a (N, C, OH, OW, kh, kw) array back onto
+# the input position it was read from, so that for every x and g
 #
-# and the gradient of the input is col2im(d_cols). Overlapping patches make col2im add, not assign. Loop over
-# the kh kw kernel taps only: tap (p, q) of every patch reads xp[:, :, p d + i s, q d + j s], a strided slice
-# of xp, so one `+=` on that slice handles all N C OH OW patches at once. Then cut the padding off.
+#     <windows(x), g> = <x, add_windows(g)>,
 #
-# **Task: `im2col` and `col2im`.** `kernel_size`, `stride`, `padding`, `dilation` are pairs (already through
-# `_pair`). `im2col` pads with `pad_value` (0 for a convolution; max pooling pads with minus infinity).
+# and `col2im` is `add_windows` of cols reshaped back to (N, OH, OW, C, kh, kw) and transposed to
+# (N, C, OH, OW, kh, kw) (a view: the transpose of im2col's reshape). Overlapping windows make `add_windows`
+# add, not assign. Loop over the kh kw kernel taps only: tap (p, q) of every window reads
+# xp[:, :, p d + i s, q d + j s], a strided slice of xp, so one `+=` on that slice handles all N C OH OW windows
+# at once. Copy g tap-major first, (kh, kw, N, C, OH, OW), so each `+=` reads one contiguous block. Then cut
+# the padding off.
+#
+# **Task: `windows`, `add_windows`, `im2col` and `col2im`.** `kernel_size`, `stride`, `padding`, `dilation`
+# are pairs (already through `_pair`). `windows` pads with `pad_value` (0 for a convolution; max pooling pads
+# with minus infinity).
 
 # %% nbgrader={"grade": false, "grade_id": "im2col", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
+def windows(x: np.ndarray, kernel_size: tuple, stride: tuple, padding: tuple, dilation: tuple,
+            pad_value: float = 0.0) -> np.ndarray:
+    """(N, C, H, W) -> a view (N, C, OH, OW, kh, kw): tap (p, q) of the window at (i, j), with no copy."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    for a in (0, 1):  # a clear ValueError when the kernel does not fit the padded input
+        conv_output_size(x.shape[2 + a], kernel_size[a], stride[a], padding[a], dilation[a])
+    ### BEGIN SOLUTION
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=pad_value) if ph or pw else x
+    spans = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    return spans[:, :, ::sh, ::sw, ::dh, ::dw]
+    ### END SOLUTION
+
+
+def add_windows(g: np.ndarray, x_shape: tuple, kernel_size: tuple, stride: tuple, padding: tuple,
+                dilation: tuple) -> np.ndarray:
+    """The adjoint of windows: g (N, C, OH, OW, kh, kw) -> x_shape, each entry added where windows read it."""
+    N, C, H, W = x_shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
+    OH, OW = g.shape[2:4]
+    ### BEGIN SOLUTION
+    taps = np.ascontiguousarray(g.transpose(4, 5, 0, 1, 2, 3))  # (kh, kw, N, C, OH, OW): each tap in one block
+    xp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=g.dtype)
+    for p in range(kh):
+        for q in range(kw):  # one strided slice per tap covers every window: no loop over pixels
+            xp[:, :, p * dh:p * dh + sh * (OH - 1) + 1:sh, q * dw:q * dw + sw * (OW - 1) + 1:sw] += taps[p, q]
+    return xp[:, :, ph:ph + H, pw:pw + W]
+    ### END SOLUTION
+
+
 def im2col(x: np.ndarray, kernel_size: tuple, stride: tuple, padding: tuple, dilation: tuple,
            pad_value: float = 0.0) -> np.ndarray:
     """(N, C, H, W) -> (N OH OW, C kh kw): one row per patch, in (n, i, j) order, each flattened in (c, p, q) order."""
-    N, C, H, W = x.shape
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
-    OH, OW = conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw)
+    N, C = x.shape[:2]
+    (kh, kw) = kernel_size
     ### BEGIN SOLUTION
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=pad_value)
-    windows = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
-    windows = windows[:, :, ::sh, ::sw, ::dh, ::dw]  # (N, C, OH, OW, kh, kw), still a view
-    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * kh * kw)
+    view = windows(x, kernel_size, stride, padding, dilation, pad_value)
+    OH, OW = view.shape[2:4]
+    return view.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * kh * kw)
     ### END SOLUTION
 
 
@@ -277,13 +313,8 @@ def col2im(cols: np.ndarray, x_shape: tuple, kernel_size: tuple, stride: tuple, 
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel_size, stride, padding, dilation
     OH, OW = conv_output_size(H, kh, sh, ph, dh), conv_output_size(W, kw, sw, pw, dw)
     ### BEGIN SOLUTION
-    # (kh, kw, N, C, OH, OW), one copy: then each tap's values lie together in memory
-    taps = np.ascontiguousarray(cols.reshape(N, OH, OW, C, kh, kw).transpose(4, 5, 0, 3, 1, 2))
-    xp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
-    for p in range(kh):
-        for q in range(kw):  # one strided slice per tap covers every patch: no loop over pixels
-            xp[:, :, p * dh:p * dh + sh * (OH - 1) + 1:sh, q * dw:q * dw + sw * (OW - 1) + 1:sw] += taps[p, q]
-    return xp[:, :, ph:ph + H, pw:pw + W]
+    g = cols.reshape(N, OH, OW, C, kh, kw).transpose(0, 3, 1, 2, 4, 5)  # (N, C, OH, OW, kh, kw), a view
+    return add_windows(g, x_shape, kernel_size, stride, padding, dilation)
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-im2col", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
@@ -297,6 +328,9 @@ def test_im2col():
     assert cols.shape == (2 * 2 * 2, 2 * 2 * 2), f"(N OH OW, C kh kw) = (8, 8), got {cols.shape}"
     assert np.array_equal(cols[0], [0, 1, 3, 4, 9, 10, 12, 13]), f"row 0: channel 0's patch, then channel 1's: {cols[0]}"
     assert np.array_equal(cols[3], x[0, :, 1:3, 1:3].ravel()) and np.array_equal(cols[6], x[1, :, 1:3, 0:2].ravel()), "rows 3, 6"
+    view = windows(x, (2, 2), (1, 1), (0, 0), (1, 1))
+    assert view.shape == (2, 2, 2, 2, 2, 2) and np.shares_memory(view, x), "without padding, windows(x) is a view of x"
+    assert np.array_equal(view[1, 0, 0, 1], x[1, 0, 0:2, 1:3]), "view[n, c, i, j] is the window at (i, j)"
     padded = im2col(x[:1, :1], (2, 2), (2, 2), (1, 1), (1, 1), pad_value=-7.0)
     assert np.array_equal(padded[0], [-7, -7, -7, 0]) and padded.shape == (4, 4), f"pad_value fills the padding: {padded}"
     rng = np.random.default_rng(9103)
@@ -336,6 +370,9 @@ def test_im2col_adjoint():
         back = col2im(g, shape, k, s, p, d)
         assert back.shape == shape, f"col2im must return x's shape {shape}, got {back.shape}"
         assert np.isclose(np.sum(cols * g), np.sum(x * back)), f"<im2col x, g> != <x, col2im g> for kernel {k}, stride {s}, padding {p}, dilation {d}"
+        view = windows(x, k, s, p, d)
+        gw = rng.standard_normal(view.shape)
+        assert np.isclose(np.sum(view * gw), np.sum(x * add_windows(gw, shape, k, s, p, d))), f"<windows x, g> != <x, add_windows g> for kernel {k}, stride {s}, padding {p}, dilation {d}"
 
     ### BEGIN HIDDEN TESTS
     for i in range(5):
@@ -622,15 +659,18 @@ if __name__ == "__main__":
 # the output indifferent to where in the window a feature appeared. `stride` defaults to `kernel_size`
 # (windows side by side), and padding may be at most half the kernel, as in PyTorch.
 #
-# Both reuse `im2col` with one channel: reshape x to (N C, 1, H, W), so that each row of cols is one window of
-# one channel, (N C OH OW, kh kw); reduce each row; reshape to (N, C, OH, OW). Backward builds the gradient
-# of cols and sends it through `col2im`:
-# - max: the whole upstream gradient goes to the position of the window's maximum. On ties PyTorch picks the
-#   first maximum in the window (row-major order), and so does `np.argmax`; a NaN counts as the maximum. Pad
-#   with minus infinity, so padding never wins.
+# Both reduce each window of `windows(x)` (section 3, no copy) to one number. The window's kh kw taps form a
+# short axis; copy the view once, tap-major, `taps` of shape (kh kw, N, C, OH, OW), and a reduction over the
+# window runs along axis 0: kh kw operations on whole (N, C, OH, OW) arrays. Backward builds the gradient of
+# `taps`, moves its axes back to (N, C, OH, OW, kh, kw) (a view) and sends it through `add_windows`:
+# - max: `out = taps.max(axis=0)` (a NaN in the window propagates, as in PyTorch). The whole upstream gradient
+#   goes to one position per window: on ties PyTorch picks the first maximum in the window (row-major order,
+#   which is tap order), and a NaN counts as the maximum. Mark the hits, `(taps == out) | np.isnan(taps)`, and
+#   find each window's first hit with a loop over the kh kw taps (count the taps before it). The gradient of
+#   `taps` is then the one-hot of that index times grad. Pad with minus infinity, so padding never wins.
 # - average: every position of the window gets grad / (kh kw). The zeros of the padding count in the mean
 #   (PyTorch's default, `count_include_pad=True`); with `count_include_pad=False` divide by the number of
-#   real input positions in each window instead, which is im2col of an all-ones image, summed per row.
+#   real input positions in each window instead: the window sums of `windows` of an all-ones image.
 #
 # **Task: `max_pool2d` and `avg_pool2d`**, each returning one `record_op` node. The argument checks are given.
 
@@ -654,17 +694,20 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1) -
     X = array_of(input)
     geometry = _pool_geometry(X, kernel_size, stride, padding, dilation)
     ### BEGIN SOLUTION
-    N, C, H, W = X.shape
-    cols = im2col(X.reshape(N * C, 1, H, W), *geometry, pad_value=-np.inf)  # (N C OH OW, kh kw)
-    rows = np.arange(cols.shape[0])
-    pick = cols.argmax(axis=1)  # the first maximum of each window; a NaN counts as the maximum
-    OH, OW = (conv_output_size(X.shape[2 + a], *(g[a] for g in geometry)) for a in (0, 1))
-    out = cols[rows, pick].reshape(N, C, OH, OW)
+    view = windows(X, *geometry, pad_value=-np.inf)  # (N, C, OH, OW, kh, kw)
+    taps = np.ascontiguousarray(view.transpose(4, 5, 0, 1, 2, 3)).reshape(-1, *view.shape[:4])
+    out = taps.max(axis=0)
+    hit = (taps == out) | np.isnan(taps)
+    first = np.zeros(out.shape, dtype=np.intp)  # the index of each window's first hit
+    seen = hit[0].copy()
+    for t in range(1, len(taps)):
+        first += ~seen
+        seen |= hit[t]
 
     def backward(grad: np.ndarray) -> tuple:
-        d_cols = np.zeros(cols.shape, dtype=grad.dtype)
-        d_cols[rows, pick] = grad.reshape(-1)
-        return (col2im(d_cols, (N * C, 1, H, W), *geometry).reshape(X.shape),)
+        d_taps = (np.arange(len(taps)).reshape(-1, 1, 1, 1, 1) == first) * grad
+        d_view = d_taps.reshape(view.shape[4:] + view.shape[:4]).transpose(2, 3, 4, 5, 0, 1)
+        return (add_windows(d_view, X.shape, *geometry),)
 
     return record_op("max_pool2d", out, (input,), backward)
     ### END SOLUTION
@@ -675,20 +718,17 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, count_include
     X = array_of(input)
     geometry = _pool_geometry(X, kernel_size, stride, padding)
     ### BEGIN SOLUTION
-    N, C, H, W = X.shape
-    cols = im2col(X.reshape(N * C, 1, H, W), *geometry)  # (N C OH OW, kh kw)
-    kh, kw = geometry[0]
+    view = windows(X, *geometry)  # (N, C, OH, OW, kh, kw)
+    taps = np.ascontiguousarray(view.transpose(4, 5, 0, 1, 2, 3)).reshape(-1, *view.shape[:4])
     if count_include_pad:
-        count = np.asarray(kh * kw, dtype=X.dtype)
-    else:  # real input positions per window, the same for every image and channel
-        count = im2col(np.ones((1, 1, H, W), dtype=X.dtype), *geometry).sum(axis=1)
-        count = np.tile(count, N * C)[:, None]
-    OH, OW = (conv_output_size(X.shape[2 + a], *(g[a] for g in geometry)) for a in (0, 1))
-    out = (cols / count).sum(axis=1).reshape(N, C, OH, OW)
+        count = np.asarray(len(taps), dtype=X.dtype)
+    else:  # real input positions per window, (1, 1, OH, OW): the same for every image and channel
+        count = windows(np.ones((1, 1) + X.shape[2:], dtype=X.dtype), *geometry).sum(axis=(4, 5))
+    out = taps.sum(axis=0) / count
 
     def backward(grad: np.ndarray) -> tuple:
-        d_cols = np.broadcast_to(grad.reshape(-1, 1) / count, cols.shape)
-        return (col2im(np.ascontiguousarray(d_cols), (N * C, 1, H, W), *geometry).reshape(X.shape),)
+        d_view = np.broadcast_to((grad / count)[..., None, None], view.shape)
+        return (add_windows(d_view, X.shape, *geometry),)
 
     return record_op("avg_pool2d", out, (input,), backward)
     ### END SOLUTION
@@ -841,8 +881,14 @@ if __name__ == "__main__":
 #     d_x = (gh - mean(gh) - x_hat mean(gh x_hat)) / sqrt(var + eps)      (training: mean and var depend on x)
 #     d_x = gh / sqrt(var + eps)                                          (evaluation: constants)
 #
+# with the means over the channel's M values. Compute d_weight and d_bias first: mean(g) = d_bias / M and
+# mean(g x_hat) = d_weight / M, so d_x = weight[c] / sqrt(var + eps) (g - d_bias / M - x_hat d_weight / M).
 # One node instead of the dozen that the formula would make from module 02's operations, and no large
 # intermediates kept but x_hat.
+#
+# Each full pass over x costs: take the variance in two passes (the mean, then the mean of (x - mean)^2;
+# E[x^2] - E[x]^2 cancels badly in float32), get sums of products with `np.vecdot(a, b)` over (N, C, L)
+# views (it multiplies and adds without building a * b), and scale arrays you just made in place (`*=`).
 #
 # **Task: `batch_norm`**, `torch.nn.functional.batch_norm`: `running_mean` and `running_var` are Tensors of
 # shape (C,) updated in place (`.data`) when training, or None (training then uses batch statistics only);
@@ -864,35 +910,46 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {X.shape}")
     ### BEGIN SOLUTION
     shape = (1, X.shape[1]) + (1,) * (X.ndim - 2)  # broadcasts a (C,) array along the channel axis
-    if training or running_mean is None:
-        mean, var = X.mean(axis=axes), X.var(axis=axes)
-        if training and running_mean is not None:
-            running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean
-            running_var.data[...] = (1 - momentum) * running_var.data + momentum * var * (count / (count - 1))
-    else:
-        mean, var = array_of(running_mean), array_of(running_var)
-    inv_std = (1.0 / np.sqrt(var + eps)).astype(X.dtype).reshape(shape)
-    x_hat = (X - mean.reshape(shape).astype(X.dtype)) * inv_std
-    gamma = None if weight is None else array_of(weight).reshape(shape)
-    out = x_hat if gamma is None else x_hat * gamma
-    if bias is not None:
-        out = out + array_of(bias).reshape(shape)
+
+    def channel_sum(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+        """The (C,) sums of a, or of a * b, over every axis but 1; np.vecdot multiplies and adds in one pass."""
+        if b is None:
+            return a.sum(axis=axes)
+        rows = (X.shape[0], X.shape[1], -1)  # (N, C, L), views; L = 1 for an (N, C) input
+        return np.vecdot(a.reshape(rows), b.reshape(rows)).sum(axis=0)
+
     batch_stats = training or running_mean is None
+    mean = channel_sum(X) / count if batch_stats else array_of(running_mean)
+    x_hat = X - mean.reshape(shape).astype(X.dtype)  # a new array: scaled in place below
+    var = channel_sum(x_hat, x_hat) / count if batch_stats else array_of(running_var)
+    if training and running_mean is not None:
+        running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean
+        running_var.data[...] = (1 - momentum) * running_var.data + momentum * var * (count / (count - 1))
+    inv_std = (1.0 / np.sqrt(var + eps)).astype(X.dtype)
+    x_hat *= inv_std.reshape(shape)
+    gamma = None if weight is None else array_of(weight)
+    out = x_hat.copy() if gamma is None else x_hat * gamma.reshape(shape)
+    if bias is not None:
+        out += array_of(bias).reshape(shape)
 
     def backward(grad: np.ndarray) -> tuple:
-        gh = grad if gamma is None else grad * gamma
+        d_weight = channel_sum(grad, x_hat) if weight is not None or batch_stats else None
+        d_bias = channel_sum(grad) if bias is not None or batch_stats else None
         d_x = None
         if _wants_grad(input):
-            if batch_stats:
-                d_x = (gh - gh.mean(axis=axes, keepdims=True)
-                       - x_hat * (gh * x_hat).mean(axis=axes, keepdims=True)) * inv_std
+            scale = (inv_std if gamma is None else gamma * inv_std).reshape(shape)
+            if batch_stats:  # scale (grad - mean(grad) - x_hat mean(grad x_hat)), in place
+                d_x = x_hat * (-d_weight / count).reshape(shape)
+                d_x += grad
+                d_x -= (d_bias / count).reshape(shape)
+                d_x *= scale
             else:
-                d_x = gh * inv_std
+                d_x = grad * scale
         grads = [d_x]
         if weight is not None:
-            grads.append((grad * x_hat).sum(axis=axes) if _wants_grad(weight) else None)
+            grads.append(d_weight if _wants_grad(weight) else None)
         if bias is not None:
-            grads.append(grad.sum(axis=axes) if _wants_grad(bias) else None)
+            grads.append(d_bias if _wants_grad(bias) else None)
         return tuple(grads)
 
     parents = (input,) + tuple(t for t in (weight, bias) if t is not None)
