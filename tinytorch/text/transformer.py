@@ -30,21 +30,28 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     axes = _norm_axes(x.shape, normalized_shape)
     w = None if weight is None else array_of(weight)
     b = None if bias is None else array_of(bias)
-    mu = x.mean(axis=axes, keepdims=True)
-    centered = x - mu
-    rstd = 1.0 / np.sqrt((centered * centered).mean(axis=axes, keepdims=True) + x.dtype.type(eps))
-    x_hat = centered * rstd
-    out = x_hat if w is None else x_hat * w
-    out = out if b is None else out + b
-    leading = tuple(range(x.ndim - len(axes)))
+    split = x.ndim - len(axes)
+    R, M = math.prod(x.shape[:split]), math.prod(x.shape[split:])  # R vectors of M elements: rows of (R, M)
+    rows = x.reshape(R, M)
+    x_hat = rows - rows.mean(axis=1, keepdims=True)  # a new array: scaled in place below
+    rstd = 1.0 / np.sqrt(np.vecdot(x_hat, x_hat)[:, None] / M + x.dtype.type(eps))
+    x_hat *= rstd
+    out = x_hat.copy() if w is None else x_hat * w.reshape(M)
+    if b is not None:
+        out += b.reshape(M)
 
     def backward(grad: np.ndarray) -> tuple:
-        g = grad if w is None else grad * w
-        d_x = rstd * (g - g.mean(axis=axes, keepdims=True) - x_hat * (g * x_hat).mean(axis=axes, keepdims=True))
-        d_w = None if w is None else (grad * x_hat).sum(axis=leading)
-        d_b = None if b is None else grad.sum(axis=leading)
-        return d_x, d_w, d_b
+        G = grad.reshape(R, M)
+        g = G if w is None else G * w.reshape(M)
+        d_x = x_hat * (np.vecdot(g, x_hat)[:, None] / -M)  # rstd (g - mean(g) - x_hat mean(g x_hat)), in place
+        d_x += g
+        d_x -= g.mean(axis=1, keepdims=True)
+        d_x *= rstd
+        d_w = None if w is None else (G * x_hat).sum(axis=0).reshape(w.shape)
+        d_b = None if b is None else G.sum(axis=0).reshape(b.shape)
+        return d_x.reshape(x.shape), d_w, d_b
 
+    out = out.reshape(x.shape)
     return record_op("layer_norm", out, (input, weight, bias), backward)
 
 
