@@ -8,7 +8,7 @@ Vaswani et al. (2017) replaced recurrence with attention; GPT (2018) kept only t
     a held-out loss at least 0.35 nats below the counted bigram model (add-one smoothing) of the same split,
     within 600 s of CPU time (`time.process_time`, one BLAS thread: on a shared machine the wall clock
     measures the other jobs). It prints a sample.
-The feed-forward blocks use GELU's tanh form (GPT-2's choice): module 03's exact erf costs half of a step.
+The feed-forward blocks use GELU's tanh form, GPT-2's choice (the gates below were calibrated with it).
 
 Both parts also run the causality probe: a model that reads ahead scores a low teacher-forced loss too.
 

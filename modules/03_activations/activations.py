@@ -373,7 +373,11 @@ if __name__ == "__main__":
 # check divides differences of function values by 2 * eps = 2e-6, so that error becomes 0.1 in the numerical
 # derivative. The test asks for 1e-12; the cell after it prints the largest error on [-8, 8].
 #
-# **Task: `erf_coefficients()` and `erf(x)`**, NumPy in, float64 NumPy out of the same shape.
+# Compute in the input's precision, as `torch.special.erf` does: float32 stays float32 (cast the coefficients
+# to x's dtype first: a float64 coefficient would turn each step into a float64 pass), float64 stays float64.
+#
+# **Task: `erf_coefficients()` and `erf(x)`**, NumPy in, NumPy out of the same shape: float32 for float32,
+# float64 for anything else.
 
 # %% nbgrader={"grade": false, "grade_id": "erf", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -393,10 +397,12 @@ def erf_coefficients() -> tuple:
 
 
 def erf(x: np.ndarray) -> np.ndarray:
-    """erf(x) = 2/sqrt(pi) * integral from 0 to x of e^(-t^2) dt, elementwise in float64."""
-    x = np.asarray(x, dtype=np.float64)
+    """erf(x) = 2/sqrt(pi) * integral from 0 to x of e^(-t^2) dt, elementwise; float32 stays float32."""
+    x = np.asarray(x)
+    x = x if x.dtype in (np.float32, np.float64) else x.astype(np.float64)
     ### BEGIN SOLUTION
     p, qs = erf_coefficients()
+    p, qs = p.astype(x.dtype), [q.astype(x.dtype) for q in qs]
     flat = x.reshape(-1)
     t = np.clip(flat, -1.0, 1.0)
     t *= t  # x^2 where |x| < 1, else 1
@@ -483,8 +489,8 @@ if __name__ == "__main__":
 # SiLU (swish) is x * sigmoid(x), with derivative s (1 + x (1 - s)), s = sigmoid(x).
 #
 # **Task: `gelu(x, approximate="none")`** (raise `ValueError` for any other value than "none" or "tanh", as
-# PyTorch does) **and `silu(x)`**. Your `erf` returns float64: cast the result back with
-# `.astype(a.dtype)` so float32 stays float32.
+# PyTorch does) **and `silu(x)`**. Your `erf` keeps float32 and float64 but returns float64 for float16: cast
+# the result with `.astype(a.dtype, copy=False)` so every float dtype comes back as it came in.
 
 # %% nbgrader={"grade": false, "grade_id": "gelu-silu", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -493,7 +499,7 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     a = _float_data(x)
     ### BEGIN SOLUTION
     if approximate == "none":
-        cdf = (0.5 * (1.0 + erf(a / math.sqrt(2.0)))).astype(a.dtype)
+        cdf = (0.5 * (1.0 + erf(a / math.sqrt(2.0)))).astype(a.dtype, copy=False)
         out = a * cdf
 
         def backward(grad):

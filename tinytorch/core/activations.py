@@ -83,9 +83,11 @@ def erf_coefficients() -> tuple:
 
 
 def erf(x: np.ndarray) -> np.ndarray:
-    """erf(x) = 2/sqrt(pi) * integral from 0 to x of e^(-t^2) dt, elementwise in float64."""
-    x = np.asarray(x, dtype=np.float64)
+    """erf(x) = 2/sqrt(pi) * integral from 0 to x of e^(-t^2) dt, elementwise; float32 stays float32."""
+    x = np.asarray(x)
+    x = x if x.dtype in (np.float32, np.float64) else x.astype(np.float64)
     p, qs = erf_coefficients()
+    p, qs = p.astype(x.dtype), [q.astype(x.dtype) for q in qs]
     flat = x.reshape(-1)
     t = np.clip(flat, -1.0, 1.0)
     t *= t  # x^2 where |x| < 1, else 1
@@ -119,7 +121,7 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) = 0.5 x (1 + erf(x / sqrt(2))); approximate="tanh": 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3)))."""
     a = _float_data(x)
     if approximate == "none":
-        cdf = (0.5 * (1.0 + erf(a / math.sqrt(2.0)))).astype(a.dtype)
+        cdf = (0.5 * (1.0 + erf(a / math.sqrt(2.0)))).astype(a.dtype, copy=False)
         out = a * cdf
 
         def backward(grad):
