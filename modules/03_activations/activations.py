@@ -503,8 +503,14 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
         out = a * cdf
 
         def backward(grad):
-            pdf = np.exp(-0.5 * a * a) / math.sqrt(2.0 * math.pi)
-            return (grad * (cdf + a * pdf),)
+            d = a * a  # one new array, then in place: (cdf + a pdf) grad, pdf = e^(-a^2 / 2) / sqrt(2 pi)
+            d *= -0.5
+            np.exp(d, out=d)
+            d *= a
+            d *= 1.0 / math.sqrt(2.0 * math.pi)
+            d += cdf
+            d *= grad
+            return (d,)
     elif approximate == "tanh":
         k, c = math.sqrt(2.0 / math.pi), 0.044715
         t = np.tanh(k * (a + c * a ** 3))
