@@ -696,16 +696,18 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1) -
     ### BEGIN SOLUTION
     view = windows(X, *geometry, pad_value=-np.inf)  # (N, C, OH, OW, kh, kw)
     taps = np.ascontiguousarray(view.transpose(4, 5, 0, 1, 2, 3)).reshape(-1, *view.shape[:4])
-    out = taps.max(axis=0)
-    hit = (taps == out) | np.isnan(taps)
-    first = np.zeros(out.shape, dtype=np.intp)  # the index of each window's first hit
+    K, out = len(taps), taps.max(axis=0)
+    hit = taps == out
+    if np.isnan(out).any():  # a window whose maximum is NaN: its NaNs are the hits
+        hit |= np.isnan(taps)
+    first = np.zeros(out.shape, dtype=np.min_scalar_type(K))  # each window's first hit; the smallest int type
     seen = hit[0].copy()
-    for t in range(1, len(taps)):
+    for t in range(1, K):
         first += ~seen
         seen |= hit[t]
 
-    def backward(grad: np.ndarray) -> tuple:
-        d_taps = (np.arange(len(taps)).reshape(-1, 1, 1, 1, 1) == first) * grad
+    def backward(grad: np.ndarray) -> tuple:  # keeps first, not the taps
+        d_taps = (np.arange(K).reshape(-1, 1, 1, 1, 1) == first) * grad
         d_view = d_taps.reshape(view.shape[4:] + view.shape[:4]).transpose(2, 3, 4, 5, 0, 1)
         return (add_windows(d_view, X.shape, *geometry),)
 
