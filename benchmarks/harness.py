@@ -93,11 +93,14 @@ def compare_steps(batch, tinytorch_step, torch_step, items: int, unit: str, targ
     x, y = batch()
     model, step = tinytorch_step(x, y)
     first = float(step().item())
-    ours, theirs = measure(step, warmup, repeats), None
-    if torch is not None:
+    if torch is None:
+        ours, theirs = measure(step, warmup, repeats), None
+    else:
         model, _ = tinytorch_step(x, y)  # same initial weights for both
         tstep = torch_step(torch, model, x, y)
         torch_first = float(tstep().item())
         assert abs(first - torch_first) < 1e-4, f"first losses differ: {first} vs {torch_first}"
-        theirs = measure(tstep, warmup, repeats)
+        for _ in range(warmup):
+            step(), tstep()
+        ours, theirs = measure_in_turns([step, tstep], rounds=max(1, repeats // 3), block=3)
     return compare(ours, theirs, torch, items, unit, target, f"first-step loss {first:.6f} in both")
