@@ -665,9 +665,10 @@ if __name__ == "__main__":
 # `taps`, moves its axes back to (N, C, OH, OW, kh, kw) (a view) and sends it through `add_windows`:
 # - max: `out = taps.max(axis=0)` (a NaN in the window propagates, as in PyTorch). The whole upstream gradient
 #   goes to one position per window: on ties PyTorch picks the first maximum in the window (row-major order,
-#   which is tap order), and a NaN counts as the maximum. Mark the hits, `(taps == out) | np.isnan(taps)`, and
-#   find each window's first hit with a loop over the kh kw taps (count the taps before it). The gradient of
-#   `taps` is then the one-hot of that index times grad. Pad with minus infinity, so padding never wins.
+#   which is tap order), and a NaN counts as the maximum. Mark the hits, `taps == out` (and, in a window whose
+#   maximum is NaN, its NaNs), and find each window's first hit with a loop over the kh kw taps (count the taps
+#   before it). Keep only that index for the backward: the gradient of `taps` is its one-hot times grad. Pad
+#   with minus infinity, so padding never wins.
 # - average: every position of the window gets grad / (kh kw). The zeros of the padding count in the mean
 #   (PyTorch's default, `count_include_pad=True`); with `count_include_pad=False` divide by the number of
 #   real input positions in each window instead: the window sums of `windows` of an all-ones image.
@@ -708,7 +709,7 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1) -
 
     def backward(grad: np.ndarray) -> tuple:  # keeps first, not the taps
         d_taps = (np.arange(K).reshape(-1, 1, 1, 1, 1) == first) * grad
-        d_view = d_taps.reshape(view.shape[4:] + view.shape[:4]).transpose(2, 3, 4, 5, 0, 1)
+        d_view = d_taps.reshape(geometry[0] + out.shape).transpose(2, 3, 4, 5, 0, 1)
         return (add_windows(d_view, X.shape, *geometry),)
 
     return record_op("max_pool2d", out, (input,), backward)
@@ -729,7 +730,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, count_include
     out = taps.sum(axis=0) / count
 
     def backward(grad: np.ndarray) -> tuple:
-        d_view = np.broadcast_to((grad / count)[..., None, None], view.shape)
+        d_view = np.broadcast_to((grad / count)[..., None, None], out.shape + geometry[0])
         return (add_windows(d_view, X.shape, *geometry),)
 
     return record_op("avg_pool2d", out, (input,), backward)

@@ -207,7 +207,7 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1) -
 
     def backward(grad: np.ndarray) -> tuple:  # keeps first, not the taps
         d_taps = (np.arange(K).reshape(-1, 1, 1, 1, 1) == first) * grad
-        d_view = d_taps.reshape(view.shape[4:] + view.shape[:4]).transpose(2, 3, 4, 5, 0, 1)
+        d_view = d_taps.reshape(geometry[0] + out.shape).transpose(2, 3, 4, 5, 0, 1)
         return (add_windows(d_view, X.shape, *geometry),)
 
     return record_op("max_pool2d", out, (input,), backward)
@@ -226,7 +226,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, count_include
     out = taps.sum(axis=0) / count
 
     def backward(grad: np.ndarray) -> tuple:
-        d_view = np.broadcast_to((grad / count)[..., None, None], view.shape)
+        d_view = np.broadcast_to((grad / count)[..., None, None], out.shape + geometry[0])
         return (add_windows(d_view, X.shape, *geometry),)
 
     return record_op("avg_pool2d", out, (input,), backward)
