@@ -403,13 +403,19 @@ def erf(x: np.ndarray) -> np.ndarray:
     ### BEGIN SOLUTION
     p, qs = erf_coefficients()
     p, qs = p.astype(x.dtype), [q.astype(x.dtype) for q in qs]
+
+    def horner(coef: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """c_0 + c_1 s + ... + c_deg s^deg, in place on one new array."""
+        v = np.full_like(s, coef[-1])
+        for c in coef[-2::-1]:
+            v *= s
+            v += c
+        return v
+
     flat = x.reshape(-1)
     t = np.clip(flat, -1.0, 1.0)
     t *= t  # x^2 where |x| < 1, else 1
-    out = np.full_like(t, p[-1])
-    for c in p[-2::-1]:  # Horner's rule, in place
-        out *= t
-        out += c
+    out = horner(p, t)
     out *= flat  # x p(x^2): erf(x) for |x| < 1; the other elements are overwritten below
     far = np.flatnonzero(t == 1.0)  # |x| >= 1 (nan is not)
     xs = flat[far]
@@ -421,11 +427,7 @@ def erf(x: np.ndarray) -> np.ndarray:
         s = z[i]
         s -= n / 2 + 0.25
         s *= 4.0  # the piece mapped onto [-1, 1]
-        v = np.full_like(s, q[-1])
-        for c in q[-2::-1]:
-            v *= s
-            v += c
-        erfc[i] = v
+        erfc[i] = horner(q, s)
     np.subtract(1.0, erfc, out=erfc)
     out[far] = np.copysign(erfc, xs, out=erfc)
     return out.reshape(x.shape)

@@ -660,9 +660,10 @@ if __name__ == "__main__":
 # (windows side by side), and padding may be at most half the kernel, as in PyTorch.
 #
 # Both reduce each window of `windows(x)` (section 3, no copy) to one number. The window's kh kw taps form a
-# short axis; copy the view once, tap-major, `taps` of shape (kh kw, N, C, OH, OW), and a reduction over the
-# window runs along axis 0: kh kw operations on whole (N, C, OH, OW) arrays. Backward builds the gradient of
-# `taps`, moves its axes back to (N, C, OH, OW, kh, kw) (a view) and sends it through `add_windows`:
+# short axis; copy the view once, tap-major (`tap_major`: `taps` of shape (kh kw, N, C, OH, OW)), and a
+# reduction over the window runs along axis 0: kh kw operations on whole (N, C, OH, OW) arrays. Backward builds
+# the gradient of `taps`, moves its axes back to (N, C, OH, OW, kh, kw) (a view) and sends it through
+# `add_windows`:
 # - max: `out = taps.max(axis=0)` (a NaN in the window propagates, as in PyTorch). The whole upstream gradient
 #   goes to one position per window: on ties PyTorch picks the first maximum in the window (row-major order,
 #   which is tap order), and a NaN counts as the maximum. Mark the hits, `taps == out` (and, in a window whose
@@ -673,7 +674,8 @@ if __name__ == "__main__":
 #   (PyTorch's default, `count_include_pad=True`); with `count_include_pad=False` divide by the number of
 #   real input positions in each window instead: the window sums of `windows` of an all-ones image.
 #
-# **Task: `max_pool2d` and `avg_pool2d`**, each returning one `record_op` node. The argument checks are given.
+# **Task: `tap_major`, `max_pool2d` and `avg_pool2d`**, each pooling returning one `record_op` node. The argument
+# checks are given.
 
 # %% nbgrader={"grade": false, "grade_id": "pooling", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -690,13 +692,20 @@ def _pool_geometry(X: np.ndarray, kernel_size, stride, padding, dilation=1) -> t
     return geometry
 
 
+def tap_major(view: np.ndarray) -> np.ndarray:
+    """windows(x), (N, C, OH, OW, kh, kw), copied as (kh kw, N, C, OH, OW): each tap of every window in one block."""
+    ### BEGIN SOLUTION
+    return np.ascontiguousarray(view.transpose(4, 5, 0, 1, 2, 3)).reshape(-1, *view.shape[:4])
+    ### END SOLUTION
+
+
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1) -> Tensor:
     """The maximum of each window of each channel: (N, C, H, W) -> (N, C, OH, OW); ties go to the first maximum."""
     X = array_of(input)
     geometry = _pool_geometry(X, kernel_size, stride, padding, dilation)
     ### BEGIN SOLUTION
     view = windows(X, *geometry, pad_value=-np.inf)  # (N, C, OH, OW, kh, kw)
-    taps = np.ascontiguousarray(view.transpose(4, 5, 0, 1, 2, 3)).reshape(-1, *view.shape[:4])
+    taps = tap_major(view)
     K, out = len(taps), taps.max(axis=0)
     hit = taps == out
     if np.isnan(out).any():  # a window whose maximum is NaN: its NaNs are the hits
@@ -722,7 +731,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, count_include
     geometry = _pool_geometry(X, kernel_size, stride, padding)
     ### BEGIN SOLUTION
     view = windows(X, *geometry)  # (N, C, OH, OW, kh, kw)
-    taps = np.ascontiguousarray(view.transpose(4, 5, 0, 1, 2, 3)).reshape(-1, *view.shape[:4])
+    taps = tap_major(view)
     if count_include_pad:
         count = np.asarray(len(taps), dtype=X.dtype)
     else:  # real input positions per window, (1, 1, OH, OW): the same for every image and channel

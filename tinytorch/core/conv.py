@@ -2,8 +2,8 @@
 
 # %% auto #0
 __all__ = ['PYTORCH_NAMES', 'conv_output_size', 'conv2d_loops', 'windows', 'add_windows', 'im2col', 'col2im', 'conv2d', 'Conv2d',
-           'max_pool2d', 'avg_pool2d', 'MaxPool2d', 'AvgPool2d', 'batch_norm', 'BatchNorm1d', 'BatchNorm2d',
-           'digits_cnn']
+           'tap_major', 'max_pool2d', 'avg_pool2d', 'MaxPool2d', 'AvgPool2d', 'batch_norm', 'BatchNorm1d',
+           'BatchNorm2d', 'digits_cnn']
 
 # %% ../../modules/09_convolutions/convolutions.py #518ac325
 import math
@@ -189,12 +189,17 @@ def _pool_geometry(X: np.ndarray, kernel_size, stride, padding, dilation=1) -> t
     return geometry
 
 
+def tap_major(view: np.ndarray) -> np.ndarray:
+    """windows(x), (N, C, OH, OW, kh, kw), copied as (kh kw, N, C, OH, OW): each tap of every window in one block."""
+    return np.ascontiguousarray(view.transpose(4, 5, 0, 1, 2, 3)).reshape(-1, *view.shape[:4])
+
+
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1) -> Tensor:
     """The maximum of each window of each channel: (N, C, H, W) -> (N, C, OH, OW); ties go to the first maximum."""
     X = array_of(input)
     geometry = _pool_geometry(X, kernel_size, stride, padding, dilation)
     view = windows(X, *geometry, pad_value=-np.inf)  # (N, C, OH, OW, kh, kw)
-    taps = np.ascontiguousarray(view.transpose(4, 5, 0, 1, 2, 3)).reshape(-1, *view.shape[:4])
+    taps = tap_major(view)
     K, out = len(taps), taps.max(axis=0)
     hit = taps == out
     if np.isnan(out).any():  # a window whose maximum is NaN: its NaNs are the hits
@@ -218,7 +223,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, count_include
     X = array_of(input)
     geometry = _pool_geometry(X, kernel_size, stride, padding)
     view = windows(X, *geometry)  # (N, C, OH, OW, kh, kw)
-    taps = np.ascontiguousarray(view.transpose(4, 5, 0, 1, 2, 3)).reshape(-1, *view.shape[:4])
+    taps = tap_major(view)
     if count_include_pad:
         count = np.asarray(len(taps), dtype=X.dtype)
     else:  # real input positions per window, (1, 1, OH, OW): the same for every image and channel
