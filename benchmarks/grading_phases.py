@@ -2,9 +2,9 @@
 
 Phases (time.perf_counter around the functions that do them; each figure is a mean over the runs):
   prepare      coordinator: forget the old score, read, compare and stage the submission, nbgrader's sanitizing
-  kernel start worker: scratch tmpfs and sandboxed kernel up and answering (namespaces, limits, ipykernel import)
+  kernel start worker: the sandboxed shell forked (or started), isolated and ready
   cells        worker: executing the notebook's cells (the student's imports are in the first cells)
-  sandbox end  worker: kernel shutdown, killing the sandbox uid, unmounting the scratch
+  sandbox end  worker: stopping the shell, killing the sandbox uid, unmounting the scratch
   verdict      coordinator: comparing the observations with the reference's
   autograde    coordinator: the rest of nbgrader's autograde (its own sanitizing, file copies, gradebook writes)
   save grades  part of autograde: nbgrader's SaveAutoGrades step (the gradebook writes per graded cell)
@@ -16,7 +16,6 @@ Run: .venv/bin/python benchmarks/grading_phases.py [--runs 10] [--cells]; TITO_Z
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import resource
 import sys
@@ -43,8 +42,8 @@ def children_cpu() -> float:
 def kernels_cpu() -> float:
     """CPU seconds of the kernels that ended: this process's children (kernels started by kernel.py), plus the
     kernels the zygote forked (as it reports them) and the zygote's own time (its start, its forks)."""
-    from tito.sandbox import forked_kernel
-    zygote = forked_kernel._zygote
+    from tito.sandbox import zygote_client
+    zygote = zygote_client._zygote
     if zygote is None:
         return children_cpu()
     with open(f"/proc/{zygote.process.pid}/stat") as stat:
@@ -98,28 +97,14 @@ def timed(owner, name: str, phase: str) -> None:
 
 def instrument() -> None:
     from nbgrader.preprocessors import SaveAutoGrades
-    from tito.grading import execute_step, grade, tasks
-    from tito.sandbox import runner
+    from tito.grading import execute_step, grade
+    from tito.sandbox import runner, session
 
-    setup = runner._Client.setup_kernel
-
-    @contextlib.contextmanager
-    def setup_timed(self, **kwargs):
-        start = time.perf_counter()
-        with setup(self, **kwargs):
-            SPENT["kernel start"] += time.perf_counter() - start
-            yield
-        SPENT["sandbox end"] -= time.perf_counter()  # the rest of run() after the last cell
-    runner._Client.setup_kernel = setup_timed
-    run = runner.run
-
-    def run_timed(*args, **kwargs):
-        try:
-            return run(*args, **kwargs)
-        finally:
-            SPENT["sandbox end"] += time.perf_counter()
-    tasks.run = run_timed
-    timed(runner._Client, "execute_cell", "cells")
+    timed(session.ShellProcess, "__init__", "kernel start")
+    timed(session.ShellProcess, "wait_ready", "kernel start")
+    timed(runner, "_run_cell", "cells")
+    for owner, name in [(session.ShellProcess, "close"), (runner, "_kill_user"), (runner, "unmount")]:
+        timed(owner, name, "sandbox end")
     timed(execute_step, "cell_verdict", "verdict")
     timed(SaveAutoGrades, "preprocess", "save grades")
     for name, phase in [("prepare", "prepare"), ("judge", "autograde"), ("_read_scores", "read scores")]:
@@ -154,7 +139,7 @@ def main() -> int:
             CPU["coordinator"] += time.process_time() - cpu
             cpu, kernels = time.process_time(), kernels_cpu()
             ran = execute(replace(template, student="sample-complete", notebook=prepared.notebook))
-            CPU["worker (nbclient)"] += time.process_time() - cpu
+            CPU["worker (grader side)"] += time.process_time() - cpu
             CPU["kernel (sandboxed)"] += kernels_cpu() - kernels
             cpu = time.process_time()
             judged = grade.judge(ws, module, prepared, ran, api)

@@ -110,9 +110,10 @@ def test_own_uid_no_network_and_nothing_of_the_host_but_the_allow_list(lib, tmp_
 
 def test_the_mount_plan_holds_the_kernel_packages_and_no_others():
     targets = [target for _, target in mounts.plan()["binds"]]
-    for name in ("numpy", "matplotlib", "ipykernel", "IPython", "zmq"):
+    for name in ("numpy", "matplotlib", "IPython", "traitlets"):
         assert f"{mounts.SITE}/{name}" in targets, name
-    assert not [t for t in targets if t.startswith(f"{mounts.SITE}/torch")]
+    for name in ("torch", "zmq", "ipykernel", "jupyter_client"):  # no Jupyter kernel machinery inside either
+        assert not [t for t in targets if t.startswith(f"{mounts.SITE}/{name}")], name
     assert "torch" not in mounts.distributions(mounts.ALWAYS_ALLOWED)
     assert not [s for s, _ in mounts.plan()["binds"] if Path(s).is_relative_to(REPO / "tito")]
     with_jinja = [target for _, target in mounts.plan(("jinja2",))["binds"]]
@@ -226,12 +227,12 @@ OPEN_FILES = ("import os, stat\nfound = []\nfor fd in range(3, 1024):\n    try:\
 def test_kernels_forked_from_one_zygote_share_nothing_across_runs(lib):
     """Two runs in one grading process: both kernels are children of the same zygote, hold none of its files,
     and the second sees nothing the first left: files, modules, changed module state."""
-    from tito.sandbox import forked_kernel
+    from tito.sandbox import zygote_client
 
     first = execute(lib, [OPEN_FILES, "import sys, numpy, string\nnumpy.planted = 1\nsys.modules['planted'] = numpy\n"
                           "string.digits = ''\nopen('left-behind.txt', 'w').write('x')\nprint('planted')"])
-    zygote = forked_kernel.zygote(mounts.plan()["python"])
-    assert zygote is not None, forked_kernel._failed
+    zygote = zygote_client.zygote(mounts.plan()["python"])
+    assert zygote is not None, zygote_client._failed
     second = execute(lib, [OPEN_FILES, "import os, sys, numpy, string\n"
                            "print(os.path.exists('left-behind.txt'), 'planted' in sys.modules, "
                            "hasattr(numpy, 'planted'), string.digits == '')", "import torch"])
@@ -247,27 +248,27 @@ def test_kernels_forked_from_one_zygote_share_nothing_across_runs(lib):
 
 
 @as_root
-def test_a_forked_kernel_is_interrupted_killed_and_limited(lib):
+def test_a_zygote_client_is_interrupted_killed_and_limited(lib):
     """The manager's interrupt reaches a forked kernel (a timed-out cell, then the next runs), its death by the CPU
     limit is seen and named, and the zygote is still there for the next run."""
-    from tito.sandbox import forked_kernel
+    from tito.sandbox import zygote_client
 
     timed = execute(lib, ["import time\ntime.sleep(60)", "print('next')"], cell_seconds=2)
     assert "CellTimeoutError" in text(timed.nb.cells[0]) and text(timed.nb.cells[1]).strip() == "next"
     limited = execute(lib, ["x = 0\nwhile True:\n    x += 1", "print('after')"], cpu_seconds=2, cell_seconds=60)
     assert any("CPU time" in p for p in limited.problems), limited.problems
     assert "LimitExceeded" in text(limited.nb.cells[1])
-    zygote = forked_kernel.zygote(mounts.plan()["python"])
+    zygote = zygote_client.zygote(mounts.plan()["python"])
     assert zygote is not None and zygote.alive()
     after = execute(lib, [OPEN_FILES])
     assert int(text(after.nb.cells[0]).split(" ", 1)[0]) == zygote.process.pid
 
 
 def test_without_the_zygote_kernels_start_as_their_own_process(lib, monkeypatch):
-    from tito.sandbox import forked_kernel
+    from tito.sandbox import zygote_client
 
     monkeypatch.setenv("TITO_ZYGOTE", "0")
     result = execute(lib, [OPEN_FILES, "import numpy\nprint(numpy.ones(2).sum())"])
-    assert forked_kernel.zygote(mounts.plan()["python"]) is None
-    assert int(text(result.nb.cells[0]).split(" ", 1)[0]) == os.getpid()  # kernel.py exec'd ipykernel
+    assert zygote_client.zygote(mounts.plan()["python"]) is None
+    assert int(text(result.nb.cells[0]).split(" ", 1)[0]) == os.getpid()  # started by kernel.py, not forked
     assert text(result.nb.cells[1]).strip() == "2.0"

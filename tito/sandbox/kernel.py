@@ -1,7 +1,8 @@
-"""Start an IPython kernel inside the grading sandbox: `python -I -S tito/sandbox/kernel.py -f CONNECTION_FILE`.
+"""Isolate the process that becomes the sandboxed shell, and start it: `python -I -S kernel.py CELLS MESSAGES
+STDOUT STDERR` (four pipe descriptors from the grader, shell.py), or the same steps in a child of the zygote.
 
-The grader (tito/sandbox/runner.py) launches this in place of a plain ipykernel and passes its settings as JSON in the
-TITO_SANDBOX environment variable. Before any student code can run, this process:
+The grader (tito/sandbox/session.py) passes its settings as JSON in the TITO_SANDBOX environment variable (to
+the zygote: in its request). Before any student code can run, this process:
   1. enters new mount and network namespaces (as root; as a normal user through user namespaces where the
      system allows them) and builds a root from nothing: an empty tmpfs with read-only binds of exactly what
      the settings' mount plan lists (tito/sandbox/mounts.py: the interpreter, the system libraries, the allowed
@@ -9,14 +10,15 @@ TITO_SANDBOX environment variable. Before any student code can run, this process
      root is detached, so no other path of the host exists inside; the network is an unconnected loopback;
   2. sets resource limits: address space, CPU seconds, processes, size of written files;
   3. when root: becomes an unprivileged user (a uid of its own, no groups, no new privileges);
-and then replaces itself with ipykernel, run by the interpreter without the user site, so that it imports only
-from the run's package folder, the allowed packages and the standard library: nothing else is there.
-Run as a script with only the standard library: it must not depend on which tito an import would find.
-zygote.py applies the same isolate() in each child it forks, then starts ipykernel in-process.
+and then runs the shell (shell.py) in this process, importing only from the run's package folder, the allowed
+packages and the standard library: nothing else is there. Run as a script with only the standard library: it
+must not depend on which tito an import would find.
 """
 from __future__ import annotations
 
 import ctypes
+import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -167,15 +169,12 @@ def drop_privileges(uid: int) -> None:
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
 
 
-def isolate(settings: dict, argv: list[str]) -> tuple[str, dict]:
-    """Steps 1-3 above, in this process: (how isolated it is, the environment the kernel gets). Also used by
-    zygote.py in each forked child."""
+def isolate(settings: dict) -> tuple[str, dict]:
+    """Steps 1-3 above, in this process: (how isolated it is, the environment the shell gets)."""
     scratch, plan = settings["scratch"], settings["plan"]
     root = os.geteuid() == 0
     isolation = "namespaces and a uid of its own"
     if root:
-        connection_file = argv[argv.index("-f") + 1]  # written by the grader as root: the kernel must read it
-        os.chown(connection_file, settings["uid"], settings["uid"])
         build_root(plan, scratch, settings["data"])
     else:
         # Without user namespaces, only the limits apply: the README says what that leaves open.
@@ -186,34 +185,50 @@ def isolate(settings: dict, argv: list[str]) -> tuple[str, dict]:
         drop_privileges(settings["uid"])
     else:
         _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-    Path(scratch, "isolation").write_text(isolation, encoding="utf-8")  # for the grader's report
     os.chdir(scratch)
     return isolation, dict(settings["env"], HOME=scratch, TMPDIR=scratch, TITO_OBSERVE="1")
 
 
 def import_path(settings: dict, isolation: str) -> list[str]:
-    """Where the kernel imports from, before the standard library: the run's package folder first, then the
+    """Where the shell imports from, before the standard library: the run's package folder first, then the
     allowed packages (or, with limits only, the grader's own installation: nothing else to go by)."""
     lib = f"{settings['scratch']}/lib"
-    return [lib] if isolation == "limits only" else [lib, *settings["plan"]["pythonpath"]]
+    return [lib, *settings["grader_path"]] if isolation == "limits only" else [lib, *settings["plan"]["pythonpath"]]
 
 
-def exec_kernel(settings: dict, isolation: str, env: dict, argv: list[str], parent_pid: str | None) -> None:
-    """Replace this process with ipykernel, importing from import_path(); it exits when `parent_pid` is gone."""
-    if parent_pid:
-        env["JPY_PARENT_PID"] = parent_pid
-    env["PYTHONPATH"] = os.pathsep.join(import_path(settings, isolation))
-    if isolation == "limits only":
-        python, flags = settings["grader_python"], []
-    else:  # no user site: only the run's package folder, the allowed packages and the standard library
-        python, flags = settings["plan"]["python"], ["-s"]
-    os.execve(python, [python, *flags, "-m", "ipykernel_launcher", *argv], env)
+def _keep_only(fds: list[int]) -> None:
+    """Close every descriptor but 0, 1, 2 and `fds`: nothing of the grader or the zygote stays open inside."""
+    low = 3
+    for fd in sorted({fd for fd in fds if fd >= 3}):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)
+
+
+def run_shell(settings: dict, fds: list[int], stdlib: list[str], serve) -> None:
+    """In the process that becomes the sandboxed shell: take the grader's pipes (CELLS, MESSAGES, stdout,
+    stderr; shell.py), isolate, make the standard library, the allowed packages and the run's package folder
+    the only places to import from, then `serve` (shell.serve) until the grader is done."""
+    cells, messages, stdout, stderr = fds
+    os.dup2(stdout, 1)  # from here on, even a failure to isolate reaches the grader
+    os.dup2(stderr, 2)
+    _keep_only([cells, messages])
+    isolation, env = isolate(settings)
+    os.environ.clear()
+    os.environ.update(env)
+    sys.path[:] = [settings["scratch"], *import_path(settings, isolation), *stdlib]
+    sys.path_importer_cache.clear()
+    importlib.invalidate_caches()
+    serve(cells, messages, isolation)
 
 
 def main(argv: list[str]) -> None:
+    """`python -I -S kernel.py CELLS MESSAGES STDOUT STDERR`, started by the grader when there is no zygote."""
+    spec = importlib.util.spec_from_file_location("tito_sandbox_shell", Path(__file__).with_name("shell.py"))
+    shell = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shell)  # now: after isolation this folder does not exist
     settings = json.loads(os.environ["TITO_SANDBOX"])
-    isolation, env = isolate(settings, argv)
-    exec_kernel(settings, isolation, env, argv, os.environ.get("JPY_PARENT_PID"))  # the grader's pid
+    run_shell(settings, [int(fd) for fd in argv], list(sys.path), shell.serve)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ other path of the host exists inside, wherever the instructor keeps the course. 
 - the system libraries the interpreter and compiled packages link against (/usr/lib, /lib*, ld.so's cache),
   with the Python packages some systems keep there covered;
 - the files of the allowed distributions, each top-level entry bound into one site-packages folder of its own
-  (SITE): ipykernel, NumPy and matplotlib with everything they require, and what nbgrader_config.py allows.
+  (SITE): IPython, NumPy and matplotlib with everything they require, and what nbgrader_config.py allows.
 
 A package that is installed for the grader but not allowed (PyTorch, say) has no file inside, so whatever the
 student's code does to the import system cannot import it. The grader computes the plan once per process and
@@ -27,7 +27,7 @@ import sysconfig
 from packaging.requirements import Requirement
 
 SITE = "/site-packages"  # inside the sandbox: the allowed distributions, and nothing else
-ALWAYS_ALLOWED = ("ipykernel", "numpy", "matplotlib")  # the kernel itself, and what every module uses
+ALWAYS_ALLOWED = ("ipython", "numpy", "matplotlib")  # the shell itself, and what every module uses
 SYSTEM_LIBRARIES = ("/usr/lib", "/usr/lib64", "/usr/lib32", "/lib", "/lib64", "/lib32", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache",)  # where the dynamic linker finds the libraries
 # Python packages of the system's own interpreters live under /usr/lib too: not allowed either.

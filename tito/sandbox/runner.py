@@ -1,14 +1,14 @@
-"""Run a notebook in the grading sandbox: a kernel with limits, in its own scratch folder, cell by cell.
+"""Run a notebook in the grading sandbox: a shell with limits, in its own scratch folder, cell by cell.
 
-The kernel is started through tito/sandbox/kernel.py (a root holding only what mounts.py allows, no network,
-limits, an unprivileged uid). This side, which the student's code cannot reach, enforces the per-cell and
-whole-notebook time limits and the output budget, collects the observations each cell hands out (tito/check.py,
-decoded by observations.py), and records why cells did not run. A kernel that dies or must be killed costs the
-cells that had not finished; the cells before it keep their results.
+The shell (shell.py, started through session.py: forked by the zygote or started by kernel.py) lives in a root
+holding only what mounts.py allows, with no network, limits and an unprivileged uid. This side, which the
+student's code cannot reach, enforces the per-cell and whole-notebook time limits and the output budget, collects
+the observations each cell hands out (tito/check.py, decoded by observations.py), and records why cells did not
+run. A shell that dies or must be killed costs the cells that had not finished; the cells before it keep their
+results.
 """
 from __future__ import annotations
 
-import inspect
 import itertools
 import json
 import os
@@ -18,25 +18,20 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import nbformat
-from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_core.utils import run_sync
-from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
 
 from . import kernel
-from .forked_kernel import PACKAGES_PREFIX, ForkedKernelManager, zygote
 from .kernel import MS_NODEV, MS_NOSUID, mount, unmount
 from .mounts import plan
 from .observations import MIME, read_observation
+from .session import ShellDied, ShellProcess
+from .zygote_client import PACKAGES_PREFIX
 
 SCRATCH_PREFIX = "tito-sandbox-"
-# Kernel flags: no history file, no start-up chatter.
-KERNEL_FLAGS = ("--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR")
+START_SECONDS = 60  # for the shell to isolate itself and say it is ready
+INTERRUPT_SECONDS = 10  # for a timed-out cell to end after its interrupt, before the shell is killed
 
 
 @dataclass
@@ -70,53 +65,83 @@ class RunResult:
     isolation: str  # what the kernel got: "namespaces and a uid of its own", "... (user namespace)", "limits only"
 
 
-class _Specs(KernelSpecManager):
-    """The only kernel the sandbox starts: this file's kernel.py, run by this Python with the standard library only."""
+class _Outputs:
+    """The outputs of the notebook's cells as they arrive, within the output budget; observations (tito/check.py)
+    are taken out of them, under a budget of their own, so a print flood cannot starve the grader's evidence."""
 
-    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        return KernelSpec(argv=[sys.executable, "-I", "-S", kernel.__file__, "-f", "{connection_file}"],
-                          display_name="TinyTorch grading sandbox", language="python")
-
-
-class _Client(NotebookClient):
-    """nbclient with an output budget, and observations taken out of the outputs as they arrive."""
-
-    def __init__(self, nb, budget_bytes: int, **kw):
-        super().__init__(nb, **kw)
+    def __init__(self, budget_bytes: int):
         self.budget = budget_bytes
         self.observation_budget = budget_bytes
         self.observations: dict[int, list[dict]] = {}
         self.overflowed_in: int | None = None
-        self.on_cell_executed = self._note_timeout
 
-    def _note_timeout(self, cell, cell_index, execute_reply):
-        """nbclient answers a timed-out cell with a made-up error reply but no output: add the output."""
-        content = execute_reply.get("content", {})
-        if content.get("ename") == "CellTimeoutError":
-            cell.outputs.append(_error("CellTimeoutError", content.get("evalue", "")))
+    def _spend(self, index: int, size: int, outs: list) -> bool:
+        self.budget -= size
+        if self.budget >= 0:
+            return True
+        if self.overflowed_in is None:
+            self.overflowed_in = index
+            outs.append(nbformat.v4.new_output("stream", name="stderr", text=(
+                "[the grader dropped the rest of this notebook's output: over the output limit]\n")))
+        return False
 
-    def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content", {})
-        if msg["msg_type"] == "display_data" and MIME in content.get("data", {}):
-            # Observations have a budget of their own: a print flood must not starve the grader's evidence.
-            self.observation_budget -= len(str(content["data"][MIME]))
-            record = read_observation({"output_type": "display_data", "data": content["data"]})
-            if self.observation_budget >= 0 and record is not None:
-                self.observations.setdefault(cell_index, []).append(record)
-            return None
-        if msg["msg_type"] != "error":  # errors always kept: they decide verdicts and are small
-            self.budget -= len(json.dumps(content, default=str))
-            if self.budget < 0:
-                if self.overflowed_in is None:
-                    self.overflowed_in = cell_index
-                    outs.append(nbformat.v4.new_output("stream", name="stderr", text=(
-                        "[the grader dropped the rest of this notebook's output: over the output limit]\n")))
-                return None
-        return super().output(outs, msg, display_id, cell_index)
+    def stream(self, index: int, outs: list, name: str, text: str) -> None:
+        if not self._spend(index, len(text), outs):
+            return
+        if outs and outs[-1].get("output_type") == "stream" and outs[-1].get("name") == name:
+            outs[-1]["text"] += text  # one output per run of the same stream, as a notebook keeps them
+        else:
+            outs.append(nbformat.v4.new_output("stream", name=name, text=text))
+
+    def message(self, index: int, outs: list, message: dict) -> None:
+        """A display, a result, an error or a clear from the shell (shell.py), checked for shape."""
+        if "display" in message or "result" in message:
+            body = message.get("display") or message.get("result")
+            body = body if isinstance(body, dict) else {}
+            data, metadata = _bundle(body.get("data")), body.get("metadata")
+            if "display" in message and MIME in data:
+                self.observation_budget -= len(data[MIME])
+                record = read_observation({"output_type": "display_data", "data": data})
+                if self.observation_budget >= 0 and record is not None:
+                    self.observations.setdefault(index, []).append(record)
+                return
+            if not self._spend(index, len(json.dumps(data)), outs):
+                return
+            metadata = metadata if isinstance(metadata, dict) else {}
+            if "display" in message:
+                outs.append(nbformat.v4.new_output("display_data", data=data, metadata=metadata))
+            else:
+                count = body.get("execution_count")
+                outs.append(nbformat.v4.new_output("execute_result", data=data, metadata=metadata,
+                                                   execution_count=count if isinstance(count, int) else None))
+        elif "error" in message:  # always kept: errors decide verdicts (the shell cuts their text)
+            body = message["error"] if isinstance(message["error"], dict) else {}
+            trace = body.get("traceback") if isinstance(body.get("traceback"), list) else []
+            outs.append(_error(str(body.get("ename", "Error"))[:1000], str(body.get("evalue", ""))[:65536],
+                               [str(line)[:65536] for line in trace[:1000]]))
+        elif "clear" in message:
+            outs[:] = [o for o in outs if o.get("output_type") == "error"]
 
 
-def _error(ename: str, evalue: str):
-    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+def _bundle(data) -> dict:
+    """A MIME bundle as nbformat takes it: text for text types, JSON for the JSON ones."""
+    if not isinstance(data, dict):
+        return {}
+    bundle = {}
+    for mime, value in data.items():
+        mime = str(mime)
+        if mime.endswith("json"):
+            bundle[mime] = value if isinstance(value, (dict, list)) else str(value)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            bundle[mime] = "".join(value)
+        else:
+            bundle[mime] = value if isinstance(value, str) else json.dumps(value, default=str)
+    return bundle
+
+
+def _error(ename: str, evalue: str, traceback: list[str] | None = None):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue,
+                                  traceback=traceback if traceback is not None else [f"{ename}: {evalue}"])
 
 
 def _kill_user(uid: int) -> None:
@@ -171,35 +196,7 @@ def _kernel_settings(sandbox: Sandbox, scratch: Path, uid: int) -> dict:
            "IPYTHONDIR": str(scratch / ".ipython"), **sandbox.env}
     data = [(os.path.realpath(p), os.path.abspath(p)) for p in sandbox.allow_paths]  # bound where they are named
     return {"scratch": str(scratch), "uid": uid, "plan": plan(tuple(sorted(sandbox.packages))), "data": data,
-            "grader_python": sys.executable, "limits": vars(sandbox.limits), "env": env}
-
-
-def _sync(value):
-    """The result of `value`, awaiting it first if the async kernel client handed back a coroutine."""
-    if inspect.isawaitable(value):
-        async def wait():
-            return await value
-        return run_sync(wait)()
-    return value
-
-
-def _responsive(client: _Client, seconds: float) -> bool:
-    """Does the kernel answer a kernel_info request? A kernel still busy after an interrupt does not."""
-    try:
-        _sync(client.kc.kernel_info())
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            msg = _sync(client.kc.shell_channel.get_msg(timeout=max(0.1, deadline - time.monotonic())))
-            if msg["msg_type"] == "kernel_info_reply":
-                return True
-    except Exception:
-        return False
-    return False
-
-
-def _kill(km: AsyncKernelManager) -> None:
-    if _sync(km.is_alive()):
-        _sync(km.shutdown_kernel(now=True))
+            "grader_path": [p for p in sys.path if p], "limits": vars(sandbox.limits), "env": env}
 
 
 # The error names of cells the run stopped; tito/outcome.py turns them into a status (never by their text).
@@ -207,80 +204,92 @@ LIMIT, DIED, NOT_RUN = "LimitExceeded", "KernelDied", "NotRun"
 KILLED_AFTER_TIMEOUT = "KilledAfterTimeout"  # the kernel ignored the interrupt of a timed-out cell
 
 
-def _death_reason(km: AsyncKernelManager, limits: Limits) -> tuple[str, str]:
-    """(error name, why) for a kernel that died."""
-    process = getattr(km.provisioner, "process", None)
-    code = process.poll() if process is not None else None
+def _death_reason(shell: ShellProcess, limits: Limits) -> tuple[str, str]:
+    """(error name, why) for a shell that ended, or closed its messages pipe (then it is killed)."""
+    code = shell.exit_code(5)
+    if code is None:
+        shell.signal(signal.SIGKILL)
+        return DIED, "the kernel closed its connection to the grader and was stopped"
     if code == -signal.SIGXCPU:
         return LIMIT, f"limit: the kernel used its {limits.cpu_seconds} s of CPU time"
-    if code is not None and code < 0:
+    if code < 0:
         return DIED, f"the kernel was killed by signal {signal.Signals(-code).name}"
-    return DIED, f"the kernel exited (code {code})" if code is not None else "the kernel died"
+    return DIED, f"the kernel exited (code {code})"
+
+
+def _run_cell(shell: ShellProcess, outputs: _Outputs, cell, index: int, until: float) -> str:
+    """Collect a cell's outputs until the shell says it is done ("done"), its messages end ("end"), or
+    `until` passes ("late")."""
+    for kind, value in shell.events(until):
+        if kind in ("stdout", "stderr"):
+            outputs.stream(index, cell.outputs, kind, value)
+        elif kind == "end":
+            return "end"
+        elif kind == "oversize":
+            outputs.stream(index, cell.outputs, "stderr", "[the grader dropped a message over its size limit]\n")
+        elif "done" in value:
+            count = value["done"]
+            cell.execution_count = count if isinstance(count, int) else None
+            if value.get("ok") is not True and not any(o.get("output_type") == "error" for o in cell.outputs):
+                cell.outputs.append(_error("CellFailed", "the cell raised an error that it did not show"))
+            return "done"
+        else:
+            outputs.message(index, cell.outputs, value)
+    return "late"
 
 
 def run(nb: nbformat.NotebookNode, sandbox: Sandbox) -> RunResult:
-    """Execute every code cell of `nb` in a fresh sandboxed kernel; never raises for what the notebook does."""
+    """Execute every code cell of `nb` in a fresh sandboxed shell; never raises for what the notebook does."""
     nb = nbformat.from_dict(nb)
     limits = sandbox.limits
     root = os.geteuid() == 0
     uid = _next_uid()  # a uid of its own: its processes can all be counted and killed together
     scratch = _make_scratch(sandbox, uid, root)
-    settings = _kernel_settings(sandbox, scratch, uid)
-    forks = zygote(settings["plan"]["python"])  # None: each kernel starts as a process of its own
-    km = (partial(ForkedKernelManager, forks) if forks else AsyncKernelManager)(
-        kernel_name="tito-sandbox", kernel_spec_manager=_Specs(), transport="ipc", ip=str(scratch / "ipc"),
-        connection_file=str(scratch / "connection.json"))
-    client = _Client(nb, limits.output_mb * 1024 * 1024, km=km, timeout=limits.cell_seconds,
-                     allow_errors=True, interrupt_on_timeout=True, raise_on_iopub_timeout=False,
-                     iopub_timeout=5, extra_arguments=list(KERNEL_FLAGS), startup_timeout=60,
-                     error_on_timeout={"ename": "CellTimeoutError", "evalue": f"cell ran longer than "
-                                       f"{limits.cell_seconds} s and was interrupted", "traceback": []},
-                     resources={"metadata": {"path": str(scratch)}})
+    outputs = _Outputs(limits.output_mb * 1024 * 1024)
     problems: list[str] = []
-    isolation = "unknown"
-    env = {"TITO_SANDBOX": json.dumps(settings), "PATH": os.environ.get("PATH", "")}
+    shell = None
     start = time.monotonic()
     stopped, stopped_as = "", NOT_RUN  # why the remaining cells do not run, and the error name they get
     try:
-        with client.setup_kernel(env=env):
-            marker = scratch / "isolation"  # written by the kernel before it starts: how isolated it is
-            isolation = marker.read_text(encoding="utf-8") if marker.is_file() else "unknown"
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
-                    continue
-                if stopped:
-                    cell.outputs = [_error(stopped_as, stopped)]
-                    continue
-                remaining = limits.notebook_seconds - (time.monotonic() - start)
-                if remaining <= 0:
-                    stopped, stopped_as = f"limit: the notebook ran longer than {limits.notebook_seconds} s", LIMIT
-                    problems.append(stopped)
-                    cell.outputs = [_error(stopped_as, stopped)]
-                    continue
-                client.timeout = max(1, int(min(limits.cell_seconds, remaining)))
-                try:
-                    client.execute_cell(cell, index)
-                except DeadKernelError:
-                    name, why = _death_reason(km, limits)
-                    stopped, stopped_as = why + " in this or an earlier cell", (LIMIT if name == LIMIT else NOT_RUN)
-                    problems.append(f"cell {index}: {why}")
-                    cell.outputs.append(_error(name, stopped))
-                    continue
-                timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.outputs)
-                if timed_out and not _responsive(client, 10):
+        shell = ShellProcess(_kernel_settings(sandbox, scratch, uid), line_limit=outputs.budget + (1 << 20))
+        isolation = shell.wait_ready(START_SECONDS)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            cell.outputs, cell.execution_count = [], None
+            if stopped:
+                cell.outputs = [_error(stopped_as, stopped)]
+                continue
+            remaining = limits.notebook_seconds - (time.monotonic() - start)
+            if remaining <= 0:
+                stopped, stopped_as = f"limit: the notebook ran longer than {limits.notebook_seconds} s", LIMIT
+                problems.append(stopped)
+                cell.outputs = [_error(stopped_as, stopped)]
+                continue
+            until = time.monotonic() + min(limits.cell_seconds, remaining)
+            how = _run_cell(shell, outputs, cell, index, until) if shell.send_cell(cell.source, until) else "late"
+            if how == "late":
+                shell.signal(signal.SIGINT)
+                how = _run_cell(shell, outputs, cell, index, time.monotonic() + INTERRUPT_SECONDS)
+                seconds = max(1, int(min(limits.cell_seconds, remaining)))
+                cell.outputs.append(_error("CellTimeoutError", f"cell ran longer than {seconds} s and was interrupted"))
+                if how == "late":
                     stopped = "the kernel ignored the interrupt after a cell timed out and was killed"
                     stopped_as = KILLED_AFTER_TIMEOUT
                     problems.append(f"cell {index}: {stopped}")
-                    _kill(km)
+                    shell.signal(signal.SIGKILL)
+            if how == "end":
+                name, why = _death_reason(shell, limits)
+                stopped, stopped_as = why + " in this or an earlier cell", (LIMIT if name == LIMIT else NOT_RUN)
+                problems.append(f"cell {index}: {why}")
+                cell.outputs.append(_error(name, stopped))
     finally:
-        try:
-            _kill(km)
-        except Exception:
-            pass
+        if shell is not None:
+            shell.close()
         if root:
             _kill_user(uid)
             unmount(str(scratch))
         shutil.rmtree(scratch, ignore_errors=True)
-    if client.overflowed_in is not None:
-        problems.append(f"limit: output beyond {limits.output_mb} MB was dropped (from cell {client.overflowed_in})")
-    return RunResult(nb, client.observations, problems, isolation)
+    if outputs.overflowed_in is not None:
+        problems.append(f"limit: output beyond {limits.output_mb} MB was dropped (from cell {outputs.overflowed_in})")
+    return RunResult(nb, outputs.observations, problems, isolation)

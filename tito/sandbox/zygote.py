@@ -1,19 +1,19 @@
-"""The kernel zygote: one process per grading process that has imported the kernel's packages once and forks a
+"""The shell zygote: one process per grading process that has imported the shell's packages once and forks a
 child for each notebook run. The child isolates itself exactly as kernel.py does (namespaces, the allow-list
-root, limits, its own uid, no new privileges), then starts ipykernel from the modules already in its memory:
-no interpreter start and no import of ipykernel, IPython and NumPy per run.
+root, limits, its own uid, no new privileges), then serves as the sandboxed shell (shell.py) from the modules
+already in its memory: no interpreter start and no import of IPython and NumPy per run.
 
-Started by forked_kernel.py as `PYTHON -S zygote.py FD PACKAGES`, with the kernels' base environment only
+Started by zygote_client.py as `PYTHON -S zygote.py FD PACKAGES`, with the kernels' base environment only
 (kernel.KERNEL_ENV: one BLAS/OpenMP thread, PYTHONHASHSEED=0) and no open file but FD, its end of a socket pair
 with the grader. PACKAGES is a folder of links to the entries of the always-allowed distributions, the same
 entries each root binds at /site-packages: everything pre-imported comes from there or from the standard
 library, and each child's root links PACKAGES' path to /site-packages, so the modules' paths stay valid after the
 pivot and their lazy imports keep working. The zygote stays single-threaded (a process with threads cannot enter
-a user namespace): no zmq context, event loop or thread exists before the fork; it checks that before serving.
+a user namespace): no thread exists before the fork; it checks that before serving.
 
-One JSON object per line: the grader sends {"settings": ..., "argv": [...]}; the zygote answers {"pid": N} and,
-when that child ends, {"pid": N, "exit": code, "cpu": seconds} (negative: killed by that signal). At the end of the socket (the
-grader is gone) it kills its children and exits.
+One JSON object per line: the grader sends {"settings": ...} with the shell's four pipes attached (SCM_RIGHTS);
+the zygote answers {"pid": N} and, when that child ends, {"pid": N, "exit": code, "cpu": seconds} (negative:
+killed by that signal). At the end of the socket (the grader is gone) it kills its children and exits.
 """
 from __future__ import annotations
 
@@ -27,38 +27,25 @@ import socket
 import sys
 import traceback
 
-PRELOAD = ("numpy", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython.core.completer")
+PRELOAD = ("numpy", "IPython.core.interactiveshell", "IPython.display", "traitlets.config")
 HERE = os.path.dirname(os.path.abspath(__file__))
+PIPES = 4  # each request comes with the shell's four pipes (shell.py): CELLS, MESSAGES, stdout, stderr
 
 
 def _send(sock: socket.socket, message: dict) -> None:
     sock.sendall(json.dumps(message).encode() + b"\n")
 
 
-def _start_kernel(kernel, stdlib: list[str], settings: dict, argv: list[str]) -> None:
-    """In the forked child: isolate, then run ipykernel in this process. Never returns."""
+def _start_shell(kernel, shell, stdlib: list[str], settings: dict, fds: list[int]) -> None:
+    """In the forked child: isolate, then serve as the sandboxed shell in this process. Never returns."""
     code = 1
     try:
-        os.setsid()  # a process group of its own, as jupyter_client gives a kernel: interrupts reach it all
+        os.setsid()  # a process group of its own: the grader's interrupt reaches it and whatever it starts
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        os.closerange(3, 1 << 16)  # the grader's socket and the zygote's pipe: nothing of them inside
-        isolation, env = kernel.isolate(settings, argv)
-        if isolation == "limits only":  # no root built, so no link to the packages: start as kernel.py does
-            kernel.exec_kernel(settings, isolation, env, argv, str(os.getppid()))
-        env["JPY_PARENT_PID"] = str(os.getppid())  # the kernel exits when the zygote (so the grader) is gone
-        os.environ.clear()
-        os.environ.update(env)
-        sys.path[:] = [settings["scratch"], *kernel.import_path(settings, isolation), *stdlib]
-        sys.path_importer_cache.clear()
-        importlib.invalidate_caches()
         for name in [n for n, m in sys.modules.items() if os.path.dirname(getattr(m, "__file__", "") or "") == HERE]:
             del sys.modules[name]  # the sandbox's own code stays out of the student's imports
-        # The app read JPY_PARENT_PID when the zygote imported it: say it again.
-        argv = [*argv, f"--IPKernelApp.parent_handle={os.getppid()}"]
-        sys.argv = ["ipykernel_launcher", *argv]
-        from ipykernel import kernelapp
-        kernelapp.launch_new_instance(argv=argv)
+        kernel.run_shell(settings, fds, stdlib, shell.serve)  # closes the zygote's socket and pipe first
         code = 0
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 1
@@ -73,15 +60,15 @@ def _exit_code(status: int) -> int:
 
 
 def serve(sock: socket.socket, start, packages: str) -> None:
-    """Fork a child per request (`start(settings, argv)` runs in it); report each child's end. At the end,
-    remove the folder of links."""
+    """Fork a child per request (`start(settings, fds)` runs in it, with the PIPES descriptors that came with
+    the request); report each child's end. At the end, remove the folder of links."""
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # the wake-up byte is what counts
     children: set[int] = set()
-    pending = b""
+    pending, passed = b"", []
     while True:
         ready, _, _ = select.select([sock, wake_r], [], [])
         if wake_r in ready:
@@ -94,7 +81,8 @@ def serve(sock: socket.socket, start, packages: str) -> None:
                 children.discard(pid)
                 _send(sock, {"pid": pid, "exit": _exit_code(status), "cpu": usage.ru_utime + usage.ru_stime})
         if sock in ready:
-            data = sock.recv(1 << 20)
+            data, fds, _, _ = socket.recv_fds(sock, 1 << 20, 64)
+            passed += fds
             if not data:  # the grader is gone
                 for pid in children:
                     os.kill(pid, signal.SIGKILL)
@@ -104,9 +92,12 @@ def serve(sock: socket.socket, start, packages: str) -> None:
             while b"\n" in pending:
                 line, pending = pending.split(b"\n", 1)
                 request = json.loads(line)
+                fds, passed = passed[:PIPES], passed[PIPES:]
                 pid = os.fork()
                 if pid == 0:
-                    start(request["settings"], request["argv"])
+                    start(request["settings"], fds)
+                for fd in fds:  # the child's now
+                    os.close(fd)
                 children.add(pid)
                 _send(sock, {"pid": pid})
 
@@ -119,6 +110,7 @@ def main(argv: list[str]) -> None:
     sock = socket.socket(fileno=int(argv[0]))
     stdlib = [p for p in sys.path if p != HERE]
     import kernel  # this folder's kernel.py: the isolation every child applies
+    import shell  # and shell.py: what each child then serves
     sys.path.append(argv[1])
     for name in PRELOAD:
         importlib.import_module(name)
@@ -130,7 +122,7 @@ def main(argv: list[str]) -> None:
         _send(sock, {"error": f"the zygote has {_threads()} threads after its imports: it must have one"})
         return
     _send(sock, {"ready": os.getpid()})
-    serve(sock, lambda settings, args: _start_kernel(kernel, stdlib, settings, args), argv[1])
+    serve(sock, lambda settings, fds: _start_shell(kernel, shell, stdlib, settings, fds), argv[1])
 
 
 if __name__ == "__main__":

@@ -1,10 +1,9 @@
-"""The grader's side of the kernel zygote (zygote.py): start one per grading process, ask it for a kernel per run,
-and give jupyter_client a handle on that kernel with subprocess.Popen's interface (poll, wait, signals), so
-interrupts, kills and deaths work and are reported as for a kernel it started itself.
+"""The grader's side of the shell zygote (zygote.py): start one per grading process and ask it for a shell per run,
+with that shell's pipes; learn from it when the shell ended, how, and with how much CPU.
 
 The zygote is the grader's process before isolation: it gets the kernels' base environment only, no open file
 but its socket, and the root folder as its working directory; it imports only the always-allowed packages, from a
-folder of links (PACKAGES) to their entries. TITO_ZYGOTE=0 turns it off (each kernel is then started by kernel.py).
+folder of links (PACKAGES) to their entries. TITO_ZYGOTE=0 turns it off (each shell is then started by kernel.py).
 """
 from __future__ import annotations
 
@@ -19,11 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
-
-from jupyter_client.manager import AsyncKernelManager
-from jupyter_client.provisioning import LocalProvisioner
 
 from .kernel import KERNEL_ENV
 from .mounts import SITE, site_binds
@@ -64,7 +59,7 @@ class Zygote:
         ready = self._next(lambda m: "ready" in m or "error" in m, START_SECONDS)
         if ready is None or "error" in ready:
             self.close()
-            raise ZygoteError(ready["error"] if ready else "the kernel zygote did not start")
+            raise ZygoteError(ready["error"] if ready else "the shell zygote did not start")
 
     def _read(self, timeout: float) -> list[dict]:
         """The messages that arrive within `timeout` seconds (none if none); exits are recorded."""
@@ -91,13 +86,17 @@ class Zygote:
                     return m
         return None
 
-    def spawn(self, settings: dict, argv: list[str]) -> "ForkedKernel":
+    def spawn(self, settings: dict, fds: list[int]) -> int:
+        """The pid of a new child that isolates itself with `settings` and serves as a shell on `fds`."""
+        # Inside the root, the zygote's folder of links is where its modules say they are: /site-packages.
+        plan = settings["plan"]
+        settings = dict(settings, plan=dict(plan, links=[*plan["links"], [str(self.packages), SITE]]))
         with self.lock:
-            self.sock.sendall(json.dumps({"settings": settings, "argv": argv}).encode() + b"\n")
+            socket.send_fds(self.sock, [json.dumps({"settings": settings}).encode() + b"\n"], fds)
             started = self._next(lambda m: "pid" in m and "exit" not in m, START_SECONDS)
         if started is None:
-            raise ZygoteError("the kernel zygote did not fork a kernel")
-        return ForkedKernel(self, started["pid"])
+            raise ZygoteError("the shell zygote did not fork a shell")
+        return started["pid"]
 
     def exit_code(self, pid: int) -> int | None:
         with self.lock:
@@ -129,45 +128,14 @@ def _exists(pid: int) -> bool:
         return True
 
 
-class ForkedKernel:
-    """A kernel forked by the zygote, with the parts of subprocess.Popen that jupyter_client uses."""
-    stdin = stdout = stderr = None
-
-    def __init__(self, zygote: Zygote, pid: int):
-        self.zygote, self.pid, self.returncode = zygote, pid, None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            self.returncode = self.zygote.exit_code(self.pid)
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            time.sleep(0.02)
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        if self.poll() is None:
-            os.kill(self.pid, signum)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
-
 _lock = threading.Lock()
 _zygote: Zygote | None = None
 _failed: str | None = None
 
 
 def zygote(python: str) -> Zygote | None:
-    """This process's zygote, started (again) if needed; None if it cannot start here (then kernels start as
-    kernel.py starts them)."""
+    """This process's zygote, started (again) if needed; None if it cannot start here (then each shell starts as
+    a process of its own, kernel.py)."""
     global _zygote, _failed
     with _lock:
         if _failed is not None or os.environ.get("TITO_ZYGOTE") == "0":
@@ -182,33 +150,3 @@ def zygote(python: str) -> Zygote | None:
                 return None
             atexit.register(_zygote.close)
         return _zygote
-
-
-class _ForkedProvisioner(LocalProvisioner):
-    """jupyter_client's local provisioner, with the kernel forked by the zygote instead of started by Popen."""
-    zygote: Zygote
-
-    async def launch_kernel(self, cmd: list[str], **kwargs) -> dict:
-        settings = json.loads(kwargs["env"]["TITO_SANDBOX"])
-        plan = settings["plan"]
-        # Inside the root, the zygote's folder of links is where its modules say they are: /site-packages.
-        settings["plan"] = dict(plan, links=[*plan["links"], [str(self.zygote.packages), SITE]])
-        self.process = self.zygote.spawn(settings, cmd[cmd.index("-f"):])
-        self.pid = self.pgid = self.process.pid  # the child makes its own process group
-        self.cwd = kwargs.get("cwd")
-        return self.connection_info
-
-
-class ForkedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels come from `zygote`."""
-
-    def __init__(self, zygote: Zygote, **kwargs):
-        super().__init__(**kwargs)
-        self._zygote = zygote
-
-    async def _async_pre_start_kernel(self, **kw):
-        if self.provisioner is None:
-            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
-            self.provisioner = _ForkedProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
-            self.provisioner.zygote = self._zygote
-        return await super()._async_pre_start_kernel(**kw)
