@@ -33,7 +33,7 @@ c.SandboxExecute.output_mb = 8  # output kept from the whole notebook
 # What exists inside the kernel is an allow-list (tito/sandbox/mounts.py): the Python installation, the system
 # libraries, datasets/, its scratch folder and the packages below; no other file of this machine (so not
 # /run/postgresql either: a network namespace does not cut the unix sockets of a local PostgreSQL gradebook).
-# Packages any module may import besides ipykernel, NumPy and matplotlib (each with what it requires), then per
+# Packages any module may import besides IPython, NumPy and matplotlib (each with what it requires), then per
 # module:
 c.SandboxExecute.packages = []
 c.SandboxExecute.module_packages = {}  # e.g. {"07_data": ["scipy"]}

@@ -39,7 +39,7 @@ class SandboxExecute(NbGraderPreprocessor):
     file_mb = Integer(Limits.file_mb, help="Largest written file and size of the scratch folder, MiB.").tag(config=True)
     output_mb = Integer(Limits.output_mb, help="Output kept from the whole notebook, MiB.").tag(config=True)
     packages = List(Unicode(), help="Distributions every module's kernel may import, with what they require, "
-                    "besides ipykernel, NumPy and matplotlib; no other installed package exists inside.").tag(config=True)
+                    "besides IPython, NumPy and matplotlib; no other installed package exists inside.").tag(config=True)
     module_packages = Dict(key_trait=Unicode(), value_trait=List(Unicode()), help="Further distributions per "
                            "module, by assignment name: {\"07_data\": [\"scipy\"]}.").tag(config=True)
     allow_paths = List(Unicode(), help="Host paths the kernel may read besides datasets/ (read-only); no other "

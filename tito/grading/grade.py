@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from nbgrader.api import MissingEntry
 
 from ..errors import TitoError
-from .nbgrader_app import SANITIZED, failure_reason, gradebook, gradebook_turn, nbgrader_api, releasing
+from .nbgrader_app import SANITIZED, failure_reason, gradebook, gradebook_turn, load_cells, nbgrader_api, releasing
 from ..notebooks import read_notebook, write_notebook
 from ..progress_bar import ProgressBar
 from .execute_step import SandboxExecute
@@ -92,6 +92,7 @@ def _forget(ws: Workspace, module: Module, student: str) -> None:
 
 def _read_scores(ws: Workspace, module: Module, result: StudentResult) -> None:
     with gradebook(ws) as gb:
+        cells = load_cells(gb, module.assignment)  # noqa: F841 (held while the grades are read)
         submission = gb.find_submission(module.assignment, result.student)
         result.score, result.max_score = submission.score, submission.max_score
         grades = [g for nb in submission.notebooks for g in nb.grades]

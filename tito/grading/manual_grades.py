@@ -17,7 +17,7 @@ from nbgrader.api import MissingEntry
 from ..errors import TitoError
 from ..notebooks import answer_cells, nbgrader_meta, read_notebook, read_source
 from ..workspace import Module, Workspace
-from .nbgrader_app import gradebook, gradebook_turn
+from .nbgrader_app import gradebook, gradebook_turn, load_cells
 from .records import read, remember, reports_dir
 from .rubrics import RubricError, rubric_of
 
@@ -50,21 +50,24 @@ def keep(ws: Workspace, module: Module, student: str) -> None:
     """Save the scores and comments a person gave this submission (with the answers they were given for),
     before the submission is removed from the gradebook to be graded again."""
     pending = read(_record(ws, module)).get(student, {})  # saved by a run killed before it wrote them back
-    answers = _answers(ws.autograded_notebook(module, student))
     found = {}
     with gradebook(ws) as gb:
         try:
             submission = gb.find_submission(module.assignment, student)
         except MissingEntry:
             submission = None
+        cells = load_cells(gb, module.assignment) if submission else []  # noqa: F841 (held while read)
         for notebook in submission.notebooks if submission else []:
             comments = {c.name: c.manual_comment for c in notebook.comments if c.manual_comment}
             for grade in notebook.grades:
                 if grade.manual_score is not None or grade.extra_credit or grade.name in comments:
                     found[grade.name] = {"notebook": notebook.name, "manual_score": grade.manual_score,
                                          "extra_credit": grade.extra_credit, "comment": comments.get(grade.name),
-                                         "written": grade.cell_type == "markdown",
-                                         "answer": answers.get(grade.name)}
+                                         "written": grade.cell_type == "markdown"}
+    if found:  # the answers they were given for (the notebook is read only when there is something to keep)
+        answers = _answers(ws.autograded_notebook(module, student))
+        for name, given in found.items():
+            given["answer"] = answers.get(name)
     if found or pending:
         remember(_record(ws, module), student, {**pending, **found})
 

@@ -56,6 +56,17 @@ def gradebook(ws: Workspace):
     return Gradebook(url, course_id)
 
 
+def load_cells(gb, assignment: str) -> list:
+    """Load every cell of the assignment's notebooks into the Gradebook's session in one query, so reading a
+    grade's cell (its name, type, points) asks the database nothing more: one query instead of one per grade.
+    The session holds its objects weakly: keep what this returns while reading."""
+    from nbgrader.api import Assignment, GradeCell, Notebook
+    from sqlalchemy.orm import with_polymorphic
+
+    cells = with_polymorphic(GradeCell.__mro__[1], "*")  # BaseCell with every kind of cell
+    return gb.db.query(cells).join(Notebook).join(Assignment).filter(Assignment.name == assignment).all()
+
+
 def gradebook_turn(ws: Workspace, *name: str, shared: bool = False):
     """A lock named `name` on this gradebook, for every process and machine that uses it (gradebook_db.turn)."""
     return gradebook_db.turn(str(load_config(ws).CourseDirectory.db_url), *name, shared=shared)

@@ -8,6 +8,7 @@ Both are rebuilt when the module source, the package or those two files change.
 """
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import shutil
@@ -30,14 +31,27 @@ def sandbox_dir(ws: Workspace, module: Module) -> Path:
 def _lib_files(ws: Workspace, module: Module) -> list[Path]:
     """The earlier modules' package files, their folders' `__init__.py` and the namespace files (which name
     later modules too: there, those names say the module is not finished)."""
-    from ..export import declared_names
     from ..namespace import generated_files
     from ..progress import package_file
 
     earlier = [m for m in ws.modules() if m.number < module.number]
     files = [package_file(ws, m) for m in earlier]
-    inits = set(generated_files(ws.lib_dir, declared_names(ws))) | {f.parent / "__init__.py" for f in files}
+    inits = set(generated_files(ws.lib_dir, _exported_names(ws))) | {f.parent / "__init__.py" for f in files}
     return sorted(inits) + files
+
+
+def _exported_names(ws: Workspace) -> dict:
+    """The names table as `tito export` wrote it into the package (tinytorch/_names.py), from which the namespace
+    files that are copied were generated; read in a millisecond, where collecting it again from the sources
+    parses every module (seconds). Before any export: from the sources."""
+    from ..export import declared_names
+
+    path = ws.lib_dir / "_names.py"
+    if path.is_file():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["NAMES"]:
+                return ast.literal_eval(node.value)
+    return declared_names(ws)
 
 
 def _fingerprint(ws: Workspace, module: Module) -> str:

@@ -18,7 +18,7 @@ from .tasks import RunTask, read_files
 
 def sandbox_for(ws: Workspace, module: Module, lib: Path, config=None) -> Sandbox:
     """The sandbox of `module` as nbgrader_config.py sets it up: its limits, the packages its kernel may import
-    besides ipykernel, NumPy and matplotlib, and the host paths it may read (datasets/ in any case)."""
+    besides IPython, NumPy and matplotlib, and the host paths it may read (datasets/ in any case)."""
     section = (config if config is not None else load_config(ws)).SandboxExecute
     limits = Limits(**{name: int(section.get(name, default)) for name, default in vars(Limits()).items()})
     packages = sorted({*section.get("packages", []), *section.get("module_packages", {}).get(module.assignment, [])})

@@ -48,7 +48,7 @@ class Limits:
 @dataclass
 class Sandbox:
     """Where and how: the package folder the kernel imports first (copied into its scratch folder), the
-    distributions it may import besides ipykernel, NumPy and matplotlib (mounts.py), and host paths it may
+    distributions it may import besides IPython, NumPy and matplotlib (mounts.py), and host paths it may
     read (data); nothing else of the host exists inside."""
     lib: Path
     limits: Limits = field(default_factory=Limits)

@@ -27,7 +27,9 @@ import socket
 import sys
 import traceback
 
-PRELOAD = ("numpy", "IPython.core.interactiveshell", "IPython.display", "traitlets.config")
+# What the shell and most notebooks import, imported once here rather than in every run (numpy.random is lazy).
+PRELOAD = ("numpy", "numpy.random", "numpy.typing", "IPython.core.interactiveshell", "IPython.display",
+           "traitlets.config")
 HERE = os.path.dirname(os.path.abspath(__file__))
 PIPES = 4  # each request comes with the shell's four pipes (shell.py): CELLS, MESSAGES, stdout, stderr
 
