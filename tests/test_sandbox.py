@@ -51,6 +51,15 @@ def test_notebook_wall_clock(lib):
     assert text(result.nb.cells[1]) == ""  # what finished in time keeps its result
 
 
+def test_a_cell_that_displayed_is_still_interrupted(lib):
+    """The shell holds SIGINT back while it sends a message: after the message, the interrupt reaches the cell."""
+    result = execute(lib, ["from tito.check import observe\nobserve('a', 1.0)\nprint('x')\nimport time\n"
+                           "time.sleep(60)", "print('next')"], cell_seconds=2)
+    assert "KeyboardInterrupt" in text(result.nb.cells[0]) and "CellTimeoutError" in text(result.nb.cells[0])
+    assert text(result.nb.cells[1]).strip() == "next" and not result.problems, result.problems
+    assert [o["name"] for o in result.observations[0]] == ["a"]
+
+
 def test_cpu_limit_kills_the_kernel(lib):
     result = execute(lib, ["x = 0\nwhile True:\n    x += 1", "print('after')"], cpu_seconds=2, cell_seconds=60)
     assert any("CPU time" in p for p in result.problems), result.problems

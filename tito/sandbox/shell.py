@@ -35,10 +35,13 @@ class _Pipe:
 
     def send(self, message: dict) -> None:
         data = (json.dumps(message, default=str) + "\n").encode("utf-8", "backslashreplace")
-        signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPT)  # (already blocked between cells)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.fd, view):]
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPT)  # (already blocked between cells)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.fd, view):]
+        finally:  # inside a cell: an interrupt that came meanwhile is raised now, after the whole message
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _flush() -> None:
