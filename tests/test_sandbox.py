@@ -60,6 +60,24 @@ def test_a_cell_that_displayed_is_still_interrupted(lib):
     assert [o["name"] for o in result.observations[0]] == ["a"]
 
 
+def test_a_grader_with_many_open_files(lib):
+    """tito validate runs dozens of kernels in one process: descriptors past 1024 must still work (poll, not select)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip(f"this process may open only {hard} files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200) if soft != resource.RLIM_INFINITY else soft, hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        result = execute(lib, ["print('ran')"])
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert text(result.nb.cells[0]).strip() == "ran"
+
+
 def test_cpu_limit_kills_the_kernel(lib):
     result = execute(lib, ["x = 0\nwhile True:\n    x += 1", "print('after')"], cpu_seconds=2, cell_seconds=60)
     assert any("CPU time" in p for p in result.problems), result.problems

@@ -63,7 +63,9 @@ class Zygote:
 
     def _read(self, timeout: float) -> list[dict]:
         """The messages that arrive within `timeout` seconds (none if none); exits are recorded."""
-        if self.gone or not select.select([self.sock], [], [], timeout)[0]:
+        poller = select.poll()  # not select: the socket may be past select's limit of 1024 descriptors
+        poller.register(self.sock, select.POLLIN)
+        if self.gone or not poller.poll(max(0.0, timeout) * 1000):
             return []
         data = self.sock.recv(1 << 16)
         if not data:
