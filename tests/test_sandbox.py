@@ -78,6 +78,25 @@ def test_a_grader_with_many_open_files(lib):
     assert text(result.nb.cells[0]).strip() == "ran"
 
 
+@pytest.mark.parametrize("zygote", ["1", "0"])
+def test_interrupts_work_when_the_grader_was_started_with_sigint_ignored(lib, zygote):
+    """A background job of a shell (`make course &`, nohup) starts with SIGINT ignored, and its children inherit
+    that: the shell must still turn the grader's interrupt into a KeyboardInterrupt."""
+    import subprocess
+    import sys
+
+    code = (f"import json, signal, sys\nsys.path[:0] = [{str(REPO)!r}, {str(REPO / 'tests')!r}]\n"
+            "signal.signal(signal.SIGINT, signal.SIG_IGN)\nfrom pathlib import Path\n"
+            "from test_sandbox import execute, text\n"
+            f"result = execute(Path({str(lib)!r}), ['import time\\ntime.sleep(60)', 'print(\\'next\\')'], cell_seconds=2)\n"
+            "print(json.dumps([text(c) for c in result.nb.cells]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "TITO_ZYGOTE": zygote})
+    assert done.returncode == 0, done.stderr[-2000:]
+    first, second = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "KeyboardInterrupt" in first and second.strip() == "next", (first, second)
+
+
 def test_cpu_limit_kills_the_kernel(lib):
     result = execute(lib, ["x = 0\nwhile True:\n    x += 1", "print('after')"], cpu_seconds=2, cell_seconds=60)
     assert any("CPU time" in p for p in result.problems), result.problems

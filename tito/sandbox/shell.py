@@ -118,6 +118,9 @@ def _make_shell(messages: _Pipe):
 def serve(cells_fd: int, messages_fd: int, isolation: str) -> None:
     """Run each cell the grader sends, in one shell, until the grader closes CELLS."""
     signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPT)
+    # SIGINT may come ignored from whoever started the grader (a background job of a shell, nohup): Python then
+    # installs no KeyboardInterrupt for it, and no cell over its time could be interrupted.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
                                   line_buffering=True)
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
