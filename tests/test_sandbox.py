@@ -60,6 +60,16 @@ def test_a_cell_that_displayed_is_still_interrupted(lib):
     assert [o["name"] for o in result.observations[0]] == ["a"]
 
 
+def test_a_shell_that_closed_its_output_does_not_keep_the_grader_busy(lib):
+    """A closed pipe is always "ready": the grader stops polling it rather than spinning while the cell runs."""
+    execute(lib, ["1"])  # the zygote is started outside the measured run
+    import time
+    before = time.process_time()
+    result = execute(lib, ["import os\nos.close(1)\nos.close(2)", "import time\ntime.sleep(3)", "1 + 1"])
+    assert time.process_time() - before < 1.5, "the grader spun while the shell slept"
+    assert result.nb.cells[2].outputs[0]["data"]["text/plain"] == "2" and not result.problems
+
+
 def test_a_grader_with_many_open_files(lib):
     """tito validate runs dozens of kernels in one process: descriptors past 1024 must still work (poll, not select)."""
     import resource

@@ -41,6 +41,8 @@ def apply() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    from .nbgrader_app import load_cells
+
     @functools.lru_cache(maxsize=8)
     def validator(schema_text: str):
         schema = json.loads(schema_text)
@@ -112,7 +114,7 @@ def apply() -> None:
 
         def _submitted(self, kind: str, notebook: str, assignment: str, student: str) -> dict:
             def load():
-                self.named["cells", assignment] = self._cells(nbgrader_api.BaseCell, notebook, assignment)
+                self.named["cells", assignment] = load_cells(self, assignment)  # grade.cell asks nothing more
                 return getattr(self.find_submission_notebook(notebook, assignment, student), kind)
             return self._named(kind, (notebook, assignment, student), load)
 

@@ -46,6 +46,7 @@ class ShellProcess:
         stderr_r, stderr_w = os.pipe()
         self.streams = {stdout_r: "stdout", stderr_r: "stderr"}
         self.decoders = {fd: codecs.getincrementaldecoder("utf-8")("replace") for fd in self.streams}
+        self.open_streams = set(self.streams)  # a stream the shell closed is polled no more (it would always be ready)
         theirs = [cells_in, messages_out, stdout_w, stderr_w]
         self.process = None
         self.forks = zygote(settings["plan"]["python"])  # None: the shell starts as a process of its own
@@ -76,8 +77,8 @@ class ShellProcess:
         ("message", dict), ("oversize", None) for a dropped message line, and ("end", None) once its messages
         pipe is closed (it died, or closed it). Returns at the deadline."""
         while not self.ended and (wait := until - time.monotonic()) > 0:
-            ready = _ready([self.messages, *self.streams], select.POLLIN, wait)
-            for fd in self.streams:  # first: what was printed before a message was written comes before it
+            ready = _ready([self.messages, *self.open_streams], select.POLLIN, wait)
+            for fd in sorted(self.open_streams):  # first: what was printed before a message was written comes before it
                 if fd in ready or self.messages in ready:
                     yield from self._drain(fd)
             if self.messages in ready:
@@ -95,6 +96,7 @@ class ShellProcess:
             if text:
                 yield self.streams[fd], text
             if final:
+                self.open_streams.discard(fd)
                 break
             got += len(data)
 
@@ -104,7 +106,7 @@ class ShellProcess:
         except BlockingIOError:
             return
         if not data:
-            for fd in self.streams:  # its last words
+            for fd in sorted(self.open_streams):  # its last words
                 yield from self._drain(fd)
             self.ended = True
             yield "end", None
