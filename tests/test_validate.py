@@ -47,3 +47,34 @@ def test_a_test_that_observes_something_random_is_flagged(tmp_path):
                                   'observe("hidden: double of noise", double(np.random.default_rng().random(3)))')
     row = failing_row(tmp_path, unstable, "test-double")
     assert "not reproducible" in row, row
+
+
+def test_each_notebook_run_shuts_its_kernel_down(tmp_path):
+    """tito validate and tito test run dozens of notebooks in one process: a kernel left running after its run
+    (with its ZeroMQ sockets) piled up until validate ran out of file descriptors."""
+    import os
+    import nbformat
+    from tito.execute import run_notebook
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    def children() -> set[str]:
+        found = set()
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                stat = open(f"/proc/{pid}/stat").read()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
+                found.add(pid)
+        return found
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    run_notebook(nb, tmp_path, tmp_path)  # whatever is made once per process (loggers, the event loop)
+    before, kids = open_fds(), children()
+    for _ in range(3):
+        ran = run_notebook(nb, tmp_path, tmp_path)
+        assert ran.cells[0].outputs[0]["data"]["text/plain"] == "2"
+    assert open_fds() <= before, "a run left descriptors open"
+    assert children() <= kids, "a run left its kernel running"

@@ -47,7 +47,9 @@ def run_notebook(nb: nbformat.NotebookNode, workdir: Path, package_root: Path, t
         resources={"metadata": {"path": str(workdir)}},
     )
     try:
-        client.execute(env=kernel_env(package_root))
+        # cleanup_kc: nbclient shuts down only kernels whose manager it made itself. Without it every kernel (and
+        # its ZeroMQ sockets) stayed alive until tito exited: tito validate ran out of file descriptors.
+        client.execute(env=kernel_env(package_root), cleanup_kc=True)
     except DeadKernelError as e:
         for cell in nb.cells:
             if cell.cell_type == "code" and cell.get("execution_count") is None:
