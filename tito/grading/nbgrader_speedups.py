@@ -14,6 +14,11 @@ benchmarks/grading_phases.py; nbgrader is pinned (0.9.6), and these touch only w
   again: their Gradebook finds by name in what one query per notebook loaded, and commits once, at its end (a
   grader killed mid-way leaves none of that submission's scores, rather than some; the next run grades it
   again).
+- each Gradebook nbgrader opens (a dozen per submission) also looks up the course: once per engine is enough.
+- autograde first runs its sanitizing steps as a pass of their own (read, validate, write the notebook), then
+  its grading steps. tito grade runs the sanitizing steps itself (nbgrader_app), so that first pass has no step
+  left and is a copy. nbconvert validates the notebook after every step (seven per pass) to name the step that
+  broke it; the notebook is still validated when it is written.
 - the gradebook commits once per graded cell: SQLite in write-ahead-log mode with `synchronous=NORMAL` does not
   wait for the disk at each commit, and a killed grader still loses no committed score (only a power cut can
   take back the last commits; the database stays consistent).
@@ -23,6 +28,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import types
 
 _applied = False
@@ -35,7 +41,10 @@ def apply() -> None:
     _applied = True
     import jsonschema
     import sqlalchemy
+    from nbconvert.exporters.exporter import Exporter
     from nbgrader import api as nbgrader_api
+    from nbgrader import utils as nbgrader_utils
+    from nbgrader.converters import autograde, base
     from nbgrader.nbgraderformat import common
     from nbgrader.preprocessors import overwritecells, saveautogrades
     from sqlalchemy import event
@@ -66,6 +75,17 @@ def apply() -> None:
         return engines[key]
 
     nbgrader_api.create_engine = create_engine
+
+    known_courses: set = set()
+    check_course = nbgrader_api.Gradebook.check_course
+
+    def check_course_once(self, course_id: str = "default_course", **kwargs):
+        key = (self.engine, course_id)
+        if kwargs or key not in known_courses:
+            check_course(self, course_id=course_id, **kwargs)
+            known_courses.add(key)
+
+    nbgrader_api.Gradebook.check_course = check_course_once
 
     created: set = set()
     create_all = nbgrader_api.Base.metadata.create_all
@@ -137,6 +157,28 @@ def apply() -> None:
             super().__exit__(exc_type, exc_value, traceback)
 
     saveautogrades.Gradebook = overwritecells.Gradebook = OneNotebook  # their only Gradebooks
+
+    convert_single_notebook = autograde.Autograde.convert_single_notebook
+
+    def convert_with_nothing_to_sanitize(self, notebook_filename: str) -> None:
+        """Autograde.convert_single_notebook, with its sanitizing pass a copy when it has no step."""
+        if self.sanitize_preprocessors:
+            return convert_single_notebook(self, notebook_filename)
+        names = self.init_single_notebook_resources(notebook_filename)["nbgrader"]
+        self.writer.build_directory = self._format_dest(names["assignment"], names["student"])  # as nbgrader's writer
+        staged = os.path.join(self.writer.build_directory, os.path.basename(notebook_filename))
+        os.makedirs(self.writer.build_directory, exist_ok=True)
+        shutil.copyfile(notebook_filename, staged)
+        self._sanitizing = False
+        self._init_preprocessors()
+        try:
+            with nbgrader_utils.setenv(NBGRADER_EXECUTION="autograde"):
+                base.BaseConverter.convert_single_notebook(self, staged)
+        finally:
+            self._sanitizing = True
+
+    autograde.Autograde.convert_single_notebook = convert_with_nothing_to_sanitize
+    Exporter._validate_preprocessor = lambda self, nb, preprocessor: None
 
     @event.listens_for(Engine, "connect")
     def sqlite_without_waiting_for_the_disk(connection, _record) -> None:
