@@ -60,6 +60,14 @@ def test_a_cell_that_displayed_is_still_interrupted(lib):
     assert [o["name"] for o in result.observations[0]] == ["a"]
 
 
+def test_magics_a_student_may_use(lib):
+    """`%matplotlib inline` (a common first line) must not break the cell; figures arrive as displays."""
+    result = execute(lib, ["%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()",
+                           "%time total = sum(range(10))", "print(total)"])
+    assert "image/png" in result.nb.cells[0].outputs[0]["data"], result.nb.cells[0].outputs
+    assert "Wall time" in text(result.nb.cells[1]) and text(result.nb.cells[2]).strip() == "45"
+
+
 def test_a_shell_that_closed_its_output_does_not_keep_the_grader_busy(lib):
     """A closed pipe is always "ready": the grader stops polling it rather than spinning while the cell runs."""
     execute(lib, ["1"])  # the zygote is started outside the measured run

@@ -13,7 +13,8 @@ judges a graded cell by its observations against the hidden reference (tito/grad
 
 Serving runs with SIGINT blocked except while a cell runs: the grader's interrupt (a cell over its time) becomes
 a KeyboardInterrupt in that cell, never a lost or half-written message. Imported before isolation (zygote.py,
-kernel.py): the standard library only at import time; IPython is imported when serving starts.
+kernel.py): the standard library only at import time; IPython is imported when the shell is made, in the
+zygote before it forks (prepare) or, without one, when serving starts.
 """
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def _text(value) -> str:
         return "<the value could not be shown>"
 
 
-def _make_shell(messages: _Pipe):
+def _make_shell():
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
@@ -84,11 +85,11 @@ def _make_shell(messages: _Pipe):
     class Publisher(DisplayPublisher):
         def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
             _flush()
-            messages.send({"display": {"data": data, "metadata": metadata or {}}})
+            _messages.send({"display": {"data": data, "metadata": metadata or {}}})
 
         def clear_output(self, wait=False):
             _flush()
-            messages.send({"clear": True})
+            _messages.send({"clear": True})
 
     class Hook(DisplayHook):
         def write_output_prompt(self):
@@ -96,23 +97,38 @@ def _make_shell(messages: _Pipe):
 
         def write_format_data(self, format_dict, md_dict=None):
             _flush()
-            messages.send({"result": {"data": format_dict, "metadata": md_dict or {},
-                                      "execution_count": self.prompt_count}})
+            _messages.send({"result": {"data": format_dict, "metadata": md_dict or {},
+                                       "execution_count": self.prompt_count}})
 
     class Shell(InteractiveShell):
         displayhook_class = Hook
         display_pub_class = Publisher
 
+        def enable_gui(self, gui=None):  # `%matplotlib inline` asks for it; a grading run has no event loop
+            pass
+
         def _showtraceback(self, etype, evalue, stb):
             _flush()
-            messages.send({"error": {"ename": _text(getattr(etype, "__name__", etype)), "evalue": _text(evalue),
-                                     "traceback": [_text(line) for line in stb[:1000]]}})
+            _messages.send({"error": {"ename": _text(getattr(etype, "__name__", etype)), "evalue": _text(evalue),
+                                      "traceback": [_text(line) for line in stb[:1000]]}})
 
     config = Config()
     config.HistoryManager.hist_file = ":memory:"  # no history file, and no thread saving it
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.autoindent = False
     return Shell.instance(config=config)
+
+
+_messages: _Pipe | None = None  # the MESSAGES pipe of the run being served
+_made: object = None  # a shell made before the fork (prepare), so each run need not make its own
+
+
+def prepare() -> None:
+    """Make the shell ahead, in the zygote (about 50 ms of CPU per run otherwise): each forked child serves with
+    its own copy of it. Made before isolation, it has run no code; its profile folder (`ipython_dir`) does not
+    exist inside the sandbox, and nothing a notebook needs reads it."""
+    global _made
+    _made = _make_shell()
 
 
 def serve(cells_fd: int, messages_fd: int, isolation: str) -> None:
@@ -125,8 +141,9 @@ def serve(cells_fd: int, messages_fd: int, isolation: str) -> None:
                                   line_buffering=True)
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace",
                                   line_buffering=True)
-    messages = _Pipe(messages_fd)
-    shell = _make_shell(messages)
+    global _messages
+    messages = _messages = _Pipe(messages_fd)
+    shell = _made if _made is not None else _make_shell()
     messages.send({"ready": isolation})
     for line in _lines(cells_fd):
         try:

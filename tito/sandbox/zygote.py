@@ -1,7 +1,8 @@
 """The shell zygote: one process per grading process that has imported the shell's packages once and forks a
 child for each notebook run. The child isolates itself exactly as kernel.py does (namespaces, the allow-list
 root, limits, its own uid, no new privileges), then serves as the sandboxed shell (shell.py) from the modules
-already in its memory: no interpreter start and no import of IPython and NumPy per run.
+already in its memory, with the IPython shell the zygote made once (shell.prepare): no interpreter start, no
+import of IPython and NumPy, and no shell to make per run.
 
 Started by zygote_client.py as `PYTHON -S zygote.py FD PACKAGES`, with the kernels' base environment only
 (kernel.KERNEL_ENV: one BLAS/OpenMP thread, PYTHONHASHSEED=0) and no open file but FD, its end of a socket pair
@@ -123,6 +124,8 @@ def main(argv: list[str]) -> None:
     site.setquit()
     site.setcopyright()
     site.sethelper()
+    os.environ["IPYTHONDIR"] = os.path.join(argv[1], ".ipython")  # removed with the folder of links
+    shell.prepare()
     if _threads() != 1:
         _send(sock, {"error": f"the zygote has {_threads()} threads after its imports: it must have one"})
         return
