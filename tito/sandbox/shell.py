@@ -116,6 +116,9 @@ def _make_shell():
     config.HistoryManager.hist_file = ":memory:"  # no history file, and no thread saving it
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.autoindent = False
+    # Python's own traceback layout: IPython's default ("Context") reads source context for every frame, and a
+    # notebook whose stubs all raise spent two thirds of its run formatting tracebacks (0.75 -> 0.27 CPU s).
+    config.InteractiveShell.xmode = "Plain"
     return Shell.instance(config=config)
 
 
