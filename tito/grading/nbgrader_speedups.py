@@ -76,27 +76,27 @@ def apply() -> None:
 
     nbgrader_api.create_engine = create_engine
 
-    known_courses: set = set()
-    check_course = nbgrader_api.Gradebook.check_course
-
-    def check_course_once(self, course_id: str = "default_course", **kwargs):
-        key = (self.engine, course_id)
-        if kwargs or key not in known_courses:
-            check_course(self, course_id=course_id, **kwargs)
-            known_courses.add(key)
-
-    nbgrader_api.Gradebook.check_course = check_course_once
-
-    created: set = set()
+    # What each Gradebook sets up (its tables, its course row), done once per engine while its tables stand: a
+    # database dropped and made again (a gradebook file replaced) gets both again.
+    courses: dict = {}  # engine -> the course ids known to be in its database
     create_all = nbgrader_api.Base.metadata.create_all
 
     def create_all_once(bind=None, **kwargs) -> None:
-        if bind in created and sqlalchemy.inspect(bind).has_table("grade"):  # still there: nothing to create
+        if bind in courses and sqlalchemy.inspect(bind).has_table("grade"):  # still there: nothing to create
             return
         create_all(bind=bind, **kwargs)
-        created.add(bind)
+        courses[bind] = set()
+
+    check_course = nbgrader_api.Gradebook.check_course
+
+    def check_course_once(self, course_id: str = "default_course", **kwargs):
+        known = courses.setdefault(self.engine, set())
+        if kwargs or course_id not in known:
+            check_course(self, course_id=course_id, **kwargs)
+            known.add(course_id)
 
     nbgrader_api.Base.metadata.create_all = create_all_once
+    nbgrader_api.Gradebook.check_course = check_course_once
 
     class OneNotebook(nbgrader_api.Gradebook):
         """The Gradebook nbgrader's per-cell steps use for one notebook: it finds a cell, grade or comment by

@@ -16,21 +16,12 @@ import time
 from pathlib import Path
 
 from .kernel import KERNEL_ENV
+from . import polling
 from .zygote_client import zygote
 
 KERNEL = Path(__file__).with_name("kernel.py")
 CHUNK = 1 << 16
 DRAIN = 1 << 20  # at most this much of a stream is read before a message: more than a full pipe holds
-
-
-def _ready(fds: list[int], events: int, seconds: float) -> list[int]:
-    """Which of `fds` are ready (to read: POLLIN, or closed; to write: POLLOUT) within `seconds`. poll, not
-    select: a grader that has opened many files (tito validate runs dozens of kernels) has descriptors past
-    select's limit of 1024."""
-    poller = select.poll()
-    for fd in fds:
-        poller.register(fd, events)
-    return [fd for fd, _ in poller.poll(max(0.0, seconds) * 1000)]
 
 
 class ShellDied(RuntimeError):
@@ -77,7 +68,7 @@ class ShellProcess:
         ("message", dict), ("oversize", None) for a dropped message line, and ("end", None) once its messages
         pipe is closed (it died, or closed it). Returns at the deadline."""
         while not self.ended and (wait := until - time.monotonic()) > 0:
-            ready = _ready([self.messages, *self.open_streams], select.POLLIN, wait)
+            ready = polling.ready([self.messages, *self.open_streams], select.POLLIN, wait)
             for fd in sorted(self.open_streams):  # first: what was printed before a message was written comes before it
                 if fd in ready or self.messages in ready:
                     yield from self._drain(fd)
@@ -146,7 +137,7 @@ class ShellProcess:
         """Hand the shell a cell; False if it cannot take it (gone, or not reading) by `until`."""
         data = memoryview(json.dumps({"code": code}).encode() + b"\n")
         while data:
-            if time.monotonic() > until or not _ready([self.cells], select.POLLOUT, until - time.monotonic()):
+            if time.monotonic() > until or not polling.ready([self.cells], select.POLLOUT, until - time.monotonic()):
                 return False
             try:
                 data = data[os.write(self.cells, data):]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .kernel import KERNEL_ENV
 from .mounts import SITE, site_binds
+from . import polling
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 PACKAGES_PREFIX = "tito-zygote-"  # the folder of links, one per grading process: tito-zygote-PID-...
@@ -63,9 +64,7 @@ class Zygote:
 
     def _read(self, timeout: float) -> list[dict]:
         """The messages that arrive within `timeout` seconds (none if none); exits are recorded."""
-        poller = select.poll()  # not select: the socket may be past select's limit of 1024 descriptors
-        poller.register(self.sock, select.POLLIN)
-        if self.gone or not poller.poll(max(0.0, timeout) * 1000):
+        if self.gone or not polling.ready([self.sock], select.POLLIN, timeout):
             return []
         data = self.sock.recv(1 << 16)
         if not data:
