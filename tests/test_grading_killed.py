@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_course, ok
+from tito.sandbox.zygote_client import running
 from workspace_factory import REPO, TITO, tito
 
 MODULE = "01_tensor"
@@ -36,10 +37,7 @@ def live_scratch(tmp: Path) -> list[str]:
     The runs here use a temporary folder of their own: other tests running beside them kill runs too."""
     stale = []
     for folder in tmp.glob("tito-sandbox-*"):
-        pid = int(folder.name.split("-")[2])
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not running(int(folder.name.split("-")[2])):
             stale.append(folder.name)
     return stale
 

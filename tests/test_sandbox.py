@@ -78,6 +78,26 @@ def test_a_shell_that_closed_its_output_does_not_keep_the_grader_busy(lib):
     assert result.nb.cells[2].outputs[0]["data"]["text/plain"] == "2" and not result.problems
 
 
+def test_a_process_that_ended_but_was_not_reaped_is_not_running():
+    """A killed grader's workers stay zombies until whoever inherits them reaps them (seconds, on some machines):
+    the next run must still clear their scratch folders (tests/test_grading_killed.py)."""
+    import time
+    from tito.sandbox.zygote_client import running
+
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    try:
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.monotonic() < deadline, "the child did not end"
+            time.sleep(0.01)
+        assert not running(pid)
+    finally:
+        os.waitpid(pid, 0)
+    assert not running(pid) and running(os.getpid())
+
+
 def test_a_grader_with_many_open_files(lib):
     """tito validate runs dozens of kernels in one process: descriptors past 1024 must still work (poll, not select)."""
     import resource

@@ -27,7 +27,7 @@ from .kernel import MS_NODEV, MS_NOSUID, mount, unmount
 from .mounts import plan
 from .observations import MIME, read_observation
 from .session import ShellDied, ShellProcess
-from .zygote_client import PACKAGES_PREFIX
+from .zygote_client import PACKAGES_PREFIX, running
 
 SCRATCH_PREFIX = "tito-sandbox-"
 START_SECONDS = 60  # for the shell to isolate itself and say it is ready
@@ -162,13 +162,12 @@ def clean_stale_scratch() -> None:
                    *Path(tempfile.gettempdir()).glob(PACKAGES_PREFIX + "*")]:
         try:
             owner = int(folder.name.removeprefix(SCRATCH_PREFIX).removeprefix(PACKAGES_PREFIX).split("-")[0])
-            os.kill(owner, 0)
-        except ProcessLookupError:
+        except ValueError:
+            continue
+        if not running(owner):
             if os.geteuid() == 0:
                 unmount(str(folder))
             shutil.rmtree(folder, ignore_errors=True)
-        except (ValueError, PermissionError):
-            pass
 
 
 _runs = itertools.count()

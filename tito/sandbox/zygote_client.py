@@ -103,7 +103,7 @@ class Zygote:
         with self.lock:
             while self._read(0):
                 pass
-            if pid not in self.exits and self.gone and not _exists(pid):
+            if pid not in self.exits and self.gone and not running(pid):
                 self.exits[pid] = -signal.SIGKILL  # the zygote died, and its child with it
             return self.exits.get(pid)
 
@@ -119,14 +119,20 @@ class Zygote:
         shutil.rmtree(self.packages, ignore_errors=True)
 
 
-def _exists(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether process `pid` exists and has not ended. A process whose parent died stays a zombie (state Z) until
+    whoever inherits it reaps it, which can take seconds: it has ended, and holds nothing."""
     try:
         os.kill(pid, 0)
-        return True
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except PermissionError:  # another user's: it exists, and what it holds is not ours to clear
         return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False  # gone meanwhile
+    return state not in ("Z", "X")
 
 
 _lock = threading.Lock()
