@@ -12,6 +12,7 @@ import ast
 import hashlib
 import json
 import shutil
+import threading
 from pathlib import Path
 
 from ..errors import TitoError
@@ -22,6 +23,10 @@ from .file_lock import file_lock, lock_beside
 
 # What graded test cells import from tito: observe() and the given test helpers; each grading sandbox gets a copy.
 TEST_FILES = [Path(__file__).parents[1] / "check.py", Path(__file__).parents[1] / "testkit.py"]
+
+# tito validate builds two references at once, in threads; CPython 3.11's ast.parse is not safe to run in two
+# threads at once ("SystemError: AST constructor recursion depth mismatch", python/cpython#106905).
+_PARSING = threading.Lock()
 
 
 def sandbox_dir(ws: Workspace, module: Module) -> Path:
@@ -47,11 +52,12 @@ def _exported_names(ws: Workspace) -> dict:
     from ..export import declared_names
 
     path = ws.lib_dir / "_names.py"
-    if path.is_file():
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["NAMES"]:
-                return ast.literal_eval(node.value)
-    return declared_names(ws)
+    with _PARSING:
+        if path.is_file():
+            for node in ast.parse(path.read_text(encoding="utf-8")).body:
+                if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == ["NAMES"]:
+                    return ast.literal_eval(node.value)
+        return declared_names(ws)
 
 
 def _fingerprint(ws: Workspace, module: Module) -> str:
