@@ -1,10 +1,8 @@
 """tito/grading/nbgrader_speedups.py skips work nbgrader repeats; what it skips must still be done when needed."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 from workspace_factory import REPO
 
@@ -12,13 +10,14 @@ from workspace_factory import REPO
 A_GRADEBOOK_REPLACED = """
 import os, sys
 sys.path.insert(0, {repo!r})
-from tito.grading import nbgrader_speedups
+from tito.grading import gradebook_db, nbgrader_speedups
 nbgrader_speedups.apply()
 from nbgrader.api import Course, Gradebook
 
 path = {path!r}
 url = "sqlite:///" + path
 for round in range(2):
+    gradebook_db.prepare(url, "tinytorch")  # as tito grade does (once per process: the second time, nbgrader's own)
     with Gradebook(url, course_id="tinytorch") as gradebook:
         gradebook.add_assignment("01_tensor")
         print(round, sorted(c.id for c in gradebook.db.query(Course)), len(gradebook.assignments))
@@ -29,8 +28,6 @@ for round in range(2):
 
 def test_a_replaced_gradebook_gets_its_tables_and_course_again(tmp_path):
     code = A_GRADEBOOK_REPLACED.format(repo=str(REPO), path=str(tmp_path / "gradebook.db"))
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # nbgrader runs `alembic`
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PATH": path})
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split("\n")[:2] == ["0 ['tinytorch'] 1", "1 ['tinytorch'] 1"], done.stdout
